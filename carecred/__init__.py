@@ -1,0 +1,1 @@
+"""carecred: the command line that wires the services together (serve, keys, demo)."""

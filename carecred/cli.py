@@ -1,0 +1,130 @@
+"""The ``carecred`` command: serve a service, manage API keys, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+from typing import Sequence
+from uuid import UUID
+
+from carecred.services import FACTORIES, SERVICES, open_application
+from contracts.keys import Role
+from shared.auth.keys import new_token
+from shared.auth.roles import operator_actor
+from shared.errors import DomainError
+from shared.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carecred", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run one service over HTTP")
+    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("--host", help="listen address (default CARECRED_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default CARECRED_<SERVICE>_PORT)")
+    serve.set_defaults(run=_serve)
+
+    keys = commands.add_parser("keys", help="issue, list and revoke API keys").add_subparsers(required=True, metavar="ACTION")
+    create = keys.add_parser("create", help="issue a key; its token is printed once")
+    create.add_argument("--role", required=True, choices=[str(r) for r in Role])
+    create.add_argument("--scope", help="nursery id (hr) or provider id (provider)")
+    create.add_argument("--name", required=True, help="who or what holds the key")
+    create.add_argument("--service", choices=[*SERVICES, "both"], default="both")
+    create.add_argument("--expires-in-days", type=int)
+    create.set_defaults(run=_keys_create)
+    listing = keys.add_parser("list", help="list keys (never their tokens)")
+    listing.add_argument("--service", choices=SERVICES, default="credential")
+    listing.set_defaults(run=_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("key_id", type=UUID)
+    revoke.add_argument("--reason", required=True)
+    revoke.add_argument("--service", choices=[*SERVICES, "both"], default="both")
+    revoke.set_defaults(run=_keys_revoke)
+
+    demo = commands.add_parser("demo", help="seed demo data (first run) and run both services on SQLite")
+    demo.add_argument("--no-serve", action="store_true", help="seed only, do not start the services")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _services(choice: str) -> tuple[str, ...]:
+    return SERVICES if choice == "both" else (choice,)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = Settings.from_env()
+    uvicorn.run(
+        FACTORIES[args.service],
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port_of(args.service),
+        log_level="info",
+    )
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_in_days) if args.expires_in_days else None
+    token = new_token()
+    key_id = ""
+    for service in _services(args.service):
+        app = open_application(service, settings)
+        try:
+            key_id, _ = app.issue_key(
+                role=Role(args.role), scope=args.scope, name=args.name,
+                expires_at=expires, actor=operator_actor(getpass.getuser()), token=token,
+            )
+        finally:
+            app.close()
+    print(f"key id:  {key_id}\nrole:    {args.role}{' (' + args.scope + ')' if args.scope else ''}")
+    print(f"token:   {token}\n(the token is shown this once; only its hash is stored)")
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    app = open_application(args.service, Settings.from_env())
+    try:
+        for key in app.list_keys():
+            state = f"revoked {key.revoked_at}" if key.revoked_at else f"expires {key.expires_at}" if key.expires_at else "active"
+            print(f"{key.key_id}  {key.role:<10} {key.scope or '-':<36}  {key.name}  [{state}]")
+    finally:
+        app.close()
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    for service in _services(args.service):
+        app = open_application(service, settings)
+        try:
+            app.revoke_key(args.key_id, reason=args.reason, actor=operator_actor(getpass.getuser()))
+        finally:
+            app.close()
+    print(f"revoked {args.key_id}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from carecred.demo import run_demo
+
+    return run_demo(Settings.from_env(storage="sqlite"), serve=not args.no_serve)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

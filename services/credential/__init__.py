@@ -1,0 +1,1 @@
+"""Credential service: staff registry, nurseries, certificates, role assignments, compliance, badges."""

@@ -1,0 +1,22 @@
+"""App factory of the credential service (``uvicorn --factory services.credential.app:create_app``)."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from services.credential.application import Credentials
+from services.credential.http.nurseries import NurseryController
+from services.credential.http.staff import StaffController
+from shared.http.app import build_app
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the credential service from the environment (or the given settings)."""
+    service = Credentials(settings or Settings.from_env())
+    return build_app(
+        service,
+        [NurseryController, StaffController],
+        title="carecred credential service",
+        description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
+    )

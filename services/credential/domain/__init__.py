@@ -1,0 +1,1 @@
+"""Pure aggregates of the credential service: no I/O, past-tense events, explicit topics."""

@@ -1,0 +1,1 @@
+"""HTTP controllers of the credential service: one per resource."""

@@ -1,0 +1,73 @@
+"""The staff registry: HR and the registrar register people; HR sees only its own nursery's."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar.params import FromPath, JSONBody, Parameter
+from litestar import Controller, Request, get, post
+
+
+from contracts.keys import Role
+from contracts.registry import NewStaff, StaffLookup, StaffView
+from services.credential.application import Credentials
+from shared.auth.roles import Principal
+from shared.http.auth import allow
+from shared.http.scope import nursery_scope, require_own_nursery
+
+READERS = (Role.REGISTRAR, Role.HR, Role.AUDITOR)
+
+
+class StaffController(Controller):
+    """Staff (从业人员): the people the certificates and training hours belong to."""
+
+    path = "/v1/staff"
+    tags = ["staff"]
+
+    @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
+    def register(self, data: JSONBody[NewStaff], request: Request[Principal, Any, Any]) -> StaffView:
+        """Register a person (409 with the existing staff id if already registered)."""
+        service: Credentials = request.app.state.service
+        principal = request.user
+        nursery_id = data.nursery_id
+        if principal.role is Role.HR:
+            nursery_id = nursery_id or principal.scope
+            require_own_nursery(principal, nursery_id)
+        return service.register_staff(
+            name=data.name,
+            id_number=data.id_number,
+            registered_by=_uuid(nursery_id, "nursery_id"),
+            actor=principal.actor(),
+        )
+
+    @get("/", guards=[allow(*READERS)], sync_to_thread=True)
+    def list_staff(
+        self,
+        request: Request[Principal, Any, Any],
+        after: Annotated[str, Parameter(description="Page after this staff id", max_length=36)] = "",
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+    ) -> list[StaffView]:
+        """Registered people, by staff id; an hr key sees only its own nursery's."""
+        return request.app.state.service.staff_list(visible_to=nursery_scope(request.user), after=after, limit=limit)
+
+    @get("/{staff_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
+    def get_staff(self, staff_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> StaffView:
+        """One person (404 for an hr key of another nursery)."""
+        return request.app.state.service.staff(staff_id, visible_to=nursery_scope(request.user))
+
+    @post("/lookup", guards=[allow(*READERS)], sync_to_thread=True, status_code=200)
+    def lookup(self, data: JSONBody[StaffLookup], request: Request[Principal, Any, Any]) -> StaffView:
+        """Find a person by ID number (in the body, so it never lands in a URL or log)."""
+        return request.app.state.service.find_staff(data.id_number, visible_to=nursery_scope(request.user))
+
+
+def _uuid(value: str | None, field: str) -> UUID | None:
+    from shared.errors import Invalid
+
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise Invalid(f"{field} is not a UUID", field=field) from None

@@ -1,0 +1,1 @@
+"""Training service: providers, course catalogue, completions ledger, annual totals."""

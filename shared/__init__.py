@@ -1,0 +1,1 @@
+"""Code both services use: settings, persistence wiring, auth, errors, audit."""

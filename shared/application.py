@@ -1,0 +1,108 @@
+"""The base of both services' applications: event store, read models and API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from contracts.keys import KeyInfo
+from shared.auth.keys import ApiKey, hash_token, new_token
+from shared.auth.projection import ApiKeyProjection
+from shared.auth.roles import SCOPED_ROLES, Principal, Role
+from shared.errors import Invalid, NotFound
+from shared.persistence import ReadStore, eventsourcing_env, schema_name
+from shared.projection import Projection, Projector
+from shared.settings import Settings
+
+
+class ServiceApplication(Application[UUID]):
+    """An event-sourced service with read models kept by a projector, and its own API keys."""
+
+    service: ClassVar[str]
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        super().__init__(env=eventsourcing_env(settings, self.service))
+        schema = schema_name(settings, self.service) if settings.uses_postgres else None
+        self.store = ReadStore(self.recorder.datastore, schema)  # type: ignore[attr-defined]
+        self.projector = Projector(self, self.store, [ApiKeyProjection(), *self.projections()])
+        self.projector.create_tables()
+
+    def projections(self) -> list[Projection]:
+        """The service's own read models (besides API keys)."""
+        return []
+
+    def save_and_project(self, *aggregates: Any) -> None:
+        """Record the aggregates' new events, then bring the read models up to date."""
+        self.save(*aggregates)
+        self.projector.catch_up()
+
+    def get_or_404(self, aggregate_id: UUID, what: str) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} with id {aggregate_id}") from None
+
+    # API keys ------------------------------------------------------------------------------
+
+    def issue_key(
+        self,
+        *,
+        role: Role,
+        scope: str | None,
+        name: str,
+        actor: dict[str, Any],
+        expires_at: dt.datetime | None = None,
+        token: str | None = None,
+    ) -> tuple[str, str]:
+        """Issue a key and return (key id, token); the token is shown once and never stored."""
+        if role in SCOPED_ROLES and not scope:
+            raise Invalid(f"role {role} needs a scope ({SCOPED_ROLES[role]} id)", field="scope")
+        if role not in SCOPED_ROLES and scope:
+            raise Invalid(f"role {role} takes no scope", field="scope")
+        token = token or new_token()
+        key = ApiKey(
+            role=str(role),
+            scope=scope,
+            name=name,
+            token_hash=hash_token(token),
+            expires_at=expires_at.isoformat() if expires_at else None,
+            actor=actor,
+        )
+        self.save_and_project(key)
+        return str(key.id), token
+
+    def revoke_key(self, key_id: UUID, *, reason: str, actor: dict[str, Any]) -> None:
+        key: ApiKey = self.get_or_404(key_id, "API key")
+        if not isinstance(key, ApiKey):
+            raise NotFound(f"no API key with id {key_id}")
+        key.revoke(reason, actor)
+        self.save_and_project(key)
+
+    def list_keys(self) -> list[KeyInfo]:
+        self.projector.catch_up()
+        rows = self.store.query(
+            "SELECT key_id, role, scope, name, created_at, expires_at, revoked_at FROM api_keys ORDER BY created_at"
+        )
+        return [KeyInfo(**dict(row)) for row in rows]
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The principal of a live key, or None for an unknown, revoked or expired one."""
+        self.projector.catch_up()
+        row = self.store.query_one(
+            "SELECT key_id, role, scope, name, expires_at, revoked_at FROM api_keys WHERE token_hash = ?",
+            (hash_token(token),),
+        )
+        if row is None or row["revoked_at"]:
+            return None
+        if row["expires_at"] and dt.datetime.fromisoformat(row["expires_at"]) <= dt.datetime.now(dt.UTC):
+            return None
+        return Principal(key_id=row["key_id"], role=Role(row["role"]), scope=row["scope"], name=row["name"])
+
+    def is_ready(self) -> bool:
+        """True when the storage answers."""
+        self.store.query("SELECT 1")
+        return True

@@ -1,0 +1,48 @@
+"""Domain errors: what a rule refused, with a stable code a client can branch on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A command was refused by a rule; nothing was changed."""
+
+    status = 422
+    code = "rule_violated"
+
+    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.field = field
+        self.extra = extra
+
+
+class Invalid(DomainError):
+    """A field's value breaks a rule (422)."""
+
+    status = 422
+    code = "invalid_field"
+
+
+class NotFound(DomainError):
+    """The named thing does not exist, or is not visible to the caller (404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The command clashes with what is already recorded (409)."""
+
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    """The caller's role or scope does not allow this (403)."""
+
+    status = 403
+    code = "forbidden"

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by both services: problem details, strict bodies, auth, health."""

@@ -1,0 +1,50 @@
+"""The Litestar app both services are built with: problem details, strict bodies, keys, health, docs."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from shared.application import ServiceApplication
+from shared.http.auth import PUBLIC, ApiKeyMiddleware
+from shared.http.health import HealthController
+from shared.http.keys import KeysController
+from shared.http.problems import internal_error_handler, problem_details_plugin
+from shared.http.strict import strict_body
+
+
+def build_app(
+    service: ServiceApplication,
+    route_handlers: Sequence[Any],
+    *,
+    title: str,
+    description: str,
+) -> Litestar:
+    """A service's HTTP app: its routes plus health, keys, OpenAPI at /schema, problem+json errors."""
+    return Litestar(
+        route_handlers=[HealthController, KeysController, *route_handlers],
+        state=State({"service": service}),
+        plugins=[problem_details_plugin()],
+        exception_handlers={Exception: internal_error_handler},
+        middleware=[DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key=PUBLIC, exclude=["^/schema"])],
+        before_request=strict_body,
+        request_max_body_size=service.settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title=title,
+            version="1.0.0",
+            description=description,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path="/openapi.json"), SwaggerRenderPlugin(path="/docs")],
+            components=Components(
+                security_schemes={"apiKey": SecurityScheme(type="http", scheme="bearer", description="API key")}
+            ),
+            security=[{"apiKey": []}],
+        ),
+        on_shutdown=[service.close],
+    )

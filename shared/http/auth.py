@@ -1,0 +1,45 @@
+"""Bearer API keys: a middleware that authenticates, and guards that check role and scope."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import anyio.to_thread
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from shared.auth.roles import Principal, Role
+
+PUBLIC = "public"
+"""Route ``opt`` key: the route needs no key (health, readiness, docs, trust lists)."""
+
+
+class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
+    """Authenticate ``Authorization: Bearer <key>`` against the service's key read model."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("Send an API key as 'Authorization: Bearer <key>'.")
+        service = connection.app.state.service
+        principal = await anyio.to_thread.run_sync(service.authenticate, token.strip())
+        if principal is None:
+            raise NotAuthorizedException("The API key is unknown, revoked or expired.")
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard admitting only keys of the given roles (403 for any other role)."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal: Principal = connection.user
+        if principal.role not in allowed:
+            names = ", ".join(sorted(str(r) for r in allowed))
+            raise PermissionDeniedException(f"This needs one of the roles: {names}; your key is {principal.role}.")
+
+    guard.__name__ = f"allow_{'_'.join(sorted(str(r) for r in allowed))}"
+    return guard

@@ -1,0 +1,43 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.exceptions import HTTPException
+
+from shared.http.auth import PUBLIC
+from shared.http.problems import problem
+
+
+class Health(msgspec.Struct):
+    """Whether the process is alive, and which service it is."""
+
+    status: str
+    service: str
+
+
+class HealthController(Controller):
+    """Health checks for load balancers and orchestrators."""
+
+    tags = ["health"]
+    opt = {PUBLIC: True}
+
+    @get("/health", summary="Alive")
+    async def health(self, request: Request[Any, Any, Any]) -> Health:
+        """The process answers."""
+        return Health(status="alive", service=request.app.state.service.service)
+
+    @get("/ready", summary="Ready", sync_to_thread=True)
+    def ready(self, request: Request[Any, Any, Any]) -> Health:
+        """The process answers and its storage answers (503 otherwise)."""
+        service = request.app.state.service
+        try:
+            service.is_ready()
+        except HTTPException:
+            raise
+        except Exception:  # noqa: BLE001 - any storage failure means "not ready"
+            raise problem(503, "not_ready", "The storage does not answer.", headers={"Retry-After": "2"}) from None
+        return Health(status="ready", service=service.service)

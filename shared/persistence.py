@@ -1,0 +1,109 @@
+"""Persistence wiring: the event store (eventsourcing) and the read-model tables beside it.
+
+Each service keeps its own tables: on SQLite its own file, on PostgreSQL its own schema.
+Read-model SQL is written once with ``?`` placeholders and runs on both databases.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import psycopg
+from psycopg import sql
+
+from shared.settings import Settings
+
+
+def schema_name(settings: Settings, service: str) -> str:
+    return f"{settings.schema_prefix}{service}"
+
+
+def eventsourcing_env(settings: Settings, service: str) -> dict[str, str]:
+    """The environment an eventsourcing Application of ``service`` is built with."""
+    if settings.uses_postgres:
+        pg = settings.postgres_params()
+        ensure_schema(settings, service)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": pg["dbname"],
+            "POSTGRES_HOST": pg["host"],
+            "POSTGRES_PORT": pg["port"],
+            "POSTGRES_USER": pg["user"],
+            "POSTGRES_PASSWORD": pg["password"],
+            "POSTGRES_SCHEMA": schema_name(settings, service),
+            "POSTGRES_POOL_SIZE": str(settings.pg_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.pg_pool_size),
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            # Followers read our notification log: keep ids in commit order (see STYLE.md).
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "",
+        }
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(Path(settings.data_dir) / f"{service}.sqlite"),
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def ensure_schema(settings: Settings, service: str) -> None:
+    with psycopg.connect(**settings.postgres_params(), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema_name(settings, service))))
+
+
+class ReadStore:
+    """Read-model tables in the same database as the events, through the library's own pool."""
+
+    def __init__(self, datastore: Any, postgres_schema: str | None):
+        self.datastore = datastore
+        self.postgres_schema = postgres_schema
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.postgres_schema is not None
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=commit) as curs:
+            if self.postgres_schema is not None:
+                curs.execute(
+                    sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(self.postgres_schema))
+                )
+            yield Cursor(curs, self.is_postgres)
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.transaction(commit=False) as cur:
+            return cur.fetchall(statement, params)
+
+    def query_one(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.query(statement, params)
+        return rows[0] if rows else None
+
+
+class Cursor:
+    """A cursor that takes ``?`` placeholders on either database."""
+
+    def __init__(self, raw: Any, is_postgres: bool):
+        self.raw = raw
+        self.is_postgres = is_postgres
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.is_postgres else statement
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.raw.execute(self._sql(statement), tuple(params))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.raw.executemany(self._sql(statement), [tuple(r) for r in rows])
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        self.execute(statement, params)
+        return list(self.raw.fetchall())
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        self.execute(statement, params)
+        return self.raw.fetchone()

@@ -1,0 +1,109 @@
+"""Settings, read once from the environment into one msgspec Struct.
+
+Every field is read from ``CARECRED_<FIELD>`` (upper case). PostgreSQL can also be
+configured with the usual libpq variables (``PGHOST``, ``PGPORT``, ``PGDATABASE``,
+``PGUSER``, ``PGPASSWORD``) or one ``CARECRED_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import msgspec
+
+_LIBPQ = {
+    "pg_host": "PGHOST",
+    "pg_port": "PGPORT",
+    "pg_database": "PGDATABASE",
+    "pg_user": "PGUSER",
+    "pg_password": "PGPASSWORD",
+}
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Configuration of one carecred process (both services read the same names)."""
+
+    data_dir: str = "./data"
+    """Directory of the embedded SQLite files and generated secrets."""
+    storage: str = ""
+    """``sqlite`` or ``postgres``; empty means postgres when a database is configured."""
+    database_url: str = ""
+    """``postgresql://user:password@host:port/database``."""
+    pg_host: str = ""
+    pg_port: int = 5432
+    pg_database: str = ""
+    pg_user: str = "postgres"
+    pg_password: str = ""
+    pg_pool_size: int = 8
+    schema_prefix: str = ""
+    """Prefix of each service's PostgreSQL schema (``<prefix>credential``)."""
+    id_hash_key: str = ""
+    """Secret key of the keyed hash of national ID numbers (hex); generated into data_dir if empty."""
+    host: str = "127.0.0.1"
+    credential_port: int = 8001
+    training_port: int = 8002
+    max_body_bytes: int = 1_048_576
+    """Largest JSON body accepted by ordinary routes (413 beyond it)."""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Read settings from the environment; ``overrides`` win (used by tests and the CLI)."""
+        env = os.environ if environ is None else environ
+        raw: dict[str, object] = {}
+        for name in cls.__struct_fields__:
+            if (value := env.get(f"CARECRED_{name.upper()}")) is not None:
+                raw[name] = value
+            elif name in _LIBPQ and (value := env.get(_LIBPQ[name])) is not None:
+                raw[name] = value
+        raw.update(overrides)
+        try:
+            return msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SystemExit(f"invalid setting: {exc}") from None
+
+    @property
+    def uses_postgres(self) -> bool:
+        if self.storage:
+            if self.storage not in ("sqlite", "postgres"):
+                raise SystemExit("CARECRED_STORAGE must be 'sqlite' or 'postgres'")
+            return self.storage == "postgres"
+        return bool(self.database_url or self.pg_host or self.pg_database)
+
+    def postgres_params(self) -> dict[str, str]:
+        """Connection parameters, from the URL when one is given."""
+        if self.database_url:
+            url = urlsplit(self.database_url)
+            return {
+                "host": url.hostname or "127.0.0.1",
+                "port": str(url.port or 5432),
+                "dbname": (url.path or "/").lstrip("/") or "postgres",
+                "user": unquote(url.username or "postgres"),
+                "password": unquote(url.password or ""),
+            }
+        return {
+            "host": self.pg_host or "127.0.0.1",
+            "port": str(self.pg_port),
+            "dbname": self.pg_database or "postgres",
+            "user": self.pg_user,
+            "password": self.pg_password,
+        }
+
+    def port_of(self, service: str) -> int:
+        return {"credential": self.credential_port, "training": self.training_port}[service]
+
+    def resolved_id_hash_key(self) -> bytes:
+        """The ID-number hash key; in embedded mode generated once and kept in data_dir."""
+        if self.id_hash_key:
+            return bytes.fromhex(self.id_hash_key)
+        if self.uses_postgres:
+            # Replicas must agree on the key, so a shared database needs it configured.
+            raise SystemExit("CARECRED_ID_HASH_KEY must be set (64 hex digits) when using PostgreSQL")
+        path = Path(self.data_dir) / "id-hash.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return bytes.fromhex(path.read_text().strip())
