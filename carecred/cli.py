@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="listen port (default CARECRED_<SERVICE>_PORT)")
     serve.set_defaults(run=_serve)
 
+    health = commands.add_parser("health", help="exit 0 when a running service answers /ready (for health checks)")
+    health.add_argument("service", choices=SERVICES)
+    health.add_argument("--url", help="base URL (default http://127.0.0.1:<CARECRED_<SERVICE>_PORT>)")
+    health.set_defaults(run=_health)
+
     keys = commands.add_parser("keys", help="issue, list and revoke API keys").add_subparsers(required=True, metavar="ACTION")
     create = keys.add_parser("create", help="issue a key; its token is printed once")
     create.add_argument("--role", required=True, choices=[str(r) for r in Role])
@@ -76,6 +81,20 @@ def _serve(args: argparse.Namespace) -> int:
         log_level="info",
     )
     return 0
+
+
+def _health(args: argparse.Namespace) -> int:
+    import urllib.request
+
+    base = args.url or f"http://127.0.0.1:{Settings.from_env().port_of(args.service)}"
+    try:
+        with urllib.request.urlopen(f"{base}/ready", timeout=3) as response:
+            ok = response.status == 200
+    except OSError as exc:
+        print(f"{args.service} not ready: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.service} ready" if ok else f"{args.service} not ready")
+    return 0 if ok else 1
 
 
 def _keys_create(args: argparse.Namespace) -> int:

@@ -42,4 +42,5 @@ def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRou
             raise PermissionDeniedException(f"This needs one of the roles: {names}; your key is {principal.role}.")
 
     guard.__name__ = f"allow_{'_'.join(sorted(str(r) for r in allowed))}"
+    guard.roles = allowed  # type: ignore[attr-defined]  # read by the access tests and docs
     return guard
