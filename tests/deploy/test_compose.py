@@ -32,8 +32,11 @@ def compose() -> dict:
 
 def test_compose_file_is_valid_against_the_compose_specification(compose):
     if not SCHEMA.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Compose specification schema not found at {SCHEMA} (CI has shared/ beside the clone)")
         pytest.skip(f"Compose specification schema not found at {SCHEMA}")
-    jsonschema.validate(compose, json.loads(SCHEMA.read_text()))
+    # The schema names draft-07 (without the trailing "#" the library looks for).
+    jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(compose)
 
 
 def test_database_has_a_health_check_and_services_wait_for_it(compose):
