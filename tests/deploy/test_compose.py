@@ -111,3 +111,12 @@ def test_each_service_command_from_the_file_starts_and_becomes_healthy(compose, 
         process.terminate()
         process.wait(timeout=10)
         drop_schemas(prefix)
+
+
+def test_the_schema_check_would_catch_a_broken_file(compose):
+    if not SCHEMA.exists():
+        pytest.skip(f"Compose specification schema not found at {SCHEMA}")
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["credential"]["depends_on"]["db"]["condition"] = "whenever"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(broken)
