@@ -1,0 +1,52 @@
+"""Both services start from their app factories: `uvicorn --factory` and `carecred serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read().decode()
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer in {timeout}s")
+
+
+@pytest.mark.parametrize("service", ["credential", "training"])
+@pytest.mark.parametrize("how", ["uvicorn", "carecred"])
+def test_service_starts_on_embedded_sqlite_and_answers_ready(service, how, tmp_path):
+    port = free_port()
+    env = {**os.environ, "CARECRED_DATA_DIR": str(tmp_path), "CARECRED_STORAGE": "sqlite"}
+    if how == "uvicorn":
+        command = [sys.executable, "-m", "uvicorn", "--factory", f"services.{service}.app:create_app", "--port", str(port)]
+    else:
+        command = [sys.executable, "-m", "carecred.cli", "serve", service, "--port", str(port)]
+    process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/ready", process) == {"status": "ready", "service": service}
+        assert (tmp_path / f"{service}.sqlite").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
