@@ -13,6 +13,8 @@ from shared.auth.keys import ApiKey, hash_token, new_token
 from shared.auth.projection import ApiKeyProjection
 from shared.auth.roles import SCOPED_ROLES, Principal, Role
 from shared.errors import Invalid, NotFound
+from shared.feed import Publisher
+from shared.follower import Follower, FollowerStatus
 from shared.persistence import ReadStore, eventsourcing_env, schema_name
 from shared.projection import Projection, Projector
 from shared.settings import Settings
@@ -30,10 +32,33 @@ class ServiceApplication(Application[UUID]):
         self.store = ReadStore(self.recorder.datastore, schema)  # type: ignore[attr-defined]
         self.projector = Projector(self, self.store, [ApiKeyProjection(), *self.projections()])
         self.projector.create_tables()
+        self.publisher = Publisher(self, self.public_event)
+        self.followers = self.make_followers()
+        for follower in self.followers:
+            follower.create_tables()
 
     def projections(self) -> list[Projection]:
         """The service's own read models (besides API keys)."""
         return []
+
+    def public_event(self, event: Any) -> Any:
+        """The public contract event a stored event maps to, or None (see the service's feed.py)."""
+        return None
+
+    def make_followers(self) -> list[Follower]:
+        """The feeds of other services this one follows."""
+        return []
+
+    def start_followers(self) -> None:
+        for follower in self.followers:
+            follower.start()
+
+    def stop_followers(self) -> None:
+        for follower in self.followers:
+            follower.stop()
+
+    def follower_status(self) -> list[FollowerStatus]:
+        return [follower.status() for follower in self.followers]
 
     def save_and_project(self, *aggregates: Any) -> None:
         """Record the aggregates' new events, then bring the read models up to date."""

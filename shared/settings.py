@@ -47,6 +47,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     training_port: int = 8002
     max_body_bytes: int = 1_048_576
     """Largest JSON body accepted by ordinary routes (413 beyond it)."""
+    credential_url: str = ""
+    """Base URL of the credential service, for the training service's follower."""
+    training_url: str = ""
+    """Base URL of the training service, for the credential service's follower."""
+    feed_key: str = ""
+    """API key (role ``service``) this process uses to read the other service's feed."""
+    follow_interval: float = 0.5
+    """Seconds between polls of the other service's feed."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -93,6 +101,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     def port_of(self, service: str) -> int:
         return {"credential": self.credential_port, "training": self.training_port}[service]
+
+    def url_of(self, service: str) -> str:
+        """Where the other service answers (configured, else on this host at its port)."""
+        configured = {"credential": self.credential_url, "training": self.training_url}[service]
+        return configured or f"http://127.0.0.1:{self.port_of(service)}"
 
     def resolved_id_hash_key(self) -> bytes:
         """The ID-number hash key; in embedded mode generated once and kept in data_dir."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from services.credential.application import Credentials
+from services.credential.feed import FEED_PAGE
 from services.credential.http.nurseries import NurseryController
 from services.credential.http.staff import StaffController
 from shared.http.app import build_app
@@ -19,4 +20,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         [NurseryController, StaffController],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
+        feed_page=FEED_PAGE,
     )

@@ -8,12 +8,15 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 
 from contracts.registry import NewNursery, NurseryView, StaffView
+from services.credential import feed
 from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
 from services.credential.projections import RegistryProjection
+from services.credential.training_status import training_follower
 from shared import idnumber
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
+from shared.follower import Follower
 from shared.projection import Projection
 
 _NURSERY_COLUMNS = "nursery_id, name, town, ownership, inclusive, kind, registered_at"
@@ -31,6 +34,12 @@ class Credentials(ServiceApplication):
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection()]
+
+    def public_event(self, event: Any) -> Any:
+        return feed.public_event(event)
+
+    def make_followers(self) -> list[Follower]:
+        return [training_follower(self.store, self.settings)]
 
     # Nurseries ------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from shared.application import ServiceApplication
 from shared.http.auth import PUBLIC, ApiKeyMiddleware
+from shared.http.feed import feed_controller
 from shared.http.health import HealthController
 from shared.http.keys import KeysController
 from shared.http.problems import internal_error_handler, problem_details_plugin
@@ -25,10 +26,12 @@ def build_app(
     *,
     title: str,
     description: str,
+    feed_page: Any = None,
 ) -> Litestar:
-    """A service's HTTP app: its routes plus health, keys, OpenAPI at /schema, problem+json errors."""
+    """A service's HTTP app: its routes plus health, keys, feed, OpenAPI at /schema, problem+json errors."""
+    feed = [feed_controller(feed_page)] if feed_page is not None else []
     return Litestar(
-        route_handlers=[HealthController, KeysController, *route_handlers],
+        route_handlers=[HealthController, KeysController, *feed, *route_handlers],
         state=State({"service": service}),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: internal_error_handler},
@@ -46,5 +49,6 @@ def build_app(
             ),
             security=[{"apiKey": []}],
         ),
-        on_shutdown=[service.close],
+        on_startup=[service.start_followers],
+        on_shutdown=[service.stop_followers, service.close],
     )

@@ -8,15 +8,17 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import HTTPException
 
+from shared.follower import FollowerStatus
 from shared.http.auth import PUBLIC
 from shared.http.problems import problem
 
 
-class Health(msgspec.Struct):
-    """Whether the process is alive, and which service it is."""
+class Health(msgspec.Struct, omit_defaults=True):
+    """Whether the process is alive, and which service it is; readiness adds the followers' lag."""
 
     status: str
     service: str
+    followers: list[FollowerStatus] = []
 
 
 class HealthController(Controller):
@@ -40,4 +42,4 @@ class HealthController(Controller):
             raise
         except Exception:  # noqa: BLE001 - any storage failure means "not ready"
             raise problem(503, "not_ready", "The storage does not answer.", headers={"Retry-After": "2"}) from None
-        return Health(status="ready", service=service.service)
+        return Health(status="ready", service=service.service, followers=service.follower_status())

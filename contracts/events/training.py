@@ -1,0 +1,48 @@
+"""Events the training service publishes: completions and reversals, with the person's new totals.
+
+Each event carries the person's totals for the year after it, so a follower keeps the year's
+status without re-implementing the once-per-course rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from contracts.events.feed import FeedPage
+
+
+class YearTotals(msgspec.Struct, kw_only=True, frozen=True):
+    """A person's counted class hours in one calendar year (Asia/Shanghai)."""
+
+    year: int
+    skills_hours: float
+    ethics_hours: float
+
+
+class CompletionRecorded(msgspec.Struct, tag="completion.recorded.v1", kw_only=True, frozen=True):
+    """A provider's course completion entered the ledger (counted or not)."""
+
+    completion_id: str
+    staff_id: str
+    provider_id: str
+    course_code: str
+    category: str
+    hours: float
+    completed_on: dt.date
+    counted: bool
+    totals: YearTotals
+
+
+class CompletionReversed(msgspec.Struct, tag="completion.reversed.v1", kw_only=True, frozen=True):
+    """A completion was reversed by its provider; it no longer counts."""
+
+    completion_id: str
+    staff_id: str
+    reason: str
+    totals: YearTotals
+
+
+TrainingEvent = CompletionRecorded | CompletionReversed
+TrainingFeedPage = FeedPage[TrainingEvent]

@@ -1,0 +1,54 @@
+"""Publishing a service's public events as a feed, in commit order, from a position.
+
+The position of an item is the notification id of the stored event it was mapped from. The
+event store assigns those ids in commit order (SQLite has one writer; on PostgreSQL the
+library locks the table for inserts — which is why DB-functions mode stays off), so a
+follower that asks "after N" never misses an event committed later with a smaller id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from eventsourcing.application import Application
+
+from contracts.events.feed import FeedItem, FeedPage
+
+Mapper = Callable[[Any], Any]
+"""Maps a stored domain event to its public contract event, or None if it is not public."""
+
+
+class Publisher:
+    """Reads the event log after a position and maps each event to its public form."""
+
+    SCAN_LIMIT = 5000
+    """At most this many stored events are read per page, public or not."""
+
+    def __init__(self, app: Application, mapper: Mapper):
+        self.app = app
+        self.mapper = mapper
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+
+    def page(self, after: int, limit: int) -> FeedPage[Any]:
+        head = self.head()
+        items: list[FeedItem[Any]] = []
+        position, scanned = after, 0
+        while len(items) < limit and position < head and scanned < self.SCAN_LIMIT:
+            batch = min(max(limit - len(items), 100), self.SCAN_LIMIT - scanned)
+            notifications = self.app.recorder.select_notifications(  # type: ignore[attr-defined]
+                start=position, limit=batch, stop=head, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            for notification in notifications:
+                scanned += 1
+                position = notification.id
+                event = self.app.mapper.to_domain_event(notification)
+                public = self.mapper(event)
+                if public is not None:
+                    items.append(FeedItem(position=notification.id, recorded_at=event.timestamp, event=public))
+                    if len(items) == limit:
+                        break
+        return FeedPage(items=items, next_after=position, head=head)

@@ -1,0 +1,174 @@
+"""Following another service's feed, with exactly-once effect.
+
+Each page is applied in one transaction together with the new position, so a crash or a
+restart at any point neither loses nor doubles an event. While the other service is down
+the follower keeps trying with a growing pause and reports its lag and last error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Callable
+
+import msgspec
+
+from shared.persistence import Cursor, ReadStore
+
+log = logging.getLogger("carecred.follower")
+
+Apply = Callable[[Cursor, Any, int], None]
+"""Applies one public event (at its position) to the follower's own tables."""
+
+
+class FollowerStatus(msgspec.Struct, kw_only=True):
+    """How far this service has followed the other one's feed."""
+
+    source: str
+    configured: bool
+    position: int
+    head: int | None
+    lag: int | None
+    last_success_at: dt.datetime | None
+    error: str | None
+
+
+class Follower:
+    """Polls ``<url>/v1/feed`` and applies each page with its position in one transaction."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        store: ReadStore,
+        base_url: str,
+        token: str,
+        page_type: Any,
+        apply: Apply,
+        interval: float = 0.5,
+        page_size: int = 500,
+    ):
+        self.name = name
+        self.store = store
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.decoder = msgspec.json.Decoder(page_type)
+        self.apply = apply
+        self.interval = interval
+        self.page_size = page_size
+        self.head: int | None = None
+        self.last_success_at: dt.datetime | None = None
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def create_tables(self) -> None:
+        with self.store.transaction(commit=True) as cur:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS follower_position ("
+                " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"
+            )
+            cur.execute(
+                "INSERT INTO follower_position (name, position, updated_at) VALUES (?, 0, ?)"
+                " ON CONFLICT (name) DO NOTHING",
+                (self.name, _now().isoformat()),
+            )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.token)
+
+    def position(self) -> int:
+        row = self.store.query_one("SELECT position FROM follower_position WHERE name = ?", (self.name,))
+        return int(row["position"]) if row else 0
+
+    def status(self) -> FollowerStatus:
+        position = self.position()
+        lag = None if self.head is None else max(self.head - position, 0)
+        return FollowerStatus(
+            source=self.base_url, configured=self.configured, position=position, head=self.head,
+            lag=lag, last_success_at=self.last_success_at, error=self.error,
+        )
+
+    def poll_once(self) -> int:
+        """Fetch and apply pages until caught up; return how many events were applied."""
+        applied = 0
+        while True:
+            after = self.position()
+            page = self._fetch(after)
+            self.head = page.head
+            if page.next_after <= after:
+                break
+            self._apply_page(after, page)
+            applied += len(page.items)
+            if page.next_after >= page.head:
+                break
+        self.last_success_at = _now()
+        self.error = None
+        return applied
+
+    def _fetch(self, after: int) -> Any:
+        request = urllib.request.Request(
+            f"{self.base_url}/v1/feed?after={after}&limit={self.page_size}",
+            headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return self.decoder.decode(response.read())
+
+    def _apply_page(self, after: int, page: Any) -> None:
+        lock = " FOR UPDATE" if self.store.is_postgres else ""
+        with self.store.transaction(commit=True) as cur:
+            row = cur.fetchone(f"SELECT position FROM follower_position WHERE name = ?{lock}", (self.name,))
+            if int(row["position"]) != after:
+                return  # another replica applied this page first
+            for item in page.items:
+                self.apply(cur, item.event, item.position)
+            cur.execute(
+                "UPDATE follower_position SET position = ?, updated_at = ? WHERE name = ?",
+                (page.next_after, _now().isoformat(), self.name),
+            )
+
+    # Background thread ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if not self.configured or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name=f"follow-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def nudge(self) -> None:
+        """Poll now instead of at the next interval."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        pause = self.interval
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+                pause = self.interval
+            except (urllib.error.URLError, OSError, msgspec.DecodeError, json.JSONDecodeError) as exc:
+                self.error = f"{type(exc).__name__}: {exc}"
+                pause = min(pause * 2, 10.0)
+            except Exception as exc:  # noqa: BLE001 - keep following; the status shows the error
+                log.exception("follower %s failed", self.name)
+                self.error = f"{type(exc).__name__}: {exc}"
+                pause = min(pause * 2, 10.0)
+            self._wake.wait(pause)
+            self._wake.clear()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
