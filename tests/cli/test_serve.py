@@ -45,7 +45,8 @@ def test_service_starts_on_embedded_sqlite_and_answers_ready(service, how, tmp_p
         command = [sys.executable, "-m", "carecred.cli", "serve", service, "--port", str(port)]
     process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        assert wait_for(f"http://127.0.0.1:{port}/ready", process) == {"status": "ready", "service": service}
+        ready = wait_for(f"http://127.0.0.1:{port}/ready", process)
+        assert (ready["status"], ready["service"]) == ("ready", service)
         assert (tmp_path / f"{service}.sqlite").exists()
     finally:
         process.terminate()
