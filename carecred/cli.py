@@ -72,13 +72,16 @@ def _services(choice: str) -> tuple[str, ...]:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from shared.http.observability import configure_logging
+
     settings = Settings.from_env()
+    configure_logging()
     uvicorn.run(
         FACTORIES[args.service],
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port_of(args.service),
-        log_level="info",
+        log_level="warning",
     )
     return 0
 

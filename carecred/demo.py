@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from carecred.services import FACTORIES, SERVICES, open_application
+from carecred.services import SERVICES, open_application
 from contracts.keys import Role
 from contracts.registry import NewNursery
 from shared.auth.keys import new_token
@@ -86,8 +86,7 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
     for service in SERVICES:
         port = settings.port_of(service)
         processes.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", FACTORIES[service],
-             "--host", settings.host, "--port", str(port), "--log-level", "warning"],
+            [sys.executable, "-m", "carecred.cli", "serve", service, "--host", settings.host, "--port", str(port)],
             env=env,
         ))
     try:

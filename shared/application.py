@@ -16,6 +16,7 @@ from shared.errors import Invalid, NotFound
 from shared.feed import Publisher
 from shared.follower import Follower, FollowerStatus
 from shared.persistence import ReadStore, eventsourcing_env, schema_name
+from shared.metrics import EVENTS_WRITTEN
 from shared.projection import Projection, Projector
 from shared.settings import Settings
 
@@ -62,7 +63,8 @@ class ServiceApplication(Application[UUID]):
 
     def save_and_project(self, *aggregates: Any) -> None:
         """Record the aggregates' new events, then bring the read models up to date."""
-        self.save(*aggregates)
+        recording = self.save(*aggregates)
+        EVENTS_WRITTEN.labels(self.service).inc(len(recording))
         self.projector.catch_up()
 
     def get_or_404(self, aggregate_id: UUID, what: str) -> Any:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import msgspec
 
+from shared.metrics import FOLLOWER_LAG, FOLLOWER_UP
 from shared.persistence import Cursor, ReadStore
 
 log = logging.getLogger("carecred.follower")
@@ -44,6 +45,7 @@ class Follower:
     def __init__(
         self,
         *,
+        service: str,
         name: str,
         store: ReadStore,
         base_url: str,
@@ -53,6 +55,7 @@ class Follower:
         interval: float = 0.5,
         page_size: int = 500,
     ):
+        self.service = service
         self.name = name
         self.store = store
         self.base_url = base_url.rstrip("/")
@@ -111,6 +114,8 @@ class Follower:
                 break
         self.last_success_at = _now()
         self.error = None
+        FOLLOWER_UP.labels(self.service, self.name).set(1)
+        FOLLOWER_LAG.labels(self.service, self.name).set(max((self.head or 0) - self.position(), 0))
         return applied
 
     def _fetch(self, after: int) -> Any:
@@ -160,14 +165,19 @@ class Follower:
                 self.poll_once()
                 pause = self.interval
             except (urllib.error.URLError, OSError, msgspec.DecodeError, json.JSONDecodeError) as exc:
-                self.error = f"{type(exc).__name__}: {exc}"
+                self._failed(f"{type(exc).__name__}: {exc}")
                 pause = min(pause * 2, 10.0)
             except Exception as exc:  # noqa: BLE001 - keep following; the status shows the error
                 log.exception("follower %s failed", self.name)
-                self.error = f"{type(exc).__name__}: {exc}"
+                self._failed(f"{type(exc).__name__}: {exc}")
                 pause = min(pause * 2, 10.0)
             self._wake.wait(pause)
             self._wake.clear()
+
+
+    def _failed(self, error: str) -> None:
+        self.error = error
+        FOLLOWER_UP.labels(self.service, self.name).set(0)
 
 
 def _now() -> dt.datetime:

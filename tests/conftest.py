@@ -57,7 +57,11 @@ def drop_schemas(prefix: str) -> None:
 
 
 def make_settings(backend: str, tmp_path, **overrides: object) -> Settings:
-    base: dict[str, object] = {"data_dir": str(tmp_path / "data"), "id_hash_key": TEST_ID_HASH_KEY}
+    base: dict[str, object] = {
+        "data_dir": str(tmp_path / "data"),
+        "id_hash_key": TEST_ID_HASH_KEY,
+        "auth_failures_per_minute": 100_000,  # the access tests fail on purpose, many times
+    }
     if backend == "postgres":
         base.update(storage="postgres", database_url=TEST_DATABASE_URL, pg_pool_size=4,
                     schema_prefix=f"t{uuid.uuid4().hex[:10]}_")

@@ -57,6 +57,6 @@ def training_follower(store: ReadStore, settings: Settings) -> Follower:
         for statement in DDL:
             cur.execute(statement)
     return Follower(
-        name="training", store=store, base_url=settings.url_of("training"), token=settings.feed_key,
+        service="credential", name="training", store=store, base_url=settings.url_of("training"), token=settings.feed_key,
         page_type=TrainingFeedPage, apply=apply, interval=settings.follow_interval,
     )

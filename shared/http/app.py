@@ -14,7 +14,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 from shared.application import ServiceApplication
 from shared.http.auth import PUBLIC, ApiKeyMiddleware
 from shared.http.feed import feed_controller
+from shared.auth.limiter import FailureLimiter
 from shared.http.health import HealthController
+from shared.http.observability import MetricsController, prometheus_config, request_id_middleware
 from shared.http.keys import KeysController
 from shared.http.problems import internal_error_handler, problem_details_plugin
 from shared.http.strict import strict_body
@@ -31,11 +33,15 @@ def build_app(
     """A service's HTTP app: its routes plus health, keys, feed, OpenAPI at /schema, problem+json errors."""
     feed = [feed_controller(feed_page)] if feed_page is not None else []
     return Litestar(
-        route_handlers=[HealthController, KeysController, *feed, *route_handlers],
-        state=State({"service": service}),
+        route_handlers=[HealthController, MetricsController, KeysController, *feed, *route_handlers],
+        state=State({"service": service, "auth_failures": FailureLimiter(service.settings.auth_failures_per_minute)}),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: internal_error_handler},
-        middleware=[DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key=PUBLIC, exclude=["^/schema"])],
+        middleware=[
+            request_id_middleware,
+            DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key=PUBLIC, exclude=["^/schema"]),
+            prometheus_config(service.service).middleware,
+        ],
         before_request=strict_body,
         request_max_body_size=service.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

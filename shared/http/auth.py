@@ -10,7 +10,10 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from shared.auth.limiter import FailureLimiter
 from shared.auth.roles import Principal, Role
+from shared.http.problems import problem
+from shared.metrics import AUTH_FAILURES
 
 PUBLIC = "public"
 """Route ``opt`` key: the route needs no key (health, readiness, docs, trust lists)."""
@@ -20,15 +23,27 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
     """Authenticate ``Authorization: Bearer <key>`` against the service's key read model."""
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        limiter: FailureLimiter = connection.app.state.auth_failures
+        client = connection.client.host if connection.client else "unknown"
+        if wait := limiter.retry_after(client):
+            raise problem(429, "too_many_failed_logins", f"Too many failed authentications; retry in {wait}s.",
+                          headers={"Retry-After": str(wait)})
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException("Send an API key as 'Authorization: Bearer <key>'.")
         service = connection.app.state.service
+        if scheme.lower() != "bearer" or not token.strip():
+            self._failed(limiter, client, service)
+            raise NotAuthorizedException("Send an API key as 'Authorization: Bearer <key>'.")
         principal = await anyio.to_thread.run_sync(service.authenticate, token.strip())
         if principal is None:
+            self._failed(limiter, client, service)
             raise NotAuthorizedException("The API key is unknown, revoked or expired.")
-        return AuthenticationResult(user=principal, auth=token)
+        return AuthenticationResult(user=principal, auth=None)  # the token itself goes no further
+
+    @staticmethod
+    def _failed(limiter: FailureLimiter, client: str, service: Any) -> None:
+        limiter.record_failure(client)
+        AUTH_FAILURES.labels(service.service).inc()
 
 
 def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:

@@ -1,0 +1,18 @@
+"""Prometheus metrics of the domain (request metrics come from Litestar's Prometheus plugin)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+EVENTS_WRITTEN = Counter(
+    "carecred_events_written_total", "Domain events recorded in the event store", ["service"]
+)
+FOLLOWER_LAG = Gauge(
+    "carecred_follower_lag_events", "How many feed positions this service is behind the other one", ["service", "source"]
+)
+FOLLOWER_UP = Gauge(
+    "carecred_follower_up", "1 when the last poll of the other service's feed succeeded", ["service", "source"]
+)
+AUTH_FAILURES = Counter(
+    "carecred_auth_failures_total", "Requests refused for a missing, unknown, revoked or expired key", ["service"]
+)

@@ -1,0 +1,48 @@
+"""Operators see what happens: request ids in logs, metrics, and failed logins slowed down."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar.testing import TestClient
+
+from services.credential.app import create_app
+from tests.conftest import issue, make_settings
+
+
+def test_a_request_id_is_echoed_and_logged_with_the_key_but_never_the_token(credential_http, caplog):
+    app = credential_http.app.state.service
+    headers = issue(app, "registrar")
+    token = headers["Authorization"].split()[1]
+    with caplog.at_level(logging.INFO, logger="carecred.access"):
+        response = credential_http.get("/v1/nurseries", headers={**headers, "X-Request-ID": "inspect-42"})
+    assert response.headers["x-request-id"] == "inspect-42"
+    (line,) = [r for r in caplog.records if r.name == "carecred.access"]
+    assert line.status == 200 and line.path == "/v1/nurseries" and line.role == "registrar"
+    assert line.key_id and token not in caplog.text
+
+
+def test_without_an_incoming_id_one_is_made(credential_http):
+    assert len(credential_http.get("/health").headers["x-request-id"]) == 32
+
+
+def test_metrics_count_requests_and_events_written(credential_http):
+    app = credential_http.app.state.service
+    headers = issue(app, "registrar")
+    credential_http.post("/v1/nurseries", headers=headers,
+                         json={"name": "朱泾一托", "town": "朱泾镇", "ownership": "public", "inclusive": True})
+    text = credential_http.get("/metrics").text
+    assert 'carecred_events_written_total{service="credential"}' in text
+    assert "carecred_requests_total" in text and 'path="/v1/nurseries"' in text
+    assert "carecred_request_duration_seconds_bucket" in text
+
+
+def test_failed_authentication_is_rate_limited_per_client(tmp_path):
+    settings = make_settings("sqlite", tmp_path, auth_failures_per_minute=3)
+    with TestClient(create_app(settings)) as client:
+        statuses = [client.get("/v1/staff", headers={"Authorization": "Bearer guess"}).status_code for _ in range(5)]
+        assert statuses == [401, 401, 401, 429, 429]
+        refused = client.get("/v1/staff", headers=issue(client.app.state.service, "registrar"))
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        assert refused.json()["code"] == "too_many_failed_logins"
+        assert client.get("/health").status_code == 200
