@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated
-
 import msgspec
+
+from contracts.text import Reason, Title
 
 
 class Role(enum.StrEnum):
@@ -25,7 +25,7 @@ class NewKey(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A key to issue: role, scope for hr (nursery id) and provider (provider id), a name."""
 
     role: Role
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Title
     scope: str | None = None
     expires_at: dt.datetime | None = None
 
@@ -42,7 +42,7 @@ class IssuedKey(msgspec.Struct, kw_only=True):
 class KeyRevocation(msgspec.Struct, forbid_unknown_fields=True):
     """Why a key is revoked."""
 
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    reason: Reason
 
 
 class KeyInfo(msgspec.Struct, frozen=True, kw_only=True):

@@ -6,14 +6,15 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+from contracts.text import Name, Title
+
 
 
 class NewNursery(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A nursery to register: name, town or subdistrict, public or private, inclusive (普惠) or not."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    town: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    name: Title
+    town: Name
     ownership: Literal["public", "private"]
     inclusive: bool
     kind: Literal["nursery", "kindergarten"] = "nursery"

@@ -35,5 +35,5 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
             detail=f"{field or '(body)'}: {message}",
             extra=[{"key": field, "message": message, "source": "body"}],
         ) from None
-    except msgspec.DecodeError as exc:
-        raise problem(400, "malformed_body", f"The body is not valid JSON: {exc}") from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise problem(400, "malformed_body", f"The body is not valid UTF-8 JSON: {exc}") from None
