@@ -10,7 +10,13 @@ from eventsourcing.persistence import IntegrityError
 from contracts.registry import NewNursery, NurseryView, StaffView
 from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
+from services.credential.certification_projection import CertificationProjection
 from services.credential.projections import RegistryProjection
+from services.credential.usecases.assignments import AssignmentUseCases
+from services.credential.usecases.certificates import CertificateUseCases
+from services.credential.usecases.integrity import IntegrityUseCases
+from services.credential.usecases.policy import PolicyUseCases
+from services.credential.usecases.queries import QueryUseCases
 from shared import idnumber
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
@@ -20,8 +26,10 @@ _NURSERY_COLUMNS = "nursery_id, name, town, ownership, inclusive, kind, register
 _STAFF_COLUMNS = "s.staff_id, s.name, s.id_masked, s.registered_by, s.registered_at"
 
 
-class Credentials(ServiceApplication):
-    """Nurseries and the staff registry (certificates and badges build on these)."""
+class Credentials(
+    PolicyUseCases, CertificateUseCases, AssignmentUseCases, IntegrityUseCases, QueryUseCases, ServiceApplication
+):
+    """Nurseries, the staff registry, certificates, role policy, assignments and compliance."""
 
     service = "credential"
 
@@ -30,7 +38,7 @@ class Credentials(ServiceApplication):
         self.id_hash_key = self.settings.resolved_id_hash_key()
 
     def projections(self) -> list[Projection]:
-        return [RegistryProjection()]
+        return [RegistryProjection(), CertificationProjection()]
 
     # Nurseries ------------------------------------------------------------------------------
 
