@@ -17,9 +17,10 @@ from shared.errors import NotFound
 class PolicyUseCases:
     """The versioned role policy (岗位持证要求)."""
 
-    def current_policy(self: Any) -> Policy:
+    def current_policy(self: Any, *, caught_up: bool = False) -> Policy:
         """The latest adopted version; the shipped default is adopted first if there is none."""
-        self.projector.catch_up()
+        if not caught_up:
+            self.projector.catch_up()
         row = self.store.query_one("SELECT version FROM policy_versions ORDER BY version DESC LIMIT 1")
         if row is None:
             self._adopt_default()

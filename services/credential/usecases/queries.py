@@ -13,6 +13,7 @@ from services.credential.domain.compliance import expires_within, holds_valid
 from services.credential.usecases.assignments import assignment_view
 from services.credential.usecases.certificates import certificate_view, facts_of
 from services.credential.usecases.common import staff_row
+from shared.errors import NotFound
 
 INFANT_CARE_TARGET = 0.75
 """At least 75% of public kindergarten teachers hold the infant-care certificate (育婴员证)."""
@@ -33,7 +34,7 @@ class QueryUseCases:
         self.projector.catch_up()
         person = staff_row(self.store, staff_id, visible_to=visible_to)
         sid = person["staff_id"]
-        policy = self.current_policy()
+        policy = self.current_policy(caught_up=True)
         rows = self.certificates_of([sid])[sid]
         facts = [facts_of(r) for r in rows]
         assignments = self.store.query(
@@ -48,8 +49,10 @@ class QueryUseCases:
 
     def roster(self: Any, nursery_id: UUID, *, on: dt.date) -> Roster:
         """People with active assignments at the nursery, non-compliant first, and its 持证上岗率."""
-        self.nursery(nursery_id)  # 404 for an unknown nursery
-        policy = self.current_policy()
+        self.projector.catch_up()
+        if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
+            raise NotFound(f"no nursery with id {nursery_id}")
+        policy = self.current_policy(caught_up=True)
         day = on.isoformat()
         rows = self.store.query(
             f"SELECT {_ASSIGNMENT}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
@@ -99,7 +102,7 @@ class QueryUseCases:
     def district_figures(self: Any, *, on: dt.date) -> DistrictFigures:
         """持证上岗率 overall and per nursery, the public kindergarten teachers' infant-care share, expiring counts."""
         self.projector.catch_up()
-        policy = self.current_policy()
+        policy = self.current_policy(caught_up=True)
         day = on.isoformat()
         rows = self.store.query(
             f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
