@@ -151,6 +151,18 @@ def test_hr_of_another_nursery_and_an_inspector_are_kept_to_their_place(world):
     assert c.get(f"/v1/nurseries/{ours}/roster", headers=world["inspector"]).status_code == 200
     problem_of(c.get("/v1/district/figures"), 401, "unauthenticated")
 
+    app = world["app"]
+    cert = certificate(app, world["li"], "nursery_worker", today() - 10 * DAY, today() + 700 * DAY)
+    certificate(app, world["li"], "health", today() - 10 * DAY, today() + 300 * DAY)
+    made = c.post("/v1/assignments", json=body, headers=world["hr"]).json()
+    for path in (f"/v1/assignments/{made['assignment_id']}", f"/v1/certificates/{cert}"):
+        assert c.get(path, headers=world["hr"]).status_code == 200
+        problem_of(c.get(path, headers=world["other_hr"]), 404, "not_found")
+    ending = {"end_on": today().isoformat(), "reason": "x"}
+    problem_of(c.post(f"/v1/assignments/{made['assignment_id']}/end", json=ending, headers=world["other_hr"]), 404, "not_found")
+    problem_of(c.post(f"/v1/assignments/{made['assignment_id']}/end", json=ending, headers=world["inspector"]), 403, "forbidden")
+    problem_of(c.get("/v1/policy/versions/9", headers=world["inspector"]), 404, "not_found")
+
 
 def test_the_integrity_record_is_shown_to_registrar_hr_and_auditor_but_not_inspector(world):
     c = world["client"]

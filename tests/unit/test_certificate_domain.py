@@ -102,3 +102,12 @@ def test_a_policy_that_does_not_hold_together_is_refused_naming_the_field(change
         policy.adopt(msgspec.convert(raw, PolicyDocument), "bad", REGISTRAR)
     assert refused.value.field == field
     assert policy.policy_version == 0
+
+
+def test_loading_a_policy_is_pure_and_cached_by_version_and_content():
+    from services.credential.domain.policy import load_policy
+
+    content = canonical_content(default_document())
+    first, again = load_policy(1, content), load_policy(1, dict(reversed(list(content.items()))))
+    assert first is again and first.content_hash == content_hash(content)
+    assert load_policy(2, content) is not first and load_policy(2, content).version == 2

@@ -93,7 +93,10 @@ class CertificateUseCases:
         if row is None:
             raise NotFound(f"no certificate with id {certificate_id}")
         if visible_to is not None:
-            staff_row(self.store, row["holder_id"], visible_to=visible_to)
+            try:
+                staff_row(self.store, row["holder_id"], visible_to=visible_to)
+            except NotFound:
+                raise NotFound(f"no certificate with id {certificate_id}") from None
         return certificate_view(row, on or today())
 
     def certificates_of(self: Any, staff_ids: Iterable[str]) -> dict[str, list[Any]]:
