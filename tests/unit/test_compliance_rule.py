@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from contracts.policy import PolicyDocument, RequirementGroup, RoleSpec
+from contracts.policy import RequirementGroup, RoleSpec
 from services.credential.domain.compliance import (
     CertificateFacts, ExpiryChange, StatusChange, assignment_active, evaluate, expires_within, expiry_on, standing_on,
 )
