@@ -6,7 +6,12 @@ from litestar import Litestar
 
 from services.credential.application import Credentials
 from services.credential.feed import FEED_PAGE
+from services.credential.http.assignments import AssignmentController
+from services.credential.http.certificates import CertificateController
 from services.credential.http.nurseries import NurseryController
+from services.credential.http.policy import PolicyController
+from services.credential.http.reports import DistrictController, ProfileController, RosterController
+from services.credential.http.violations import ViolationController
 from services.credential.http.staff import StaffController
 from shared.http.app import build_app
 from shared.settings import Settings
@@ -17,7 +22,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     service = Credentials(settings or Settings.from_env())
     return build_app(
         service,
-        [NurseryController, StaffController],
+        [
+            NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
+            ViolationController, ProfileController, RosterController, DistrictController,
+        ],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
         feed_page=FEED_PAGE,

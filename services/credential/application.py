@@ -11,8 +11,14 @@ from contracts.registry import NewNursery, NurseryView, StaffView
 from services.credential import feed
 from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
+from services.credential.certification_projection import CertificationProjection
 from services.credential.projections import RegistryProjection
 from services.credential.training_status import training_follower
+from services.credential.usecases.assignments import AssignmentUseCases
+from services.credential.usecases.certificates import CertificateUseCases
+from services.credential.usecases.integrity import IntegrityUseCases
+from services.credential.usecases.policy import PolicyUseCases
+from services.credential.usecases.queries import QueryUseCases
 from shared import idnumber
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
@@ -23,8 +29,10 @@ _NURSERY_COLUMNS = "nursery_id, name, town, ownership, inclusive, kind, register
 _STAFF_COLUMNS = "s.staff_id, s.name, s.id_masked, s.registered_by, s.registered_at"
 
 
-class Credentials(ServiceApplication):
-    """Nurseries and the staff registry (certificates and badges build on these)."""
+class Credentials(
+    PolicyUseCases, CertificateUseCases, AssignmentUseCases, IntegrityUseCases, QueryUseCases, ServiceApplication
+):
+    """Nurseries, the staff registry, certificates, role policy, assignments and compliance."""
 
     service = "credential"
 
@@ -33,7 +41,7 @@ class Credentials(ServiceApplication):
         self.id_hash_key = self.settings.resolved_id_hash_key()
 
     def projections(self) -> list[Projection]:
-        return [RegistryProjection()]
+        return [RegistryProjection(), CertificationProjection()]
 
     def public_event(self, event: Any) -> Any:
         return feed.public_event(event)

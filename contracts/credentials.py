@@ -1,0 +1,254 @@
+"""Certificates, assignments, integrity records and compliance as clients send and see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+Uuid = Annotated[str, msgspec.Meta(min_length=32, max_length=36)]
+RevocationCategory = Literal["ethics_violation", "fraud", "error", "other"]
+Standing = Literal["valid", "not_yet_valid", "expired", "suspended", "revoked"]
+Problem = Literal["missing", "not_yet_valid", "expired", "suspended", "revoked"]
+
+
+# Commands ------------------------------------------------------------------------------------
+
+
+class NewCertificate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A certificate to record: its type, number, issuing body, validity dates and holder."""
+
+    cert_type: Code
+    number: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    issuing_body: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    issued_on: dt.date
+    expires_on: dt.date
+    holder_id: Uuid
+    note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class Renewal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A later expiry date, from the given date (default today)."""
+
+    expires_on: dt.date
+    note: Text
+    effective_on: dt.date | None = None
+
+
+class Suspension(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Why a certificate is suspended, from when (default today) and until when if known (inclusive)."""
+
+    reason: Text
+    effective_on: dt.date | None = None
+    until: dt.date | None = None
+
+
+class Reinstatement(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Why a suspension is lifted, from when (default today)."""
+
+    note: Text
+    effective_on: dt.date | None = None
+
+
+class Revocation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Why a certificate is revoked, in which category, from when (default today)."""
+
+    reason: Text
+    category: RevocationCategory
+    effective_on: dt.date | None = None
+
+
+class NewAssignment(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A person to assign to a role at a nursery from a date (人证合一 is checked on that date)."""
+
+    staff_id: Uuid
+    nursery_id: Uuid | None = None
+    """For hr keys the key's own nursery; may be omitted."""
+    role: Code
+    start_on: dt.date
+
+
+class AssignmentEnd(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The last working day of an assignment, and why it ends."""
+
+    end_on: dt.date
+    reason: Text
+
+
+class NewViolation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """An ethics violation (师德违规) and the action taken; suspension/revocation acts on the certificates."""
+
+    staff_id: Uuid
+    what: Text
+    occurred_on: dt.date
+    action: Literal["warning", "suspension", "revocation"]
+    certificate_ids: list[Uuid] = msgspec.field(default_factory=list)
+    until: dt.date | None = None
+    """For a suspension: the last day it lasts, if known."""
+    effective_on: dt.date | None = None
+    """When the suspension or revocation takes effect (default today)."""
+
+
+# Views ---------------------------------------------------------------------------------------
+
+
+class Shortfall(msgspec.Struct, kw_only=True, frozen=True):
+    """One required certificate type the person does not validly hold on the date."""
+
+    cert_type: str
+    problem: Problem
+    certificate_id: str | None = None
+    number: str | None = None
+    expires_on: str | None = None
+
+
+class RequirementResult(msgspec.Struct, kw_only=True, frozen=True):
+    """One requirement group of a role, and whether it is met."""
+
+    rule: Literal["all_of", "any_of"]
+    cert_types: list[str]
+    satisfied: bool
+    shortfalls: list[Shortfall]
+
+
+class Compliance(msgspec.Struct, kw_only=True, frozen=True):
+    """Whether a person may work in a role on a date (持证上岗), and by which policy version."""
+
+    role: str
+    on: str
+    compliant: bool
+    policy_version: int
+    requirements: list[RequirementResult]
+
+
+class CertificateView(msgspec.Struct, kw_only=True):
+    """A certificate with its standing on the date asked about."""
+
+    certificate_id: str
+    cert_type: str
+    number: str
+    issuing_body: str
+    holder_id: str
+    issued_on: str
+    expires_on: str
+    """The expiry in force on the date asked about."""
+    status: str
+    """The recorded status now: active, suspended or revoked."""
+    standing: Standing
+    """Valid or not on the date asked about."""
+    on: str
+
+
+class AssignmentView(msgspec.Struct, kw_only=True):
+    """An assignment of a person to a role at a nursery."""
+
+    assignment_id: str
+    staff_id: str
+    nursery_id: str
+    role: str
+    start_on: str
+    end_on: str | None
+    end_reason: str | None
+    policy_version: int
+    """The policy version that admitted the assignment."""
+    active: bool
+    """Active on the date asked about."""
+    compliance: Compliance | None = None
+
+
+class ViolationView(msgspec.Struct, kw_only=True):
+    """One entry of a person's integrity record (诚信记录)."""
+
+    violation_id: str
+    staff_id: str
+    what: str
+    occurred_on: str
+    action: str
+    certificate_ids: list[str]
+    recorded_at: str
+
+
+class Profile(msgspec.Struct, kw_only=True):
+    """A person as on a date: certificates, assignments with compliance, integrity record."""
+
+    staff_id: str
+    name: str
+    id_masked: str
+    on: str
+    certificates: list[CertificateView]
+    assignments: list[AssignmentView]
+    integrity_record: list[ViolationView] | None
+    """None when the caller's role may not see it (inspectors)."""
+
+
+class RosterEntry(msgspec.Struct, kw_only=True):
+    """One person working at a nursery on the date, with the compliance of each of their roles."""
+
+    staff_id: str
+    name: str
+    compliant: bool
+    assignments: list[AssignmentView]
+
+
+class Roster(msgspec.Struct, kw_only=True):
+    """A nursery's people on a date, non-compliant first, and its 持证上岗率."""
+
+    nursery_id: str
+    on: str
+    policy_version: int
+    people: int
+    compliant_people: int
+    certified_rate: float | None
+    """持证上岗率: compliant people / people with active assignments (None with nobody assigned)."""
+    entries: list[RosterEntry]
+
+
+class ExpiringCertificate(msgspec.Struct, kw_only=True):
+    """A certificate valid on the date that expires within the window."""
+
+    certificate_id: str
+    cert_type: str
+    number: str
+    holder_id: str
+    holder_name: str
+    expires_on: str
+    days_left: int
+
+
+class NurseryFigure(msgspec.Struct, kw_only=True):
+    """One nursery's 持证上岗率."""
+
+    nursery_id: str
+    name: str
+    town: str
+    people: int
+    compliant_people: int
+    certified_rate: float | None
+
+
+class TeacherInfantCareShare(msgspec.Struct, kw_only=True):
+    """Public kindergarten teachers holding a valid infant-care certificate (育婴员证), against the target."""
+
+    teachers: int
+    with_infant_care: int
+    share: float | None
+    target: float
+    meets_target: bool
+
+
+class DistrictFigures(msgspec.Struct, kw_only=True):
+    """The district's dashboard on a date."""
+
+    on: str
+    policy_version: int
+    people: int
+    compliant_people: int
+    certified_rate: float | None
+    nurseries: list[NurseryFigure]
+    public_kindergarten_teachers: TeacherInfantCareShare
+    expiring_within_30: int
+    expiring_within_60: int
+    expiring_within_90: int

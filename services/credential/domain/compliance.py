@@ -1,0 +1,139 @@
+"""The 人证合一 / 持证上岗 rule: may this person work in this role on date D?
+
+A pure function of the recorded certificate facts (validity dates, and status changes with
+the dates they take effect) and of the date: no job runs when a certificate lapses, the
+answer for "today" simply changes. This is the one place the rule lives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Sequence
+
+import msgspec
+
+from contracts.credentials import Compliance, RequirementResult, Shortfall
+from contracts.policy import RoleSpec
+from services.credential.domain.policy import Policy
+
+
+class ExpiryChange(msgspec.Struct, frozen=True):
+    """From ``on``, the certificate expires at the end of ``expires_on``."""
+
+    on: str
+    expires_on: str
+
+
+class StatusChange(msgspec.Struct, frozen=True, kw_only=True):
+    """From ``on``, the certificate is ``status`` (active, suspended or revoked)."""
+
+    on: str
+    status: str
+    until: str | None = None
+    """A suspension's last day, if known."""
+
+
+class CertificateFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What is recorded about one certificate, enough to judge it on any date."""
+
+    certificate_id: str
+    cert_type: str
+    number: str
+    holder_id: str
+    issued_on: str
+    expiries: tuple[ExpiryChange, ...]
+    changes: tuple[StatusChange, ...] = ()
+
+
+def expiry_on(facts: CertificateFacts, on: dt.date) -> str:
+    """The expiry date in force on ``on`` (a renewal counts from its effective date)."""
+    day = on.isoformat()
+    current = facts.expiries[0].expires_on
+    for change in facts.expiries:
+        if change.on <= day:
+            current = change.expires_on
+    return current
+
+
+def standing_on(facts: CertificateFacts, on: dt.date) -> str:
+    """valid, not_yet_valid, expired, suspended or revoked, as on that date."""
+    day = on.isoformat()
+    status, until = "active", None
+    for change in facts.changes:  # recorded in date order
+        if change.on > day:
+            break
+        status, until = change.status, change.until
+    if status == "suspended" and until is not None and day > until:
+        status = "active"  # the suspension ran out
+    if status == "revoked":
+        return "revoked"
+    if status == "suspended":
+        return "suspended"
+    if day < facts.issued_on:
+        return "not_yet_valid"
+    if day > expiry_on(facts, on):
+        return "expired"
+    return "valid"
+
+
+def _best(held: Sequence[CertificateFacts], on: dt.date) -> tuple[CertificateFacts, str] | None:
+    """The certificate of one type that speaks for the person: a valid one, else the latest issued."""
+    if not held:
+        return None
+    judged = [(f, standing_on(f, on)) for f in held]
+    valid = [j for j in judged if j[1] == "valid"]
+    if valid:
+        return max(valid, key=lambda j: expiry_on(j[0], on))
+    return max(judged, key=lambda j: (j[0].issued_on, j[0].number))
+
+
+def _shortfall(cert_type: str, held: Sequence[CertificateFacts], on: dt.date) -> Shortfall | None:
+    best = _best(held, on)
+    if best is None:
+        return Shortfall(cert_type=cert_type, problem="missing")
+    facts, standing = best
+    if standing == "valid":
+        return None
+    return Shortfall(
+        cert_type=cert_type, problem=standing, certificate_id=facts.certificate_id,  # type: ignore[arg-type]
+        number=facts.number, expires_on=expiry_on(facts, on),
+    )
+
+
+def evaluate(policy: Policy, role: RoleSpec, certificates: Iterable[CertificateFacts], on: dt.date) -> Compliance:
+    """Whether the holder of ``certificates`` may work in ``role`` on ``on``, with every shortfall."""
+    by_type: dict[str, list[CertificateFacts]] = {}
+    for facts in certificates:
+        by_type.setdefault(facts.cert_type, []).append(facts)
+    results = []
+    for group in role.requires:
+        rule = "all_of" if group.all_of is not None else "any_of"
+        types = list(group.all_of if group.all_of is not None else group.any_of or [])
+        shortfalls = [s for t in types if (s := _shortfall(t, by_type.get(t, []), on)) is not None]
+        satisfied = not shortfalls if rule == "all_of" else len(shortfalls) < len(types)
+        results.append(RequirementResult(
+            rule=rule, cert_types=types, satisfied=satisfied, shortfalls=[] if satisfied else shortfalls,
+        ))
+    return Compliance(
+        role=role.code, on=on.isoformat(), compliant=all(r.satisfied for r in results),
+        policy_version=policy.version, requirements=results,
+    )
+
+
+def holds_valid(certificates: Iterable[CertificateFacts], cert_type: str, on: dt.date) -> bool:
+    """Whether any of the certificates is of ``cert_type`` and valid on ``on``."""
+    return any(f.cert_type == cert_type and standing_on(f, on) == "valid" for f in certificates)
+
+
+def expires_within(facts: CertificateFacts, on: dt.date, days: int) -> int | None:
+    """Days left when the certificate is valid on ``on`` and expires within ``days`` days, else None."""
+    if standing_on(facts, on) != "valid":
+        return None
+    left = (dt.date.fromisoformat(expiry_on(facts, on)) - on).days
+    return left if left <= days else None
+
+
+def assignment_active(start_on: str, end_on: str | None, on: dt.date) -> bool:
+    """An assignment is active from its start through its last day (inclusive)."""
+    day = on.isoformat()
+    return start_on <= day and (end_on is None or day <= end_on)

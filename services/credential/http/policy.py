@@ -1,0 +1,39 @@
+"""The role policy: everyone with a key reads it; the registrar adopts new versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from contracts.keys import Role
+from contracts.policy import PolicyAdoption, PolicyView
+from services.credential.application import Credentials
+from shared.auth.roles import Principal
+from shared.http.auth import allow
+
+READERS = (Role.ADMIN, Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)
+
+
+class PolicyController(Controller):
+    """Role policy (岗位持证要求): certificate types and what each role requires, by version."""
+
+    path = "/v1/policy"
+    tags = ["policy"]
+
+    @get("/", guards=[allow(*READERS)], sync_to_thread=True)
+    def current(self, request: Request[Principal, Any, Any]) -> PolicyView:
+        """The version in force."""
+        return request.app.state.service.policy_view()
+
+    @get("/versions/{version:int}", guards=[allow(*READERS)], sync_to_thread=True)
+    def version(self, version: FromPath[int], request: Request[Principal, Any, Any]) -> PolicyView:
+        """An earlier (or the current) version."""
+        return request.app.state.service.policy_view(version)
+
+    @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
+    def adopt(self, data: JSONBody[PolicyAdoption], request: Request[Principal, Any, Any]) -> PolicyView:
+        """Adopt a new version (422 naming the field when it does not hold together)."""
+        service: Credentials = request.app.state.service
+        return service.adopt_policy(data.content, data.note, request.user.actor())

@@ -1,0 +1,63 @@
+"""Compliance reports as on a date: a person's profile, a nursery's roster, district figures."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath
+
+from contracts.credentials import DistrictFigures, Profile, Roster
+from contracts.keys import Role
+from services.credential.application import Credentials
+from services.credential.http.dates import OnDate, on_or_today
+from shared.auth.roles import Principal
+from shared.http.auth import allow
+from shared.http.scope import nursery_scope, require_own_nursery
+
+INTEGRITY_READERS = (Role.REGISTRAR, Role.HR, Role.AUDITOR)
+
+
+class ProfileController(Controller):
+    """A person's profile: certificates, assignments with compliance, integrity record."""
+
+    path = "/v1/staff/{staff_id:uuid}/profile"
+    tags = ["staff"]
+
+    @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
+    def profile(self, staff_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None) -> Profile:
+        """The person as on the date (404 for an hr key of a nursery that cannot see them)."""
+        service: Credentials = request.app.state.service
+        principal = request.user
+        return service.profile(
+            staff_id, on=on_or_today(on), visible_to=nursery_scope(principal),
+            with_integrity=principal.role in INTEGRITY_READERS,
+        )
+
+
+class RosterController(Controller):
+    """A nursery's roster with each person's compliance and its 持证上岗率."""
+
+    path = "/v1/nurseries/{nursery_id:uuid}/roster"
+    tags = ["nurseries"]
+
+    @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
+    def roster(self, nursery_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None) -> Roster:
+        """People at work on the date, non-compliant first (an hr key: its own nursery only)."""
+        require_own_nursery(request.user, nursery_id)
+        service: Credentials = request.app.state.service
+        return service.roster(nursery_id, on=on_or_today(on))
+
+
+class DistrictController(Controller):
+    """District figures against the targets of the action plan."""
+
+    path = "/v1/district"
+    tags = ["district"]
+
+    @get("/figures", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
+    def figures(self, request: Request[Principal, Any, Any], on: OnDate = None) -> DistrictFigures:
+        """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon."""
+        service: Credentials = request.app.state.service
+        return service.district_figures(on=on_or_today(on))

@@ -1,0 +1,1 @@
+"""Role policy data files shipped with the service (the default policy, ``default.json``)."""

@@ -1,0 +1,69 @@
+"""Role policy use cases: the version in force, earlier versions, adopting a new one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from contracts.policy import PolicyDocument, PolicyView
+from services.credential.domain.policy import ROLE_POLICY_ID, Policy, RolePolicy, default_document, load_policy
+from services.credential.usecases.common import SYSTEM_ACTOR
+from shared.errors import NotFound
+
+
+class PolicyUseCases:
+    """The versioned role policy (岗位持证要求)."""
+
+    def current_policy(self: Any, *, caught_up: bool = False) -> Policy:
+        """The latest adopted version; the shipped default is adopted first if there is none."""
+        if not caught_up:
+            self.projector.catch_up()
+        row = self.store.query_one("SELECT version FROM policy_versions ORDER BY version DESC LIMIT 1")
+        if row is None:
+            self._adopt_default()
+            row = self.store.query_one("SELECT version FROM policy_versions ORDER BY version DESC LIMIT 1")
+        return self.policy(int(row["version"]))
+
+    def policy(self: Any, version: int) -> Policy:
+        """One adopted version (loaded once per process)."""
+        cache: dict[int, Policy] = self.__dict__.setdefault("_policy_cache", {})
+        if version not in cache:
+            row = self.store.query_one("SELECT content FROM policy_versions WHERE version = ?", (version,))
+            if row is None:
+                raise NotFound(f"no policy version {version}")
+            cache[version] = load_policy(version, json.loads(row["content"]))
+        return cache[version]
+
+    def policy_view(self: Any, version: int | None = None) -> PolicyView:
+        policy = self.current_policy()
+        if version is not None:
+            policy = self.policy(version)
+        row = self.store.query_one("SELECT note, adopted_at FROM policy_versions WHERE version = ?", (policy.version,))
+        return PolicyView(
+            version=policy.version, content_hash=policy.content_hash, adopted_at=row["adopted_at"],
+            note=row["note"], content=policy.document,
+        )
+
+    def adopt_policy(self: Any, document: PolicyDocument, note: str, actor: dict[str, Any]) -> PolicyView:
+        """Adopt a new version (validated; 422 naming the field); the default stays version 1."""
+        self.current_policy()
+        role_policy: RolePolicy = self.repository.get(ROLE_POLICY_ID)
+        role_policy.adopt(document, note, actor)
+        self.save_and_project(role_policy)
+        return self.policy_view(role_policy.policy_version)
+
+    def _adopt_default(self: Any) -> None:
+        try:
+            self.repository.get(ROLE_POLICY_ID)
+            return
+        except AggregateNotFoundError:
+            pass
+        role_policy = RolePolicy(actor=SYSTEM_ACTOR)
+        role_policy.adopt(default_document(), "default policy shipped with carecred", SYSTEM_ACTOR)
+        try:
+            self.save_and_project(role_policy)
+        except IntegrityError:  # another replica adopted it at the same moment
+            self.projector.catch_up()

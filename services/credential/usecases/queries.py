@@ -1,0 +1,153 @@
+"""Queries as on a date: a person's profile, a nursery's roster, district figures, expiring soon."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from contracts.credentials import (
+    DistrictFigures, ExpiringCertificate, NurseryFigure, Profile, Roster, RosterEntry, TeacherInfantCareShare,
+)
+from services.credential.domain.compliance import expires_within, holds_valid
+from services.credential.usecases.assignments import assignment_view
+from services.credential.usecases.certificates import certificate_view, facts_of
+from services.credential.usecases.common import staff_row
+from shared.errors import NotFound
+
+INFANT_CARE_TARGET = 0.75
+"""At least 75% of public kindergarten teachers hold the infant-care certificate (育婴员证)."""
+_ACTIVE = "a.start_on <= ? AND (a.end_on IS NULL OR a.end_on >= ?)"
+_ASSIGNMENT = "a.assignment_id, a.staff_id, a.nursery_id, a.role, a.start_on, a.end_on, a.end_reason, a.policy_version"
+
+
+def rate(part: int, whole: int) -> float | None:
+    """持证上岗率 and other shares, rounded to 4 places (None when nobody is counted)."""
+    return round(part / whole, 4) if whole else None
+
+
+class QueryUseCases:
+    """What HR, inspectors, the registrar and auditors read, each as on a date."""
+
+    def profile(self: Any, staff_id: UUID, *, on: dt.date, visible_to: UUID | None, with_integrity: bool) -> Profile:
+        """Certificates with their standing, assignments with compliance, and the integrity record."""
+        self.projector.catch_up()
+        person = staff_row(self.store, staff_id, visible_to=visible_to)
+        sid = person["staff_id"]
+        policy = self.current_policy(caught_up=True)
+        rows = self.certificates_of([sid])[sid]
+        facts = [facts_of(r) for r in rows]
+        assignments = self.store.query(
+            f"SELECT {_ASSIGNMENT} FROM assignments a WHERE a.staff_id = ? ORDER BY a.start_on, a.assignment_id", (sid,)
+        )
+        return Profile(
+            staff_id=sid, name=person["name"], id_masked=person["id_masked"], on=on.isoformat(),
+            certificates=[certificate_view(r, on) for r in sorted(rows, key=lambda r: (r["cert_type"], r["number"]))],
+            assignments=[assignment_view(a, policy, facts, on) for a in assignments],
+            integrity_record=self.violations_of(sid) if with_integrity else None,
+        )
+
+    def roster(self: Any, nursery_id: UUID, *, on: dt.date) -> Roster:
+        """People with active assignments at the nursery, non-compliant first, and its 持证上岗率."""
+        self.projector.catch_up()
+        if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
+            raise NotFound(f"no nursery with id {nursery_id}")
+        policy = self.current_policy(caught_up=True)
+        day = on.isoformat()
+        rows = self.store.query(
+            f"SELECT {_ASSIGNMENT}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
+            f" WHERE a.nursery_id = ? AND {_ACTIVE}",
+            (str(nursery_id), day, day),
+        )
+        held = self.certificates_of(r["staff_id"] for r in rows)
+        facts = {sid: [facts_of(c) for c in certs] for sid, certs in held.items()}
+        entries: dict[str, RosterEntry] = {}
+        for row in rows:
+            view = assignment_view(row, policy, facts[row["staff_id"]], on)
+            entry = entries.setdefault(
+                row["staff_id"], RosterEntry(staff_id=row["staff_id"], name=row["name"], compliant=True, assignments=[])
+            )
+            entry.assignments.append(view)
+            entry.compliant = entry.compliant and bool(view.compliance and view.compliance.compliant)
+        ordered = sorted(entries.values(), key=lambda e: (e.compliant, e.name, e.staff_id))
+        compliant = sum(e.compliant for e in ordered)
+        return Roster(
+            nursery_id=str(nursery_id), on=day, policy_version=policy.version, people=len(ordered),
+            compliant_people=compliant, certified_rate=rate(compliant, len(ordered)), entries=ordered,
+        )
+
+    def expiring(self: Any, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:
+        """Certificates valid on ``on`` that expire within ``within`` days, soonest first."""
+        self.projector.catch_up()
+        statement = (
+            "SELECT DISTINCT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts,"
+            " s.name FROM certificate_expiries x JOIN certificates c ON c.certificate_id = x.certificate_id"
+            " JOIN staff s ON s.staff_id = c.holder_id WHERE x.expires_on >= ? AND x.expires_on <= ?"
+        )
+        params: list[str] = [on.isoformat(), (on + dt.timedelta(days=within)).isoformat()]
+        if visible_to is not None:
+            statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = c.holder_id AND n.nursery_id = ?)"
+            params.append(str(visible_to))
+        found = []
+        for row in self.store.query(statement, params):
+            facts = facts_of(row)
+            if (left := expires_within(facts, on, within)) is not None:
+                found.append(ExpiringCertificate(
+                    certificate_id=row["certificate_id"], cert_type=row["cert_type"], number=row["number"],
+                    holder_id=row["holder_id"], holder_name=row["name"],
+                    expires_on=(on + dt.timedelta(days=left)).isoformat(), days_left=left,
+                ))
+        return sorted(found, key=lambda c: (c.days_left, c.cert_type, c.number))
+
+    def district_figures(self: Any, *, on: dt.date) -> DistrictFigures:
+        """持证上岗率 overall and per nursery, the public kindergarten teachers' infant-care share, expiring counts."""
+        self.projector.catch_up()
+        policy = self.current_policy(caught_up=True)
+        day = on.isoformat()
+        rows = self.store.query(
+            f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
+            f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id WHERE {_ACTIVE}",
+            (day, day),
+        )
+        people = {r["staff_id"] for r in rows}
+        facts: dict[str, list[Any]] = {sid: [] for sid in people}
+        for cert in self.store.query("SELECT holder_id, facts FROM certificates"):
+            if cert["holder_id"] in facts:
+                facts[cert["holder_id"]].append(facts_of(cert))
+        compliant_everywhere = {sid: True for sid in people}
+        by_nursery: dict[str, dict[str, bool]] = {}
+        nurseries: dict[str, Any] = {}
+        teachers: set[str] = set()
+        for row in rows:
+            sid, nid = row["staff_id"], row["nursery_id"]
+            view = assignment_view(row, policy, facts[sid], on)
+            ok = bool(view.compliance and view.compliance.compliant)
+            compliant_everywhere[sid] = compliant_everywhere[sid] and ok
+            staff_here = by_nursery.setdefault(nid, {})
+            staff_here[sid] = staff_here.get(sid, True) and ok
+            nurseries[nid] = row
+            if row["role"] == "teacher" and row["ownership"] == "public" and row["kind"] == "kindergarten":
+                teachers.add(sid)
+        with_infant_care = sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
+        share = rate(with_infant_care, len(teachers))
+        expiring = [c.days_left for c in self.expiring(on=on, within=90)]
+        compliant = sum(compliant_everywhere.values())
+        figures = [
+            NurseryFigure(
+                nursery_id=nid, name=nurseries[nid]["nursery_name"], town=nurseries[nid]["town"], people=len(staff),
+                compliant_people=sum(staff.values()), certified_rate=rate(sum(staff.values()), len(staff)),
+            )
+            for nid, staff in by_nursery.items()
+        ]
+        return DistrictFigures(
+            on=day, policy_version=policy.version, people=len(people), compliant_people=compliant,
+            certified_rate=rate(compliant, len(people)),
+            nurseries=sorted(figures, key=lambda f: (f.certified_rate if f.certified_rate is not None else 2, f.town, f.name)),
+            public_kindergarten_teachers=TeacherInfantCareShare(
+                teachers=len(teachers), with_infant_care=with_infant_care, share=share, target=INFANT_CARE_TARGET,
+                meets_target=share is not None and share >= INFANT_CARE_TARGET,
+            ),
+            expiring_within_30=sum(d <= 30 for d in expiring),
+            expiring_within_60=sum(d <= 60 for d in expiring),
+            expiring_within_90=len(expiring),
+        )
