@@ -8,7 +8,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from contracts.training import CourseView, NewCourse, NewProvider, ProviderView
-from services.training.domain.catalogue import Course, Provider, course_id_for, provider_id_for
+from services.training.domain.catalogue import Course, Provider, course_id_for
 from services.training.domain.hours import InvalidHours, half_hours_of, hours_of
 from shared.errors import Conflict, Invalid, NotFound
 
@@ -113,5 +113,3 @@ class CatalogueMixin:
             raise NotFound(f"no {what} with id {aggregate_id}")
         return aggregate
 
-
-__all__ = ["CatalogueMixin", "course_view", "provider_id_for"]
