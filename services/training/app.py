@@ -5,6 +5,9 @@ from __future__ import annotations
 from litestar import Litestar
 
 from services.training.application import TrainingRecords
+from services.training.http.completions import CompletionController
+from services.training.http.ledger import LedgerController
+from services.training.http.providers import CourseController, ProviderController
 from shared.http.app import build_app
 from shared.settings import Settings
 
@@ -14,7 +17,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     service = TrainingRecords(settings or Settings.from_env())
     return build_app(
         service,
-        [],
+        [ProviderController, CourseController, CompletionController, LedgerController],
         title="carecred training service",
         description="Training providers, course catalogue and the annual training-hours ledger.",
     )

@@ -1,11 +1,34 @@
-"""The training service's application."""
+"""The training service's application: load, call, save; then the read models follow.
+
+The parts live beside this file: ``catalogue.py`` (providers and courses), ``posting.py``
+(completions, one or in bulk), ``corrections.py`` (reversal, correction), ``queries.py``
+(the ledger) and ``people.py`` (who is registered, learned from the credential feed).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from services.training.catalogue import CatalogueMixin
+from services.training.corrections import CorrectionsMixin
+from services.training.people import PeopleMixin
+from services.training.posting import PostingMixin
+from services.training.projections import CatalogueProjection, KnownPeople, LedgerProjection
+from services.training.queries import LedgerQueriesMixin
 from shared.application import ServiceApplication
+from shared.projection import Projection
 
 
-class TrainingRecords(ServiceApplication):
-    """Providers, courses and the completions ledger (built on in the training issue)."""
+class TrainingRecords(
+    CatalogueMixin, PostingMixin, CorrectionsMixin, LedgerQueriesMixin, PeopleMixin, ServiceApplication,
+):
+    """Providers, courses and the completions ledger (年度培训学时 per person and year)."""
 
     service = "training"
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.id_hash_key = self.settings.resolved_id_hash_key()
+
+    def projections(self) -> list[Projection]:
+        return [CatalogueProjection(), LedgerProjection(), KnownPeople()]

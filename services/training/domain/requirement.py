@@ -1,0 +1,29 @@
+"""Annual training requirement (年度培训学时): the one place where the 72 and 40 hours live.
+
+Every worker must complete, per calendar year in Asia/Shanghai, at least 72 class hours of
+comprehensive skills training (综合技能培训) and at least 40 class hours of professional ethics
+education (职业道德教育) — seed 三(三).
+"""
+
+from __future__ import annotations
+
+from services.training.domain.hours import half_hours_of
+
+SKILLS = "skills"
+"""Comprehensive skills training (综合技能培训)."""
+ETHICS = "ethics"
+"""Professional ethics education (职业道德教育)."""
+CATEGORIES = (SKILLS, ETHICS)
+
+TOPICS = ("professional_ethics", "professional_norms", "professional_skills", "safety", "mental_health")
+"""Course topics named by the seed: 职业道德, 职业规范, 专业技能, 安全, 心理健康."""
+
+REQUIRED_HOURS = {SKILLS: 72, ETHICS: 40}
+"""Class hours required per person per calendar year, by category (年度培训学时)."""
+
+REQUIRED_HALF_HOURS = {category: half_hours_of(hours) for category, hours in REQUIRED_HOURS.items()}
+
+
+def shortfall(earned_half_hours: dict[str, int]) -> dict[str, int]:
+    """Half-hours still missing per category (never negative)."""
+    return {c: max(0, REQUIRED_HALF_HOURS[c] - earned_half_hours.get(c, 0)) for c in CATEGORIES}

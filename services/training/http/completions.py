@@ -1,0 +1,97 @@
+"""Completions posted by providers: one, or a term-end upload of up to 50,000; reversals, corrections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody, Parameter
+
+from contracts.keys import Role
+from contracts.training import (
+    BulkCompletions, BulkResult, CompletionResult, Correction, CorrectionResult, NewCompletion, Reversal,
+    ReversalResult, SubmissionsPage,
+)
+from services.training.application import TrainingRecords
+from services.training.http.scope import require_own_provider
+from services.training.posting import bulk_result, completion_result, conflict_message
+from shared.auth.roles import Principal
+from shared.errors import Conflict
+from shared.http.auth import allow
+
+BULK_MAX_BODY = 32 * 1024 * 1024
+"""A term-end upload of 50,000 completions needs more than the ordinary body limit."""
+
+
+class CompletionController(Controller):
+    """A provider's completions (结业记录): idempotent by the provider's own event id."""
+
+    path = "/v1/providers/{provider_id:uuid}/completions"
+    tags = ["completions"]
+
+    @post("/", guards=[allow(Role.PROVIDER)], sync_to_thread=True)
+    def post_one(
+        self, provider_id: FromPath[UUID], data: JSONBody[NewCompletion], request: Request[Principal, Any, Any],
+    ) -> Response[CompletionResult]:
+        """Record a completion (201); the same again answers the same (200); a different reuse of the event id is 409."""
+        require_own_provider(request.user, provider_id)
+        service: TrainingRecords = request.app.state.service
+        (outcome,) = service.post_completions(provider_id, [data], request.user.actor())
+        if outcome.outcome == "rejected" and outcome.error is not None:
+            raise outcome.error
+        if outcome.outcome == "conflict":
+            raise Conflict(conflict_message(outcome), code="completion_conflict",
+                           completion_id=outcome.completion_id, differs=outcome.differences)
+        result = completion_result(service.completion_row(outcome.completion_id or ""))
+        return Response(result, status_code=201 if outcome.outcome == "created" else 200)
+
+    @post("/bulk", guards=[allow(Role.PROVIDER)], sync_to_thread=True, status_code=200,
+          request_max_body_size=BULK_MAX_BODY)
+    def post_many(
+        self, provider_id: FromPath[UUID], data: JSONBody[BulkCompletions], request: Request[Principal, Any, Any],
+    ) -> BulkResult:
+        """Record up to 50,000 completions; each item is answered: created, duplicate, conflict or rejected."""
+        require_own_provider(request.user, provider_id)
+        service: TrainingRecords = request.app.state.service
+        outcomes = service.post_completions(provider_id, data.items, request.user.actor())
+        rows = service.ledger_rows([o.completion_id for o in outcomes if o.completion_id and o.outcome != "conflict"])
+        return bulk_result(outcomes, rows)
+
+    @get("/", guards=[allow(Role.PROVIDER, Role.REGISTRAR, Role.AUDITOR)], sync_to_thread=True)
+    def list_submissions(
+        self,
+        provider_id: FromPath[UUID],
+        request: Request[Principal, Any, Any],
+        after: Annotated[int, Parameter(description="Page after this position", ge=0)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        on: Annotated[dt.date | None, Parameter(description="As the ledger showed at the end of this day (Shanghai)")] = None,
+    ) -> SubmissionsPage:
+        """The provider's submissions in recorded order (a provider sees only its own)."""
+        require_own_provider(request.user, provider_id)
+        return request.app.state.service.submissions(provider_id, after=after, limit=limit, on=on)
+
+    @post("/{completion_id:uuid}/reversal", guards=[allow(Role.PROVIDER)], sync_to_thread=True)
+    def reverse(
+        self, provider_id: FromPath[UUID], completion_id: FromPath[UUID], data: JSONBody[Reversal],
+        request: Request[Principal, Any, Any],
+    ) -> Response[ReversalResult]:
+        """Reverse a completion (it stops counting; nothing is deleted); a retry answers the same (200)."""
+        require_own_provider(request.user, provider_id)
+        service: TrainingRecords = request.app.state.service
+        result, new = service.reverse_completion(provider_id, completion_id, data.reason, request.user.actor())
+        return Response(result, status_code=201 if new else 200)
+
+    @post("/{completion_id:uuid}/correction", guards=[allow(Role.PROVIDER)], sync_to_thread=True)
+    def correct(
+        self, provider_id: FromPath[UUID], completion_id: FromPath[UUID], data: JSONBody[Correction],
+        request: Request[Principal, Any, Any],
+    ) -> Response[CorrectionResult]:
+        """Reverse a completion and record its replacement (with a new event id) in one transaction."""
+        require_own_provider(request.user, provider_id)
+        service: TrainingRecords = request.app.state.service
+        reversal, replacement, new = service.correct_completion(
+            provider_id, completion_id, data.reason, data.replacement, request.user.actor()
+        )
+        return Response(CorrectionResult(reversal=reversal, replacement=replacement), status_code=201 if new else 200)

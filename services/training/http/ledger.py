@@ -1,0 +1,39 @@
+"""A person's training year (年度培训学时): hours by category, shortfall, every entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath, Parameter
+
+from contracts.keys import Role
+from contracts.training import PersonYear
+from services.training.application import TrainingRecords
+from shared.auth.roles import Principal
+from shared.errors import Invalid
+from shared.http.auth import allow
+from shared.http.scope import nursery_scope
+
+
+class LedgerController(Controller):
+    """The training ledger by person: registrar and auditor see everyone, hr its own nursery's people."""
+
+    path = "/v1/people/{staff_id:uuid}/training"
+    tags = ["ledger"]
+
+    @get("/{year:int}", guards=[allow(Role.REGISTRAR, Role.AUDITOR, Role.HR)], sync_to_thread=True)
+    def person_year(
+        self,
+        staff_id: FromPath[UUID],
+        year: FromPath[int],
+        request: Request[Principal, Any, Any],
+        on: Annotated[dt.date | None, Parameter(description="As the ledger showed at the end of this day (Shanghai)")] = None,
+    ) -> PersonYear:
+        """Hours earned, required and missing by category, and each entry's source and status."""
+        if not 2000 <= year <= 2100:
+            raise Invalid("year must be between 2000 and 2100", field="year")
+        service: TrainingRecords = request.app.state.service
+        return service.person_year(staff_id, year, on=on, visible_to=nursery_scope(request.user))

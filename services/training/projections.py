@@ -1,0 +1,122 @@
+"""Read models of the training service: catalogue, ledger entries with recorded times, known people.
+
+Recorded and reversal times are stored as sortable UTC stamps, so "the ledger as on date D"
+is a query (``recorded_at < end of D``), never a replay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.training.domain.catalogue import Course, Provider
+from services.training.domain.completion import Completion
+from services.training.domain.ledger import already_counted_reason
+from services.training.domain.year import utc_stamp
+from shared.persistence import Cursor
+from shared.projection import Projection, handles
+
+
+class CatalogueProjection(Projection):
+    """Approved providers and their courses, withdrawn or not."""
+
+    ddl = [
+        "CREATE TABLE IF NOT EXISTS providers ("
+        " provider_id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+        " approved_at TEXT NOT NULL, withdrawn_at TEXT, withdrawn_reason TEXT)",
+        "CREATE TABLE IF NOT EXISTS courses ("
+        " course_id TEXT PRIMARY KEY, provider_id TEXT NOT NULL, code TEXT NOT NULL, title TEXT NOT NULL,"
+        " category TEXT NOT NULL, topic TEXT NOT NULL, half_hours INTEGER NOT NULL, available_from TEXT NOT NULL,"
+        " catalogued_at TEXT NOT NULL, withdrawn_at TEXT, withdrawn_reason TEXT, UNIQUE (provider_id, code))",
+    ]
+    tables = ["providers", "courses"]
+
+    @handles(Provider.Approved)
+    def provider_approved(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO providers (provider_id, code, name, approved_at) VALUES (?, ?, ?, ?)",
+            (str(e.originator_id), e.code, e.name, utc_stamp(e.timestamp)),
+        )
+
+    @handles(Provider.Withdrawn)
+    def provider_withdrawn(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "UPDATE providers SET withdrawn_at = ?, withdrawn_reason = ? WHERE provider_id = ?",
+            (utc_stamp(e.timestamp), e.reason, str(e.originator_id)),
+        )
+
+    @handles(Course.Catalogued)
+    def course_catalogued(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO courses (course_id, provider_id, code, title, category, topic, half_hours,"
+            " available_from, catalogued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (str(e.originator_id), e.provider_id, e.code, e.title, e.category, e.topic, e.half_hours,
+             e.available_from, utc_stamp(e.timestamp)),
+        )
+
+    @handles(Course.Withdrawn)
+    def course_withdrawn(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "UPDATE courses SET withdrawn_at = ?, withdrawn_reason = ? WHERE course_id = ?",
+            (utc_stamp(e.timestamp), e.reason, str(e.originator_id)),
+        )
+
+
+class LedgerProjection(Projection):
+    """Every completion with its content, recorded time, counted-on-arrival decision and reversal.
+
+    "Counted on arrival" is decided here, in log order, so two concurrent posts of the same
+    course cannot both count: the later one finds the earlier one already recorded.
+    """
+
+    ddl = [
+        "CREATE TABLE IF NOT EXISTS completions ("
+        " completion_id TEXT PRIMARY KEY, position BIGINT NOT NULL, provider_id TEXT NOT NULL,"
+        " event_id TEXT NOT NULL, staff_id TEXT NOT NULL, course_id TEXT NOT NULL, course_code TEXT NOT NULL,"
+        " category TEXT NOT NULL, half_hours INTEGER NOT NULL, completed_at TEXT NOT NULL, year INTEGER NOT NULL,"
+        " replaces TEXT, recorded_at TEXT NOT NULL, counted BOOLEAN NOT NULL, reason TEXT,"
+        " reversed_at TEXT, reversal_reason TEXT, replaced_by TEXT)",
+        "CREATE INDEX IF NOT EXISTS completions_by_person ON completions (staff_id, year, position)",
+        "CREATE INDEX IF NOT EXISTS completions_by_provider ON completions (provider_id, position)",
+        "CREATE INDEX IF NOT EXISTS completions_by_course ON completions (staff_id, course_id, year, position)",
+    ]
+    tables = ["completions"]
+
+    @handles(Completion.Recorded)
+    def recorded(self, cur: Cursor, e: Any, position: int) -> None:
+        # One statement per event: the counted decision is made by the database in the insert.
+        earlier = (
+            "EXISTS (SELECT 1 FROM completions WHERE staff_id = ? AND course_id = ? AND year = ?"
+            " AND reversed_at IS NULL)"
+        )
+        key = (e.staff_id, e.course_id, e.year)
+        cur.execute(
+            "INSERT INTO completions (completion_id, position, provider_id, event_id, staff_id, course_id,"
+            " course_code, category, half_hours, completed_at, year, replaces, recorded_at, counted, reason)"
+            f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOT {earlier}, CASE WHEN {earlier} THEN ? END",
+            (str(e.originator_id), position, e.provider_id, e.event_id, e.staff_id, e.course_id, e.course_code,
+             e.category, e.half_hours, e.completed_at, e.year, e.replaces, utc_stamp(e.timestamp),
+             *key, *key, already_counted_reason(e.year)),
+        )
+
+    @handles(Completion.Reversed)
+    def reversed(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "UPDATE completions SET reversed_at = ?, reversal_reason = ?, replaced_by = ? WHERE completion_id = ?",
+            (utc_stamp(e.timestamp), e.reason, e.replaced_by, str(e.originator_id)),
+        )
+
+
+class KnownPeople(Projection):
+    """People registered in the credential service, as learned from its public feed.
+
+    Not projected from this service's own events: ``TrainingRecords.record_person`` writes it,
+    in the transaction in which the feed follower records its position.
+    """
+
+    ddl = [
+        "CREATE TABLE IF NOT EXISTS people ("
+        " staff_id TEXT PRIMARY KEY, id_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, learned_at TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS person_nurseries ("
+        " staff_id TEXT NOT NULL, nursery_id TEXT NOT NULL, PRIMARY KEY (staff_id, nursery_id))",
+    ]
+    tables = ["people", "person_nurseries"]
