@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from services.credential.application import Credentials
+from services.credential.badges.http import BADGE_CONTROLLERS
 from services.credential.http.nurseries import NurseryController
 from services.credential.http.staff import StaffController
 from shared.http.app import build_app
@@ -16,7 +17,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     service = Credentials(settings or Settings.from_env())
     return build_app(
         service,
-        [NurseryController, StaffController],
+        [NurseryController, StaffController, *BADGE_CONTROLLERS],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
     )
