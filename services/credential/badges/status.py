@@ -33,8 +33,9 @@ class BadgeStatuses:
         self.keys = keys
         self.projector = projector
 
-    def change_badge_status(self, badge_id: UUID, status: str, *, reason: str, actor: dict[str, Any]) -> BadgeView:
+    def change_badge_status(self, badge_id: UUID | str, status: str, *, reason: str, actor: dict[str, Any]) -> BadgeView:
         """Revoke, suspend or reinstate (``active``) one badge."""
+        badge_id = UUID(str(badge_id))
         if status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
         badge: Badge = self.app.get_or_404(badge_id, "badge")
@@ -76,7 +77,7 @@ class BadgeStatuses:
         rows = self.app.store.query(f"SELECT {_COLUMNS} FROM badges WHERE staff_id = ? ORDER BY status_index", (staff_id,))
         return [self._view(r) for r in rows]
 
-    def badge(self, badge_id: UUID) -> BadgeView:
+    def badge(self, badge_id: UUID | str) -> BadgeView:
         self.projector.catch_up()
         row = self.app.store.query_one(f"SELECT {_COLUMNS} FROM badges WHERE badge_id = ?", (str(badge_id),))
         if row is None:
