@@ -68,6 +68,9 @@ class BadgeKeys:
             raise Invalid("purpose must be 'badge' or 'anchor'", field="purpose")
         if purpose == ANCHOR and self._rows(purpose=ANCHOR):
             raise Conflict("a trust anchor exists already; verifiers have pinned it", code="anchor_exists")
+        previous = self.active(purpose, required=False) if activate else None
+        if previous is not None and not retire_previous:
+            raise Conflict(f"key {previous.kid} is active; rotate instead", code="key_active")
         at = (now or _now()).isoformat()
         alg = cose.SIGNING_ALGORITHMS[algorithm]
         private_key = cose.generate_private_key(alg)
@@ -78,9 +81,6 @@ class BadgeKeys:
         key = SigningKey(kid=kid, purpose=purpose, algorithm=alg, public_key=pem, actor=actor)
         changed = [key]
         if activate:
-            previous = self.active(purpose, required=False)
-            if previous is not None and not retire_previous:
-                raise Conflict(f"key {previous.kid} is active; rotate instead", code="key_active")
             key.activate(at, actor)
             if previous is not None:
                 old: SigningKey = self.app.repository.get(signing_key_id_for(previous.kid))
