@@ -156,7 +156,11 @@ def _verify(args: argparse.Namespace) -> int:
     cache = args.cache_dir or Path(settings.data_dir) / "verify-cache"
     anchor_path = args.anchor or cache / ANCHOR
     if args.refresh:
-        _refresh(args.refresh, cache, anchor_path)
+        try:
+            _refresh(args.refresh, cache, anchor_path)
+        except (OSError, ValueError) as exc:  # unreachable URL, HTTP error, or lists that do not verify
+            print(f"error: cannot refresh from {args.refresh}: {exc}", file=sys.stderr)
+            return 2
         if not (args.qr_text or args.image):
             return 0
     if bool(args.qr_text) == bool(args.image):

@@ -138,3 +138,19 @@ def test_refresh_downloads_and_pins_the_lists_from_a_running_service(env, capsys
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_lists_can_be_given_as_files_and_an_unreachable_service_is_reported(env, capsys, tmp_path):
+    world = make_world(env)
+    try:
+        issued = world.issue()
+        files = tmp_path / "usb-stick"
+        _cache(world, files)
+        code, out = run(capsys, "verify", issued.qr_text, "--trust-list", str(files / TRUST_LIST),
+                        "--status-list", str(files / STATUS_LIST), "--anchor", str(files / ANCHOR),
+                        "--cache-dir", str(tmp_path / "unused"), "--id-number", "110105194912310021")
+        assert code == 0 and "VALID" in out and "人证合一): NO" in out
+        code, out = run(capsys, "verify", "--refresh", f"http://127.0.0.1:{_free_port()}", "--cache-dir", str(tmp_path / "c"))
+        assert code == 2 and "cannot refresh" in out
+    finally:
+        world.app.close()

@@ -132,9 +132,8 @@ class BadgeKeys:
         live = [r for r in self._rows(purpose=purpose) if r["activated_at"] and not r["retired_at"]]
         if not live:
             if required:
-                raise Conflict(
-                    f"no active {purpose} key; run `carecred badge-keys generate`", code="no_signing_key"
-                )
+                what = "trust anchor" if purpose == ANCHOR else "active badge signing key"
+                raise Conflict(f"no {what}; run `carecred badge-keys generate`", code="no_signing_key")
             return None
         return self._info(max(live, key=lambda r: r["activated_at"]))
 

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.badges import BadgeView
+from services.credential.badges import cose
 from services.credential.badges.claims import badge_id_for
 from services.credential.badges.domain import STATUSES, Badge
 from services.credential.badges.keys import ISSUER, BadgeKeys
@@ -114,8 +115,6 @@ class BadgeStatuses:
         """The status list as COSE_Sign1, signed by the active badge key."""
         key = self.keys.active()
         assert key is not None
-        from services.credential.badges import cose
-
         return self.status_list(now).sign(
             self.keys.private_key(key.kid), bytes.fromhex(key.kid), cose.SIGNING_ALGORITHMS[key.algorithm]
         )

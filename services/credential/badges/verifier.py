@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from contracts.badges import Freshness, HolderView, Verdict, VerifyResult
+from contracts.badges import Freshness, Verdict, VerifyResult
 from services.credential.badges import claims as badge_claims
 from services.credential.badges import cose
 from services.credential.badges.lists import StatusList, TrustedKey, TrustList
@@ -142,5 +142,3 @@ class Verifier:
             return result(Verdict.SUSPENDED, "the badge or a certificate on it is suspended", **details)
         return result(Verdict.VALID, "genuine, current, not revoked or suspended", **details)
 
-
-__all__ = ["HolderView", "Verifier", "check_signature", "time_verdict"]
