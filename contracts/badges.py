@@ -29,6 +29,15 @@ class BadgeHolder(msgspec.Struct, frozen=True, kw_only=True):
     certificates: list[BadgeCertificate]
 
 
+class IssueBadge(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A badge to issue for a compliant person; with the ID number from the card, it can confirm 人证合一 offline."""
+
+    staff_id: str
+    nursery_id: str | None = None
+    """For hr keys, the key's own nursery (may be omitted)."""
+    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)] | None = None
+
+
 class IssuedBadge(msgspec.Struct, kw_only=True):
     """A freshly signed badge: the QR text, and the QR code as PNG (base64) and SVG."""
 
