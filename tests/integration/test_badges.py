@@ -154,3 +154,13 @@ def test_a_new_application_on_the_same_storage_sees_the_badges(world, settings):
         assert badges_for(again).verify(issued.qr_text).verdict is Verdict.SUSPENDED
     finally:
         again.close()
+
+
+def test_a_badge_too_large_for_a_qr_code_is_refused_before_anything_is_recorded(world):
+    before = world.app.recorder.max_notification_id()
+    many = [BadgeCertificate(type="health", number=os.urandom(20).hex(), expires_on=dt.date.today() + dt.timedelta(days=99))
+            for _ in range(60)]
+    with pytest.raises(Invalid) as refused:
+        world.issue(*many)
+    assert refused.value.code == "badge_too_large"
+    assert world.app.recorder.max_notification_id() == before

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import IntegrityError
+from qrcode.exceptions import DataOverflowError
 
 from contracts.badges import BadgeHolder, HolderView, IssuedBadge
 from services.credential.badges import claims as badge_claims
@@ -28,6 +29,14 @@ from shared.settings import Settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _ATTEMPTS = 8
+
+
+def _qr_version(text: str) -> int:
+    try:
+        return qr.version(text)
+    except (DataOverflowError, ValueError):  # qrcode 8 raises ValueError past version 40
+        raise Invalid("too much for one QR code: show fewer certificates or roles", field="certificates",
+                      code="badge_too_large") from None
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -52,6 +61,8 @@ class BadgeIssuer:
         keyed hash, when given) the badge carries the offline ID-number check (人证合一)."""
         if not holder.certificates:
             raise Invalid("a badge shows at least one certificate", field="certificates")
+        if len(holder.id_masked) != 18 or "*" not in holder.id_masked:
+            raise Invalid("id_masked must be a masked 18-character ID number", field="id_masked")
         canonical = self._canonical(id_number, id_hash)
         issued = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
         expires = min(issued + dt.timedelta(days=self.settings.badge_validity_days),
@@ -73,6 +84,9 @@ class BadgeIssuer:
                 holder=view, status_index=index,
                 id_digest=badge_claims.id_digest(canonical, index) if canonical else None,
             )
+            text = wrap(cose.sign1(badge_claims.encode(claims), private_key, bytes.fromhex(key.kid),
+                                   cose.SIGNING_ALGORITHMS[key.algorithm]))
+            version = _qr_version(text)
             badge = Badge(
                 status_index=index, staff_id=holder.staff_id, nursery_id=holder.nursery_id, roles=list(holder.roles),
                 certificates=[{"type": c.type, "number": c.number, "expires_on": c.expires_on.isoformat()}
@@ -83,11 +97,9 @@ class BadgeIssuer:
                 self.app.save(badge)
             except IntegrityError:
                 continue  # another replica took this index: take the next one
-            text = wrap(cose.sign1(badge_claims.encode(claims), private_key, bytes.fromhex(key.kid),
-                                   cose.SIGNING_ALGORITHMS[key.algorithm]))
             return IssuedBadge(
                 badge_id=str(badge.id), staff_id=holder.staff_id, status_index=index, key_id=key.kid,
-                issued_at=issued, expires_at=expires, qr_text=text, qr_version=qr.version(text),
+                issued_at=issued, expires_at=expires, qr_text=text, qr_version=version,
                 png_base64=base64.b64encode(qr.png(text)).decode("ascii"), svg=qr.svg(text),
                 id_check=canonical is not None,
             )
