@@ -132,3 +132,22 @@ def test_dcc_vector(path: Path, step: str, expected: bool):
     if step == "EXPECTEDPICTUREDECODE" and "2DCODE" not in case:
         pytest.skip("no 2DCODE image in this file")
     assert run_step(step, case) is expected, case["TESTCTX"].get("DESCRIPTION", "")
+
+
+CHAIN_FILES = [
+    pytest.param(p, id=f"{p.relative_to(TESTDATA).parts[0]}/{p.stem}") for p in FILES
+    if all(json.loads(p.read_text(encoding="utf-8")).get("EXPECTEDRESULTS", {}).get(k) is True
+           for k in ("EXPECTEDUNPREFIX", "EXPECTEDB45DECODE", "EXPECTEDVERIFY"))
+]
+
+
+@pytest.mark.parametrize("path", CHAIN_FILES)
+def test_our_badge_verifier_with_the_dcc_prefix_gets_through_transport_and_signature(path: Path):
+    """The same Verifier that checks badges, given prefix HC1:, stops only at the claims (not a badge)."""
+    from services.credential.badges.lists import TrustList
+    from services.credential.badges.verifier import Verifier
+
+    case = json.loads(path.read_text(encoding="utf-8"))
+    trust = TrustList(issuer="DCC", issued_at=0, expires_at=2**40, keys=_trusted(case))
+    result = Verifier(trust, None, prefix=DCC_PREFIX).verify(case["PREFIX"])
+    assert result.verdict == "malformed" and "badge claim" in result.reason, result.reason

@@ -23,7 +23,10 @@ Source = Literal["online", "cached", "none"]
 
 
 def utc(seconds: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, ValueError, OSError):  # a signed but absurd time: show the far end
+        return dt.datetime.max.replace(tzinfo=dt.UTC) if seconds > 0 else dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def time_verdict(issued_at: int | None, expires_at: int | None, now: int, skew: int) -> tuple[Verdict, str] | None:
