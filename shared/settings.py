@@ -57,6 +57,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """API key (role ``service``) this process uses to read the other service's feed."""
     follow_interval: float = 0.5
     """Seconds between polls of the other service's feed."""
+    badge_key_dir: str = ""
+    """Directory of the badge signing keys (PEM, 0600); empty means ``<data_dir>/badge-keys``."""
+    badge_validity_days: int = 30
+    """A badge expires this many days after issue, or at its earliest certificate expiry if sooner."""
+    badge_clock_skew_seconds: int = 300
+    """Clock difference tolerated on a badge's issued-at and expiry when verifying."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

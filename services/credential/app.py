@@ -8,6 +8,7 @@ from services.credential.application import Credentials
 from services.credential.feed import FEED_PAGE
 from services.credential.http.assignments import AssignmentController
 from services.credential.http.certificates import CertificateController
+from services.credential.badges.http import BADGE_CONTROLLERS
 from services.credential.http.nurseries import NurseryController
 from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
@@ -24,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         service,
         [
             NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
-            ViolationController, ProfileController, RosterController, DistrictController,
+            ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
         ],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",

@@ -1,0 +1,137 @@
+"""Signed QR badges as clients see them: holder facts, issued badges, verdicts, status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Literal
+
+import msgspec
+
+
+class BadgeCertificate(msgspec.Struct, frozen=True, kw_only=True):
+    """A certificate printed on a badge: its type, number and expiry date."""
+
+    type: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    number: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    expires_on: dt.date
+
+
+class BadgeHolder(msgspec.Struct, frozen=True, kw_only=True):
+    """The facts a badge states about its holder (the caller has checked compliance)."""
+
+    staff_id: str
+    name: str
+    id_masked: str
+    nursery_id: str
+    nursery_name: str
+    roles: list[str]
+    certificates: list[BadgeCertificate]
+
+
+class IssueBadge(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A badge to issue for a compliant person; with the ID number from the card, it can confirm 人证合一 offline."""
+
+    staff_id: str
+    nursery_id: str | None = None
+    """For hr keys, the key's own nursery (may be omitted)."""
+    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)] | None = None
+
+
+class IssuedBadge(msgspec.Struct, kw_only=True):
+    """A freshly signed badge: the QR text, and the QR code as PNG (base64) and SVG."""
+
+    badge_id: str
+    staff_id: str
+    status_index: int
+    key_id: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    qr_text: str
+    qr_version: int
+    png_base64: str
+    svg: str
+    id_check: bool
+    """Whether the badge carries the salted ID-number check (人证合一) for offline use."""
+
+
+class BadgeView(msgspec.Struct, kw_only=True):
+    """A badge as recorded: who holds it, which certificates it shows, its status."""
+
+    badge_id: str
+    staff_id: str
+    nursery_id: str
+    status_index: int
+    key_id: str
+    issued_at: str
+    expires_at: str
+    status: Literal["active", "suspended", "revoked"]
+    badge_status: Literal["active", "suspended", "revoked"]
+    certificates: list[dict[str, str]]
+
+
+class BadgeStatusChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Why a badge is revoked, suspended or reinstated."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class VerifyRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A scanned badge text; optionally the ID number the inspector typed from the ID card."""
+
+    qr: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)] | None = None
+
+
+class Verdict(enum.StrEnum):
+    """What the inspector is told about a scanned badge."""
+
+    VALID = "valid"
+    INVALID_SIGNATURE = "invalid_signature"
+    UNKNOWN_KEY = "unknown_key"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    MALFORMED = "malformed"
+
+
+class HolderView(msgspec.Struct, kw_only=True):
+    """Whom the badge belongs to, to compare with the person in front of the inspector."""
+
+    badge_id: str
+    staff_id: str
+    name: str
+    id_masked: str
+    nursery_id: str | None
+    """Known online (from the issuer's records); a badge itself carries only the nursery's name."""
+    nursery_name: str
+    roles: list[str]
+    certificates: list[BadgeCertificate]
+
+
+class Freshness(msgspec.Struct, kw_only=True):
+    """How current the status data behind a verdict is."""
+
+    source: Literal["online", "cached", "none"]
+    issued_at: dt.datetime | None
+    age_seconds: int | None
+    expires_at: dt.datetime | None
+    stale: bool
+
+
+class VerifyResult(msgspec.Struct, kw_only=True):
+    """The verdict on a scanned badge, the holder (when the signature holds) and status freshness."""
+
+    verdict: Verdict
+    reason: str
+    holder: HolderView | None = None
+    key_id: str | None = None
+    issued_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    status: Freshness | None = None
+    """How old the revocation and suspension data is."""
+    trust: Freshness | None = None
+    """How old the trust list (the accepted keys) is."""
+    id_match: bool | None = None
+    """人证合一: whether the typed ID number is the holder's (None when none was typed)."""

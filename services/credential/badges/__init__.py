@@ -1,0 +1,20 @@
+"""Signed QR badges (工作证二维码) that inspectors verify on site, online or offline.
+
+The wire chain is the EU Digital COVID Certificate's, with our own prefix: CWT claims →
+COSE_Sign1 (ES256 or EdDSA, kid in the protected header) → zlib → Base45 → ``TY1:`` →
+alphanumeric QR code, error correction Q. See ``claims`` for the claim keys.
+
+How the rest of the credential service uses it (``service = badges_for(app)``):
+
+* issue, after the compliance check: ``service.issuer.issue(BadgeHolder(...), actor=...,
+  id_number=typed_number_or_None, id_hash=staff_id_hash)`` → ``IssuedBadge`` (QR text, PNG, SVG);
+* a certificate changes: ``service.statuses.mark_certificate(number, "revoked" | "suspended" |
+  "active", reason=..., actor=...)``; which badges show it: ``badges_with_certificate(number)``;
+* a badge changes: ``service.statuses.change_badge_status(badge_id, status, ...)`` or
+  ``mark_status(status_index, status, ...)``;
+* the online check: ``service.verify(qr_text, id_number=...)``.
+
+Keys: ``carecred badge-keys generate|rotate|list|anchor``. Private keys live only as PEM files
+(0600) in ``CARECRED_BADGE_KEY_DIR`` (default ``<data_dir>/badge-keys``), which replicas must
+share; their public halves and lifecycle are ``SigningKey`` events.
+"""

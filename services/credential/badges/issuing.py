@@ -1,0 +1,123 @@
+"""Issuing badges: sign the holder's facts with the active key and record the ``Badge``.
+
+The caller (the lead's compliance check) decides *whether* a person may have a badge and
+passes the holder's facts; this module only signs and records.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from eventsourcing.persistence import IntegrityError
+from qrcode.exceptions import DataOverflowError
+
+from contracts.badges import BadgeHolder, HolderView, IssuedBadge
+from services.credential.badges import claims as badge_claims
+from services.credential.badges import cose, qr
+from services.credential.badges.domain import Badge
+from services.credential.badges.keys import ISSUER, BadgeKeys
+from services.credential.badges.keystore import KeyStore
+from services.credential.badges.projection import BadgeProjector
+from services.credential.badges.transport import wrap
+from shared import idnumber
+from shared.application import ServiceApplication
+from shared.errors import Conflict, Invalid
+from shared.settings import Settings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_ATTEMPTS = 8
+
+
+def _qr_version(text: str) -> int:
+    try:
+        return qr.version(text)
+    except (DataOverflowError, ValueError):  # qrcode 8 raises ValueError past version 40
+        raise Invalid("too much for one QR code: show fewer certificates or roles", field="certificates",
+                      code="badge_too_large") from None
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """A certificate is valid through its expiry date, Shanghai time."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.UTC)
+
+
+class BadgeIssuer:
+    """Signs badges: ``issue(holder)`` returns the QR text, PNG and SVG and records the badge."""
+
+    def __init__(self, app: ServiceApplication, key_store: KeyStore, settings: Settings, *,
+                 keys: BadgeKeys, projector: BadgeProjector):
+        self.app = app
+        self.key_store = key_store
+        self.settings = settings
+        self.keys = keys
+        self.projector = projector
+
+    def issue(self, holder: BadgeHolder, *, actor: dict[str, Any], id_number: str | None = None,
+              id_hash: str | None = None, now: dt.datetime | None = None) -> IssuedBadge:
+        """Sign and record a badge. With ``id_number`` (checked against ``id_hash``, the registry's
+        keyed hash, when given) the badge carries the offline ID-number check (人证合一)."""
+        if not holder.certificates:
+            raise Invalid("a badge shows at least one certificate", field="certificates")
+        if len(holder.id_masked) != 18 or "*" not in holder.id_masked:
+            raise Invalid("id_masked must be a masked 18-character ID number", field="id_masked")
+        canonical = self._canonical(id_number, id_hash)
+        issued = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+        expires = min(issued + dt.timedelta(days=self.settings.badge_validity_days),
+                      *(end_of_day(c.expires_on) for c in holder.certificates))
+        if expires <= issued:
+            raise Invalid("a certificate on the badge has expired", field="certificates", code="certificate_expired")
+        key = self.keys.active()
+        assert key is not None
+        private_key = self.key_store.load(key.kid)
+        for _ in range(_ATTEMPTS):
+            index = self._next_index()
+            view = HolderView(
+                badge_id=str(badge_claims.badge_id_for(index)), staff_id=holder.staff_id, name=holder.name,
+                id_masked=holder.id_masked, nursery_id=holder.nursery_id, nursery_name=holder.nursery_name,
+                roles=list(holder.roles), certificates=list(holder.certificates),
+            )
+            claims = badge_claims.BadgeClaims(
+                issuer=ISSUER, issued_at=int(issued.timestamp()), expires_at=int(expires.timestamp()),
+                holder=view, status_index=index,
+                id_digest=badge_claims.id_digest(canonical, index) if canonical else None,
+            )
+            text = wrap(cose.sign1(badge_claims.encode(claims), private_key, bytes.fromhex(key.kid),
+                                   cose.SIGNING_ALGORITHMS[key.algorithm]))
+            version = _qr_version(text)
+            badge = Badge(
+                status_index=index, staff_id=holder.staff_id, nursery_id=holder.nursery_id, roles=list(holder.roles),
+                certificates=[{"type": c.type, "number": c.number, "expires_on": c.expires_on.isoformat()}
+                              for c in holder.certificates],
+                kid=key.kid, issued_at=issued.isoformat(), expires_at=expires.isoformat(), actor=actor,
+            )
+            try:
+                self.app.save(badge)
+            except IntegrityError:
+                continue  # another replica took this index: take the next one
+            return IssuedBadge(
+                badge_id=str(badge.id), staff_id=holder.staff_id, status_index=index, key_id=key.kid,
+                issued_at=issued, expires_at=expires, qr_text=text, qr_version=version,
+                png_base64=base64.b64encode(qr.png(text)).decode("ascii"), svg=qr.svg(text),
+                id_check=canonical is not None,
+            )
+        raise Conflict("could not allocate a status-list index; try again", code="busy")
+
+    def _canonical(self, id_number: str | None, id_hash: str | None) -> str | None:
+        if id_number is None:
+            return None
+        try:
+            canonical = idnumber.normalise(id_number)
+        except idnumber.InvalidIdNumber as exc:
+            raise Invalid(f"id_number {exc}", field="id_number", code="invalid_id_number") from None
+        key = getattr(self.app, "id_hash_key", None)
+        if id_hash is not None and key is not None and idnumber.keyed_hash(canonical, key) != id_hash:
+            raise Invalid("id_number is not the holder's ID number", field="id_number", code="id_number_mismatch")
+        return canonical
+
+    def _next_index(self) -> int:
+        self.projector.catch_up()
+        row = self.app.store.query_one("SELECT MAX(status_index) AS top FROM badges")
+        return int(row["top"]) + 1 if row and row["top"] is not None else 0

@@ -1,0 +1,80 @@
+"""The badge service object of one credential application: keys, issuing, status, verifying.
+
+``badges_for(app)`` builds it once per application (its projector keeps its own position,
+so nothing in the credential service's own files has to change to host it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import weakref
+from typing import Any
+
+import msgspec
+
+from contracts.badges import VerifyResult
+from services.credential.badges.issuing import BadgeIssuer
+from services.credential.badges.keys import BadgeKeys
+from services.credential.badges.keystore import KeyStore, key_dir_of
+from services.credential.badges.projection import BadgeProjection, BadgeProjector
+from services.credential.badges.status import BadgeStatuses
+from services.credential.badges.verifier import Verifier
+from shared import idnumber
+from shared.application import ServiceApplication
+
+
+class BadgeService:
+    """Everything about badges that runs inside the credential service."""
+
+    def __init__(self, app: ServiceApplication):
+        self.app = app
+        self.settings = app.settings
+        self.key_store = KeyStore(key_dir_of(app.settings))
+        self.projector = BadgeProjector(app, app.store, [BadgeProjection()])
+        self.projector.create_tables()
+        self.keys = BadgeKeys(app, self.key_store, self.projector)
+        self.statuses = BadgeStatuses(app, self.keys, self.projector)
+        self.issuer = BadgeIssuer(app, self.key_store, app.settings, keys=self.keys, projector=self.projector)
+
+    def verify(self, text: str, *, id_number: str | None = None, now: dt.datetime | None = None) -> VerifyResult:
+        """The online check: live trust list and status, the nursery id and 人证合一 from the records."""
+        at = now or dt.datetime.now(dt.UTC)
+        verifier = Verifier(self.keys.trust_list(at), self.statuses.status_list(at),
+                            skew_seconds=self.settings.badge_clock_skew_seconds, source="online")
+        result = verifier.verify(text, now=at, id_number=id_number)
+        if result.holder is None:
+            return result
+        row = self.app.store.query_one(
+            "SELECT b.nursery_id, s.id_hash FROM badges b LEFT JOIN staff s ON s.staff_id = b.staff_id"
+            " WHERE b.badge_id = ?",
+            (result.holder.badge_id,),
+        )
+        changes: dict[str, Any] = {}
+        if row is not None:
+            changes["holder"] = msgspec.structs.replace(result.holder, nursery_id=row["nursery_id"])
+            if id_number is not None and result.id_match is None and row["id_hash"]:
+                changes["id_match"] = self._matches_registry(id_number, row["id_hash"])
+        return msgspec.structs.replace(result, **changes) if changes else result
+
+    def _matches_registry(self, typed: str, id_hash: str) -> bool | None:
+        key = getattr(self.app, "id_hash_key", None)
+        if key is None:
+            return None
+        try:
+            return idnumber.keyed_hash(idnumber.normalise(typed), key) == id_hash
+        except idnumber.InvalidIdNumber:
+            return False
+
+
+_services: weakref.WeakKeyDictionary[ServiceApplication, BadgeService] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def badges_for(app: ServiceApplication) -> BadgeService:
+    """The badge service of this application (built on first use)."""
+    with _lock:
+        service = _services.get(app)
+        if service is None:
+            service = _services[app] = BadgeService(app)
+        return service

@@ -1,0 +1,120 @@
+"""Badge status: revocation and suspension of a badge or of a certificate on it, and the status list.
+
+The lead's certificate workflow calls ``mark_certificate(number, status)`` when a certificate
+is suspended, reinstated or revoked; every badge that shows it records the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from contracts.badges import BadgeView
+from services.credential.badges import cose
+from services.credential.badges.claims import badge_id_for
+from services.credential.badges.domain import STATUSES, Badge
+from services.credential.badges.keys import ISSUER, BadgeKeys
+from services.credential.badges.lists import StatusList, bitstring
+from services.credential.badges.projection import BadgeProjector
+from shared.application import ServiceApplication
+from shared.errors import Invalid, NotFound
+
+STATUS_TTL_SECONDS = 24 * 3600
+"""How long an offline verifier may rely on a status list (inspectors refresh at least daily)."""
+
+_COLUMNS = "badge_id, staff_id, nursery_id, status_index, kid, issued_at, expires_at, status, badge_status"
+
+
+class BadgeStatuses:
+    """Status changes as events on ``Badge`` aggregates; the status list built from the read model."""
+
+    def __init__(self, app: ServiceApplication, keys: BadgeKeys, projector: BadgeProjector):
+        self.app = app
+        self.keys = keys
+        self.projector = projector
+
+    def change_badge_status(self, badge_id: UUID | str, status: str, *, reason: str, actor: dict[str, Any]) -> BadgeView:
+        """Revoke, suspend or reinstate (``active``) one badge."""
+        badge_id = UUID(str(badge_id))
+        if status not in STATUSES:
+            raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
+        badge: Badge = self.app.get_or_404(badge_id, "badge")
+        if not isinstance(badge, Badge):
+            raise NotFound(f"no badge with id {badge_id}")
+        badge.change_status(status, reason, actor)
+        self.app.save(badge)
+        return self.badge(badge_id)
+
+    def mark_status(self, status_index: int, status: str, *, reason: str, actor: dict[str, Any]) -> BadgeView:
+        """The same, addressed by status-list index."""
+        return self.change_badge_status(badge_id_for(status_index), status, reason=reason, actor=actor)
+
+    def mark_certificate(self, number: str, status: str, *, reason: str, actor: dict[str, Any]) -> list[str]:
+        """A certificate's new status (active / suspended / revoked) on every badge that shows it."""
+        if status not in STATUSES:
+            raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
+        changed = []
+        for view in self.badges_with_certificate(number):
+            badge: Badge = self.app.repository.get(UUID(view.badge_id))
+            if badge.change_certificate_status(number, status, reason, actor):
+                changed.append(badge)
+        if changed:
+            self.app.save(*changed)
+        return [str(b.id) for b in changed]
+
+    def badges_with_certificate(self, number: str) -> list[BadgeView]:
+        """Every badge that shows the certificate with this number."""
+        self.projector.catch_up()
+        rows = self.app.store.query(
+            f"SELECT {_COLUMNS} FROM badges WHERE badge_id IN"
+            " (SELECT badge_id FROM badge_certificates WHERE number = ?) ORDER BY status_index",
+            (number,),
+        )
+        return [self._view(r) for r in rows]
+
+    def badges_of(self, staff_id: str) -> list[BadgeView]:
+        self.projector.catch_up()
+        rows = self.app.store.query(f"SELECT {_COLUMNS} FROM badges WHERE staff_id = ? ORDER BY status_index", (staff_id,))
+        return [self._view(r) for r in rows]
+
+    def badge(self, badge_id: UUID | str) -> BadgeView:
+        self.projector.catch_up()
+        row = self.app.store.query_one(f"SELECT {_COLUMNS} FROM badges WHERE badge_id = ?", (str(badge_id),))
+        if row is None:
+            raise NotFound(f"no badge with id {badge_id}")
+        return self._view(row)
+
+    def _view(self, row: Any) -> BadgeView:
+        certificates = self.app.store.query(
+            "SELECT type, number, expires_on, status FROM badge_certificates WHERE badge_id = ? ORDER BY type, number",
+            (row["badge_id"],),
+        )
+        return BadgeView(
+            badge_id=row["badge_id"], staff_id=row["staff_id"], nursery_id=row["nursery_id"],
+            status_index=int(row["status_index"]), key_id=row["kid"], issued_at=row["issued_at"],
+            expires_at=row["expires_at"], status=row["status"], badge_status=row["badge_status"],
+            certificates=[dict(c) for c in certificates],
+        )
+
+    # The status list ---------------------------------------------------------------------------
+
+    def status_list(self, now: dt.datetime | None = None) -> StatusList:
+        """Revoked and suspended bits for every index issued so far, as of now."""
+        self.projector.catch_up()
+        at = int((now or dt.datetime.now(dt.UTC)).timestamp())
+        top = self.app.store.query_one("SELECT MAX(status_index) AS top FROM badges")
+        size = int(top["top"]) + 1 if top and top["top"] is not None else 0
+        rows = self.app.store.query("SELECT status_index, status FROM badges WHERE status <> 'active'")
+        revoked = {int(r["status_index"]) for r in rows if r["status"] == "revoked"}
+        suspended = {int(r["status_index"]) for r in rows if r["status"] == "suspended"}
+        return StatusList(issuer=ISSUER, issued_at=at, ttl=STATUS_TTL_SECONDS, size=size,
+                          revoked=bitstring(revoked, size), suspended=bitstring(suspended, size))
+
+    def signed_status_list(self, now: dt.datetime | None = None) -> bytes:
+        """The status list as COSE_Sign1, signed by the active badge key."""
+        key = self.keys.active()
+        assert key is not None
+        return self.status_list(now).sign(
+            self.keys.private_key(key.kid), bytes.fromhex(key.kid), cose.SIGNING_ALGORITHMS[key.algorithm]
+        )

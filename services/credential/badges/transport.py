@@ -1,0 +1,63 @@
+"""The transport layers around a COSE message: zlib, Base45 (RFC 9285) and a context prefix.
+
+Each step raises ``TransportError`` naming the step, so a verifier can say which layer of a
+scanned text is broken (and the EU DCC test vectors can check each step on its own).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import base45
+
+BADGE_PREFIX = "TY1:"
+"""Context identifier of carecred badges (the EU DCC uses ``HC1:``)."""
+
+MAX_INFLATED = 64 * 1024
+"""A badge is a few hundred bytes; refuse zip bombs."""
+
+
+class TransportError(ValueError):
+    """A transport layer of a scanned text is broken."""
+
+    def __init__(self, step: str, message: str):
+        super().__init__(f"{step}: {message}")
+        self.step = step
+
+
+def unprefix(text: str, prefix: str = BADGE_PREFIX) -> str:
+    """The Base45 text after the context prefix."""
+    if not text.startswith(prefix):
+        raise TransportError("prefix", f"the text does not start with {prefix!r}")
+    return text[len(prefix):]
+
+
+def b45decode(text: str) -> bytes:
+    try:
+        return base45.b45decode(text)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise TransportError("base45", f"not valid Base45 (RFC 9285): {exc}") from None
+
+
+def inflate(data: bytes) -> bytes:
+    """zlib-decompress, refusing anything that is not a complete zlib stream."""
+    decompressor = zlib.decompressobj()
+    try:
+        out = decompressor.decompress(data, MAX_INFLATED)
+    except zlib.error as exc:
+        raise TransportError("zlib", f"not zlib-compressed: {exc}") from None
+    if decompressor.unconsumed_tail:
+        raise TransportError("zlib", f"inflates beyond {MAX_INFLATED} bytes")
+    if not decompressor.eof:
+        raise TransportError("zlib", "the zlib stream is truncated")
+    return out
+
+
+def unwrap(text: str, prefix: str = BADGE_PREFIX) -> bytes:
+    """Prefix → Base45 → zlib: the COSE bytes inside a scanned text."""
+    return inflate(b45decode(unprefix(text.strip(), prefix)))
+
+
+def wrap(cose: bytes, prefix: str = BADGE_PREFIX) -> str:
+    """COSE bytes → zlib (level 9) → Base45 → prefixed text for an alphanumeric QR code."""
+    return prefix + base45.b45encode(zlib.compress(cose, 9)).decode("ascii")
