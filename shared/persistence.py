@@ -22,6 +22,16 @@ def schema_name(settings: Settings, service: str) -> str:
 
 def eventsourcing_env(settings: Settings, service: str) -> dict[str, str]:
     """The environment an eventsourcing Application of ``service`` is built with."""
+    env = _storage_env(settings, service)
+    if settings.cipher_key:
+        # Personal data is encrypted at rest; proofs hash the stored (encrypted) bytes.
+        env.update(CIPHER_TOPIC="eventsourcing.cipher:AESCipher", CIPHER_KEY=settings.cipher_key)
+    if not settings.create_event_tables:
+        env["CREATE_TABLE"] = "no"
+    return env
+
+
+def _storage_env(settings: Settings, service: str) -> dict[str, str]:
     if settings.uses_postgres:
         pg = settings.postgres_params()
         ensure_schema(settings, service)
