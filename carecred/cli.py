@@ -9,6 +9,7 @@ import sys
 from typing import Sequence
 from uuid import UUID
 
+from carecred import cli_audit
 from carecred.services import FACTORIES, SERVICES, open_application
 from contracts.keys import Role
 from shared.auth.keys import new_token
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="seed demo data (first run) and run both services on SQLite")
     demo.add_argument("--no-serve", action="store_true", help="seed only, do not start the services")
     demo.set_defaults(run=_demo)
+    cli_audit.register(commands)
     return parser
 
 

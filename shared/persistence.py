@@ -61,6 +61,9 @@ def _storage_env(settings: Settings, service: str) -> dict[str, str]:
 
 def ensure_schema(settings: Settings, service: str) -> None:
     with psycopg.connect(**settings.postgres_params(), autocommit=True, connect_timeout=5) as conn:
+        # An append-only role (docs/audit.md) may not create schemas: only create a missing one.
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema_name(settings, service),)).fetchone():
+            return
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema_name(settings, service))))
 
 

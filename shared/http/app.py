@@ -12,6 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from shared.application import ServiceApplication
+from shared.http.audit import AuditController
 from shared.http.auth import PUBLIC, ApiKeyMiddleware
 from shared.http.health import HealthController
 from shared.http.keys import KeysController
@@ -28,7 +29,7 @@ def build_app(
 ) -> Litestar:
     """A service's HTTP app: its routes plus health, keys, OpenAPI at /schema, problem+json errors."""
     return Litestar(
-        route_handlers=[HealthController, KeysController, *route_handlers],
+        route_handlers=[HealthController, KeysController, AuditController, *route_handlers],
         state=State({"service": service}),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: internal_error_handler},
