@@ -59,8 +59,8 @@ class ReplayReport:
         return not self.differences
 
 
-def text_progress(total: int, out: TextIO = sys.stderr, label: str = "replay") -> Callable[[int, int], None]:
-    """A progress callback that draws a text bar with the event rate."""
+def text_progress(total: int, out: TextIO | None = None, label: str = "replay") -> Callable[[int, int], None]:
+    """A progress callback that draws a text bar with the event rate (on standard error by default)."""
     started = time.monotonic()
     done = 0
 
@@ -68,10 +68,10 @@ def text_progress(total: int, out: TextIO = sys.stderr, label: str = "replay") -
         nonlocal done
         done += events
         rate = done / max(time.monotonic() - started, 1e-6)
-        width = 30
+        width, stream = 30, out or sys.stderr
         filled = width if total <= 0 else min(width, width * position // total)
-        out.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {position}/{total}  {done} events  {rate:,.0f} ev/s")
-        out.flush()
+        stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {position}/{total}  {done} events  {rate:,.0f} ev/s")
+        stream.flush()
 
     return show
 
