@@ -60,8 +60,9 @@ class AuditLog:
 
     # History and past states ----------------------------------------------------------------
 
-    def history(self, aggregate_id: UUID) -> AggregateHistory:
+    def history(self, aggregate_id: UUID | str) -> AggregateHistory:
         """Every stored event of an aggregate in version order, with time, actor and reason."""
+        aggregate_id = UUID(str(aggregate_id))
         self.app.projector.catch_up()
         stored = self.app.recorder.select_events(aggregate_id)
         if not stored:
@@ -101,8 +102,9 @@ class AuditLog:
         )
         return int(row["position"] or 0) if row else 0
 
-    def as_of(self, aggregate_id: UUID, instant: dt.datetime) -> AggregateAsOf:
+    def as_of(self, aggregate_id: UUID | str, instant: dt.datetime) -> AggregateAsOf:
         """The aggregate as recorded at ``instant`` (404 if it did not exist yet)."""
+        aggregate_id = UUID(str(aggregate_id))
         found = self.version_at(aggregate_id, instant)
         if found is None:
             raise NotFound(f"aggregate {aggregate_id} had no recorded events at {instant_text(instant)}")
