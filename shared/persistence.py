@@ -102,6 +102,8 @@ class Cursor:
     def __init__(self, raw: Any, is_postgres: bool):
         self.raw = raw
         self.is_postgres = is_postgres
+        self.memo: dict[str, Any] = {}
+        """Scratch space that lives as long as this transaction (projections cache state here)."""
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.is_postgres else statement

@@ -52,6 +52,9 @@ class Projection:
         """Apply one stored event; override to see the stored bytes as well (the audit log does)."""
         self.apply(cur, event, notification.id)
 
+    def flush(self, cur: Cursor) -> None:
+        """Called once per batch, before the position is written: write rows buffered in ``cur.memo``."""
+
     def apply(self, cur: Cursor, event: DomainEventProtocol[Any], position: int) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
@@ -123,6 +126,8 @@ class Projector:
                 event = self.app.mapper.to_domain_event(notification)
                 for projection in self.projections:
                     projection.record(cur, notification, event)
+            for projection in self.projections:
+                projection.flush(cur)
             cur.execute(
                 "UPDATE projection_position SET position = ? WHERE name = ?",
                 (notifications[-1].id, self.NAME),

@@ -1,7 +1,8 @@
 """The audit read models every service keeps: the time→version index and the Merkle leaves.
 
 Both are written by the projector in the same transaction as its position, so they cover
-exactly the events the read models have seen, each once.
+exactly the events the read models have seen, each once. Rows are buffered per batch in the
+transaction's ``memo`` and written with one ``executemany`` each (pipelined on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -41,12 +42,16 @@ class VersionIndexProjection(Projection):
     ]
     tables = ["aggregate_versions"]
 
+    INSERT = "INSERT INTO aggregate_versions (aggregate_id, version, recorded_at, notification_id) VALUES (?, ?, ?, ?)"
+
     def record(self, cur: Cursor, notification: Notification, event: Any) -> None:
-        cur.execute(
-            "INSERT INTO aggregate_versions (aggregate_id, version, recorded_at, notification_id) VALUES (?, ?, ?, ?)",
+        cur.memo.setdefault("aggregate_versions", []).append(
             (aggregate_text(notification.originator_id), notification.originator_version,
-             instant_text(event.timestamp), notification.id),
+             instant_text(event.timestamp), notification.id)
         )
+
+    def flush(self, cur: Cursor) -> None:
+        cur.executemany(self.INSERT, cur.memo.pop("aggregate_versions", []))
 
 
 class MerkleProjection(Projection):
@@ -63,26 +68,56 @@ class MerkleProjection(Projection):
     tables = ["merkle_leaves", "merkle_nodes"]
 
     def record(self, cur: Cursor, notification: Notification, event: Any) -> None:
-        row = cur.fetchone("SELECT MAX(leaf_index) AS last FROM merkle_leaves")
-        index = 0 if row is None or row["last"] is None else int(row["last"]) + 1
+        frontier: _Frontier | None = cur.memo.get("merkle")
+        if frontier is None:
+            frontier = cur.memo["merkle"] = _Frontier.load(cur)
+        index = frontier.size
         aggregate = aggregate_text(notification.originator_id)
         state = bytes(notification.state)
         leaf = leaf_hash(leaf_preimage(notification.id, aggregate, notification.originator_version, notification.topic, state))
-        cur.execute(
-            "INSERT INTO merkle_leaves (leaf_index, notification_id, aggregate_id, version, topic, state_sha256, leaf_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (index, notification.id, aggregate, notification.originator_version, notification.topic,
-             hashlib.sha256(state).hexdigest(), leaf.hex()),
-        )
-        # Close every complete aligned subtree that this leaf ends.
+        frontier.leaves.append((index, notification.id, aggregate, notification.originator_version, notification.topic,
+                                hashlib.sha256(state).hexdigest(), leaf.hex()))
+        # Close every complete aligned subtree that this leaf ends (its left siblings are on the frontier).
         level, right, i = 0, leaf, index
         while i & 1:
-            if level == 0:
-                left_row = cur.fetchone("SELECT leaf_hash AS hash FROM merkle_leaves WHERE leaf_index = ?", (i - 1,))
-            else:
-                left_row = cur.fetchone(
-                    "SELECT hash FROM merkle_nodes WHERE level = ? AND node_index = ?", (level, i - 1)
-                )
-            right = node_hash(bytes.fromhex(left_row["hash"]), right)
+            right = node_hash(frontier.subtrees.pop(), right)
             level, i = level + 1, i >> 1
-            cur.execute("INSERT INTO merkle_nodes (level, node_index, hash) VALUES (?, ?, ?)", (level, i, right.hex()))
+            frontier.nodes.append((level, i, right.hex()))
+        frontier.subtrees.append(right)
+        frontier.size += 1
+
+    def flush(self, cur: Cursor) -> None:
+        frontier: _Frontier | None = cur.memo.get("merkle")
+        if frontier is not None:
+            cur.executemany(
+                "INSERT INTO merkle_leaves (leaf_index, notification_id, aggregate_id, version, topic, state_sha256,"
+                " leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)", frontier.leaves,
+            )
+            cur.executemany("INSERT INTO merkle_nodes (level, node_index, hash) VALUES (?, ?, ?)", frontier.nodes)
+            frontier.leaves, frontier.nodes = [], []
+
+
+class _Frontier:
+    """The hashes of the complete subtrees a tree of ``size`` leaves decomposes into, largest first."""
+
+    def __init__(self, size: int, subtrees: list[bytes]):
+        self.size = size
+        self.subtrees = subtrees
+        self.leaves: list[tuple[Any, ...]] = []  # rows to write at flush
+        self.nodes: list[tuple[Any, ...]] = []
+
+    @classmethod
+    def load(cls, cur: Cursor) -> _Frontier:
+        row = cur.fetchone("SELECT MAX(leaf_index) AS last FROM merkle_leaves")
+        size = 0 if row is None or row["last"] is None else int(row["last"]) + 1
+        subtrees, start = [], 0
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                if level == 0:
+                    found = cur.fetchone("SELECT leaf_hash AS hash FROM merkle_leaves WHERE leaf_index = ?", (start,))
+                else:
+                    found = cur.fetchone("SELECT hash FROM merkle_nodes WHERE level = ? AND node_index = ?",
+                                         (level, start >> level))
+                subtrees.append(bytes.fromhex(found["hash"]))
+                start += 1 << level
+        return cls(size, subtrees)

@@ -14,6 +14,7 @@ from contracts.audit import (
     AggregateAsOf, AggregateHistory, Checkpoint, CheckpointKey, ConsistencyProof, InclusionProof,
 )
 from contracts.keys import Role
+from shared.audit.log import EXPORT_PAGE
 from shared.auth.roles import Principal
 from shared.errors import Invalid
 from shared.http.auth import PUBLIC, allow
@@ -58,10 +59,18 @@ class AuditController(Controller):
         """The whole event log in notification order, streamed as newline-delimited JSON."""
         audit = request.app.state.service.audit
 
-        def lines() -> Iterator[bytes]:
-            yield from audit.export_lines()
+        def chunks() -> Iterator[bytes]:
+            # One chunk per page: each chunk is one hop to a worker thread, not each line.
+            chunk: list[bytes] = []
+            for line in audit.export_lines():
+                chunk.append(line)
+                if len(chunk) == EXPORT_PAGE:
+                    yield b"".join(chunk)
+                    chunk = []
+            if chunk:
+                yield b"".join(chunk)
 
-        return Stream(lines, media_type="application/x-ndjson")
+        return Stream(chunks, media_type="application/x-ndjson")
 
     @get("/checkpoint", guards=[AUDITORS], sync_to_thread=True)
     def checkpoint(self, request: Request[Principal, Any, Any]) -> Checkpoint:

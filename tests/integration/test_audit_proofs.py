@@ -182,3 +182,19 @@ def test_proofs_for_trees_that_do_not_exist_are_refused(audited):
     assert too_big.status_code == 422 and too_big.json()["errors"][0]["field"] == "second"
     missing = audited.get("/v1/audit/proofs/inclusion", params={"position": 10_000, "tree_size": n})
     assert missing.status_code == 404
+
+
+def test_a_longer_log_written_in_many_batches_has_the_rfc_root_at_every_size(audited, monkeypatch):
+    from shared.auth.keys import ApiKey
+    from shared.projection import Projector
+
+    app = audited.app.state.service
+    monkeypatch.setattr(Projector, "BATCH", 7)  # the tree is extended across many transactions
+    app.save(*[ApiKey(role="inspector", scope=None, name=f"巡查员{i}", token_hash=f"{i:064x}", expires_at=None,
+                      actor={"role": "test"}) for i in range(150)])
+    lines, leaves = exported_leaves(audited)
+    assert len(leaves) == 168
+    for size in range(len(leaves) + 1):
+        assert app.audit.root(size) == mth(leaves[:size]), size
+    proof = audited.get("/v1/audit/proofs/inclusion", params={"position": lines[100]["position"], "tree_size": 168}).json()
+    assert verify_inclusion(100, 168, leaves[100], unhex(proof["path"]), mth(leaves))
