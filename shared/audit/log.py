@@ -54,6 +54,7 @@ class AuditLog:
         self.app = app
         self.store = store
         self._signed_size = -1
+        self._secret: bytes | None = None
         self._checkpoint_lock = threading.Lock()
         with store.transaction(commit=True) as cur:
             cur.execute(CHECKPOINTS_DDL)
@@ -143,8 +144,10 @@ class AuditLog:
 
     # The Merkle tree ------------------------------------------------------------------------
 
-    def tree_size(self) -> int:
-        self.app.projector.catch_up()
+    def tree_size(self, *, catch_up: bool = True) -> int:
+        """How many events the tree holds (after bringing the read models up to date)."""
+        if catch_up:
+            self.app.projector.catch_up()
         row = self.store.query_one("SELECT MAX(leaf_index) AS last FROM merkle_leaves")
         return 0 if row is None or row["last"] is None else int(row["last"]) + 1
 
@@ -219,8 +222,13 @@ class AuditLog:
 
     # Checkpoints ----------------------------------------------------------------------------
 
+    def _checkpoint_secret(self) -> bytes | None:
+        if self._secret is None:
+            self._secret = self.app.settings.resolved_checkpoint_key()
+        return self._secret
+
     def _key(self) -> Any:
-        secret = self.app.settings.resolved_checkpoint_key()
+        secret = self._checkpoint_secret()
         if secret is None:
             raise signing.CheckpointKeyMissing("no checkpoint key: set CARECRED_CHECKPOINT_KEY (64 hex digits)")
         return signing.signing_key(secret, self.app.service)
@@ -257,11 +265,11 @@ class AuditLog:
     def checkpoint_if_due(self) -> Checkpoint | None:
         """Publish a checkpoint when the log has grown by ``checkpoint_every`` events since the last one."""
         every = self.app.settings.checkpoint_every
-        if every <= 0 or self.app.settings.resolved_checkpoint_key() is None:
+        if every <= 0 or self._checkpoint_secret() is None:
             return None
         if self._signed_size < 0:
             row = self.store.query_one("SELECT MAX(tree_size) AS size FROM audit_checkpoints")
             self._signed_size = int(row["size"]) if row and row["size"] is not None else 0
-        if self.tree_size() - self._signed_size < every:
+        if self.tree_size(catch_up=False) - self._signed_size < every:
             return None
         return self.checkpoint()

@@ -198,3 +198,18 @@ def test_a_longer_log_written_in_many_batches_has_the_rfc_root_at_every_size(aud
         assert app.audit.root(size) == mth(leaves[:size]), size
     proof = audited.get("/v1/audit/proofs/inclusion", params={"position": lines[100]["position"], "tree_size": 168}).json()
     assert verify_inclusion(100, 168, leaves[100], unhex(proof["path"]), mth(leaves))
+
+
+def test_without_a_configured_key_postgresql_signs_nothing(settings, backend):
+    """Replicas on one database must share the checkpoint key, so PostgreSQL never invents one."""
+    from litestar.testing import TestClient
+
+    from services.credential.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/v1/audit/checkpoint", headers=issue(client.app.state.service, Role.AUDITOR))
+        if backend == "postgres":
+            assert response.status_code == 503 and response.json()["code"] == "checkpoint_key_missing"
+            assert client.app.state.service.audit.checkpoints() == []
+        else:
+            assert response.status_code == 200 and response.json()["tree_size"] == 1
