@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
@@ -16,7 +16,7 @@ from carecred.services import SERVICES, open_application
 from contracts.audit import Checkpoint
 from shared.audit.grants import grants_sql, read_model_tables
 from shared.audit.replay import replay, text_progress
-from shared.audit.verify import verify_export
+from shared.audit.verify import reference_leaves, verify_export
 from shared.persistence import schema_name
 from shared.settings import Settings
 
@@ -44,6 +44,8 @@ def register(commands: Any) -> None:
     verify.add_argument("--checkpoint", required=True, type=Path)
     verify.add_argument("--public-key", help="the pinned checkpoint public key (base64); default: the service's")
     verify.add_argument("--offline", action="store_true", help="do not read the service's stored leaves")
+    verify.add_argument("--reference", type=Path,
+                        help="an export kept earlier: name the first difference against it, not the service's leaves")
     verify.set_defaults(run=_verify)
     grants = audit.add_parser("grants", help="PostgreSQL: make ROLE an append-only writer of the service's events")
     grants.add_argument("--service", choices=SERVICES, required=True)
@@ -101,8 +103,11 @@ def _verify(args: argparse.Namespace) -> int:
     with _application(args.service) as app:
         trusted = (base64.b64decode(args.public_key) if args.public_key
                    else base64.b64decode(app.audit.public_key().public_key))
-        leaves = None if args.offline else app.audit.leaf_rows()
-        with args.export.open("rb") as lines:
+        with args.export.open("rb") as lines, ExitStack() as stack:
+            if args.reference:
+                leaves = reference_leaves(stack.enter_context(args.reference.open("rb")))
+            else:
+                leaves = None if args.offline else app.audit.leaf_rows()
             result = verify_export(lines, checkpoint, trusted, leaves)
     if result.ok:
         print(f"OK: the {checkpoint.tree_size} events of checkpoint {checkpoint.timestamp} match the export"
