@@ -10,6 +10,7 @@ from typing import Sequence
 from uuid import UUID
 
 from carecred.cli_badges import register as register_badges
+from carecred import cli_audit
 from carecred.services import FACTORIES, SERVICES, open_application
 from contracts.keys import Role
 from shared.auth.keys import new_token
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="seed only, do not start the services")
     demo.set_defaults(run=_demo)
     register_badges(commands)
+    cli_audit.register(commands)
     return parser
 
 

@@ -9,6 +9,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from contracts.keys import KeyInfo
+from shared.audit.log import AuditLog
+from shared.audit.projections import MerkleProjection, VersionIndexProjection
 from shared.auth.keys import ApiKey, hash_token, new_token
 from shared.auth.projection import ApiKeyProjection
 from shared.auth.roles import SCOPED_ROLES, Principal, Role
@@ -31,12 +33,14 @@ class ServiceApplication(Application[UUID]):
         super().__init__(env=eventsourcing_env(settings, self.service))
         schema = schema_name(settings, self.service) if settings.uses_postgres else None
         self.store = ReadStore(self.recorder.datastore, schema)  # type: ignore[attr-defined]
-        self.projector = Projector(self, self.store, [ApiKeyProjection(), *self.projections()])
+        audit = [VersionIndexProjection(), MerkleProjection()]
+        self.projector = Projector(self, self.store, [*audit, ApiKeyProjection(), *self.projections()])
         self.projector.create_tables()
         self.publisher = Publisher(self, self.public_event)
         self.followers = self.make_followers()
         for follower in self.followers:
             follower.create_tables()
+        self.audit = AuditLog(self, self.store)
 
     def projections(self) -> list[Projection]:
         """The service's own read models (besides API keys)."""
@@ -66,6 +70,7 @@ class ServiceApplication(Application[UUID]):
         recording = self.save(*aggregates)
         EVENTS_WRITTEN.labels(self.service).inc(len(recording))
         self.projector.catch_up()
+        self.audit.checkpoint_if_due()
 
     def get_or_404(self, aggregate_id: UUID, what: str) -> Any:
         try:

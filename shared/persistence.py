@@ -22,6 +22,16 @@ def schema_name(settings: Settings, service: str) -> str:
 
 def eventsourcing_env(settings: Settings, service: str) -> dict[str, str]:
     """The environment an eventsourcing Application of ``service`` is built with."""
+    env = _storage_env(settings, service)
+    if settings.cipher_key:
+        # Personal data is encrypted at rest; proofs hash the stored (encrypted) bytes.
+        env.update(CIPHER_TOPIC="eventsourcing.cipher:AESCipher", CIPHER_KEY=settings.cipher_key)
+    if not settings.create_event_tables:
+        env["CREATE_TABLE"] = "no"
+    return env
+
+
+def _storage_env(settings: Settings, service: str) -> dict[str, str]:
     if settings.uses_postgres:
         pg = settings.postgres_params()
         ensure_schema(settings, service)
@@ -51,6 +61,9 @@ def eventsourcing_env(settings: Settings, service: str) -> dict[str, str]:
 
 def ensure_schema(settings: Settings, service: str) -> None:
     with psycopg.connect(**settings.postgres_params(), autocommit=True, connect_timeout=5) as conn:
+        # An append-only role (docs/audit.md) may not create schemas: only create a missing one.
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema_name(settings, service),)).fetchone():
+            return
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema_name(settings, service))))
 
 
@@ -89,6 +102,8 @@ class Cursor:
     def __init__(self, raw: Any, is_postgres: bool):
         self.raw = raw
         self.is_postgres = is_postgres
+        self.memo: dict[str, Any] = {}
+        """Scratch space that lives as long as this transaction (projections cache state here)."""
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.is_postgres else statement

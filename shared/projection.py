@@ -13,6 +13,7 @@ from typing import Any, Callable, ClassVar, Iterable
 
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
 
 from shared.persistence import Cursor, ReadStore
 
@@ -43,6 +44,16 @@ class Projection:
             for attr in vars(klass).values():
                 for event_class in getattr(attr, "_handles", ()):
                     cls._handlers[event_class] = attr
+
+    bookkeeping_columns: ClassVar[tuple[str, ...]] = ()
+    """Columns a replay does not compare (positions and the like); ``position`` never is."""
+
+    def record(self, cur: Cursor, notification: Notification, event: DomainEventProtocol[Any]) -> None:
+        """Apply one stored event; override to see the stored bytes as well (the audit log does)."""
+        self.apply(cur, event, notification.id)
+
+    def flush(self, cur: Cursor) -> None:
+        """Called once per batch, before the position is written: write rows buffered in ``cur.memo``."""
 
     def apply(self, cur: Cursor, event: DomainEventProtocol[Any], position: int) -> None:
         handler = self._handlers.get(type(event))
@@ -85,8 +96,11 @@ class Projector:
         row = self.store.query_one("SELECT position FROM projection_position WHERE name = ?", (self.NAME,))
         return int(row["position"]) if row else 0
 
-    def catch_up(self) -> int:
-        """Apply every notification not yet applied; return the new position."""
+    def catch_up(self, on_progress: Callable[[int, int], None] | None = None) -> int:
+        """Apply every notification not yet applied; return the new position.
+
+        ``on_progress(position, events)`` is called after each batch (used by replay).
+        """
         with self._lock:
             while True:
                 position = self.position()
@@ -99,6 +113,8 @@ class Projector:
                     self._apply(position, notifications)
                 except _PositionMoved:
                     continue
+                if on_progress is not None:
+                    on_progress(notifications[-1].id, len(notifications))
 
     def _apply(self, position: int, notifications: list[Any]) -> None:
         lock = " FOR UPDATE" if self.store.is_postgres else ""
@@ -109,7 +125,9 @@ class Projector:
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 for projection in self.projections:
-                    projection.apply(cur, event, notification.id)
+                    projection.record(cur, notification, event)
+            for projection in self.projections:
+                projection.flush(cur)
             cur.execute(
                 "UPDATE projection_position SET position = ? WHERE name = ?",
                 (notifications[-1].id, self.NAME),

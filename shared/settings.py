@@ -42,6 +42,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Prefix of each service's PostgreSQL schema (``<prefix>credential``)."""
     id_hash_key: str = ""
     """Secret key of the keyed hash of national ID numbers (hex); generated into data_dir if empty."""
+    cipher_key: str = ""
+    """AES key (base64 of 16, 24 or 32 bytes) encrypting stored events at rest; empty means no encryption."""
+    checkpoint_key: str = ""
+    """Secret (64 hex digits) from which each service's Ed25519 checkpoint key is derived; generated into data_dir if empty."""
+    checkpoint_every: int = 1000
+    """Sign and record a checkpoint of the event log whenever it has grown by this many events."""
+    create_event_tables: bool = True
+    """False when the database role may not create the events table (an append-only role, docs/audit.md)."""
     host: str = "127.0.0.1"
     credential_port: int = 8001
     training_port: int = 8002
@@ -123,6 +131,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             # Replicas must agree on the key, so a shared database needs it configured.
             raise SystemExit("CARECRED_ID_HASH_KEY must be set (64 hex digits) when using PostgreSQL")
         path = Path(self.data_dir) / "id-hash.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return bytes.fromhex(path.read_text().strip())
+
+    def resolved_checkpoint_key(self) -> bytes | None:
+        """The checkpoint-signing secret; generated into data_dir on SQLite, None if unset on PostgreSQL."""
+        if self.checkpoint_key:
+            return bytes.fromhex(self.checkpoint_key)
+        if self.uses_postgres:
+            return None  # replicas must agree on the key: it has to be configured
+        path = Path(self.data_dir) / "checkpoint.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_hex(32))

@@ -12,6 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from shared.application import ServiceApplication
+from shared.http.audit import AuditController
 from shared.http.auth import PUBLIC, ApiKeyMiddleware
 from shared.http.feed import feed_controller
 from shared.auth.limiter import FailureLimiter
@@ -33,7 +34,7 @@ def build_app(
     """A service's HTTP app: its routes plus health, keys, feed, OpenAPI at /schema, problem+json errors."""
     feed = [feed_controller(feed_page)] if feed_page is not None else []
     return Litestar(
-        route_handlers=[HealthController, MetricsController, KeysController, *feed, *route_handlers],
+        route_handlers=[HealthController, MetricsController, KeysController, AuditController, *feed, *route_handlers],
         state=State({"service": service, "auth_failures": FailureLimiter(service.settings.auth_failures_per_minute)}),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: internal_error_handler},

@@ -1,0 +1,137 @@
+"""``carecred replay`` and ``carecred audit ...``: the auditor's command line."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import sys
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+import msgspec
+import psycopg
+
+from carecred.services import SERVICES, open_application
+from contracts.audit import Checkpoint
+from shared.audit.grants import grants_sql, read_model_tables
+from shared.audit.replay import replay, text_progress
+from shared.audit.verify import reference_leaves, verify_export
+from shared.persistence import schema_name
+from shared.settings import Settings
+
+
+def register(commands: Any) -> None:
+    """Add ``replay`` and ``audit`` to the ``carecred`` command."""
+    rebuild = commands.add_parser("replay", help="rebuild every read model from the event log and compare")
+    rebuild.add_argument("--service", choices=SERVICES, required=True)
+    rebuild.add_argument("--keep", action="store_true", help="keep the rebuilt tables for inspection")
+    rebuild.set_defaults(run=_replay)
+
+    audit = commands.add_parser("audit", help="export, checkpoint and verify the event log").add_subparsers(
+        required=True, metavar="ACTION")
+    export = audit.add_parser("export", help="write the whole event log as NDJSON")
+    export.add_argument("--service", choices=SERVICES, required=True)
+    export.add_argument("--output", default="-", help="file to write (default: standard output)")
+    export.set_defaults(run=_export)
+    checkpoint = audit.add_parser("checkpoint", help="sign, record and write a checkpoint of the log")
+    checkpoint.add_argument("--service", choices=SERVICES, required=True)
+    checkpoint.add_argument("--output", default="-")
+    checkpoint.set_defaults(run=_checkpoint)
+    verify = audit.add_parser("verify", help="check an export against a checkpoint; name the first event that differs")
+    verify.add_argument("--service", choices=SERVICES, required=True)
+    verify.add_argument("--export", required=True, type=Path)
+    verify.add_argument("--checkpoint", required=True, type=Path)
+    verify.add_argument("--public-key", help="the pinned checkpoint public key (base64); default: the service's")
+    verify.add_argument("--offline", action="store_true", help="do not read the service's stored leaves")
+    verify.add_argument("--reference", type=Path,
+                        help="an export kept earlier: name the first difference against it, not the service's leaves")
+    verify.set_defaults(run=_verify)
+    grants = audit.add_parser("grants", help="PostgreSQL: make ROLE an append-only writer of the service's events")
+    grants.add_argument("--service", choices=SERVICES, required=True)
+    grants.add_argument("--role", required=True)
+    grants.add_argument("--apply", action="store_true", help="run the statements (as the configured owner)")
+    grants.set_defaults(run=_grants)
+
+
+@contextmanager
+def _application(service: str) -> Iterator[Any]:
+    app = open_application(service, Settings.from_env())
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@contextmanager
+def _output(path: str) -> Iterator[BinaryIO]:
+    if path == "-":
+        yield sys.stdout.buffer
+    else:
+        with open(path, "wb") as out:
+            yield out
+
+
+def _replay(args: argparse.Namespace) -> int:
+    with _application(args.service) as app:
+        total = app.recorder.max_notification_id() or 0
+        report = replay(app, progress=text_progress(total, label=f"replay {args.service}"), keep=args.keep)
+    print(file=sys.stderr)
+    rate = report.events / max(report.seconds, 1e-6)
+    print(f"replayed {report.events} events into {len(report.tables)} tables in {report.seconds:.1f}s ({rate:,.0f} ev/s)")
+    for difference in report.differences:
+        print(difference.describe())
+    print("read models identical" if report.identical else f"{len(report.differences)} table(s) differ")
+    return 0 if report.identical else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    with _application(args.service) as app, _output(args.output) as out:
+        for line in app.audit.export_lines():
+            out.write(line)
+    return 0
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    with _application(args.service) as app, _output(args.output) as out:
+        out.write(msgspec.json.format(msgspec.json.encode(app.audit.checkpoint())) + b"\n")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    checkpoint = msgspec.json.decode(args.checkpoint.read_bytes(), type=Checkpoint)
+    with _application(args.service) as app:
+        trusted = (base64.b64decode(args.public_key) if args.public_key
+                   else base64.b64decode(app.audit.public_key().public_key))
+        with args.export.open("rb") as lines, ExitStack() as stack:
+            if args.reference:
+                leaves = reference_leaves(stack.enter_context(args.reference.open("rb")))
+            else:
+                leaves = None if args.offline else app.audit.leaf_rows()
+            result = verify_export(lines, checkpoint, trusted, leaves)
+    if result.ok:
+        print(f"OK: the {checkpoint.tree_size} events of checkpoint {checkpoint.timestamp} match the export"
+              f" ({result.events} events exported); root {checkpoint.root_hash}")
+        return 0
+    print("FAILED: the export does not match the checkpoint", file=sys.stderr)
+    for problem in result.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+def _grants(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not settings.uses_postgres:
+        print("error: grants apply to PostgreSQL only (configure CARECRED_DATABASE_URL)", file=sys.stderr)
+        return 2
+    schema = schema_name(settings, args.service)
+    app = open_application(args.service, settings)  # as owner: create the events and read-model tables
+    events_table = app.recorder.events_table_name
+    app.close()
+    with psycopg.connect(**settings.postgres_params(), autocommit=True) as conn:
+        statements = grants_sql(schema, args.role, events_table, read_model_tables(conn, schema, events_table))
+        for statement in statements:
+            print(statement.as_string(conn) + ";")
+            if args.apply:
+                conn.execute(statement)
+    return 0

@@ -1,0 +1,99 @@
+"""The auditor's API, the same in both services: histories, past states, export, checkpoints, proofs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Iterator
+from uuid import UUID
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath, Parameter
+from litestar.response import Stream
+
+from contracts.audit import (
+    AggregateAsOf, AggregateHistory, Checkpoint, CheckpointKey, ConsistencyProof, InclusionProof,
+)
+from contracts.keys import Role
+from shared.audit.log import EXPORT_PAGE
+from shared.auth.roles import Principal
+from shared.errors import Invalid
+from shared.http.auth import PUBLIC, allow
+
+AUDITORS = allow(Role.AUDITOR)
+Size = Annotated[int, Parameter(ge=0)]
+
+
+def _instant(text: str) -> dt.datetime:
+    try:
+        instant = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid("as_of must be an RFC 3339 date-time, e.g. 2026-03-01T08:00:00Z", field="as_of") from None
+    if instant.tzinfo is None:
+        raise Invalid("as_of needs a time zone offset (e.g. Z or +08:00)", field="as_of")
+    return instant
+
+
+class AuditController(Controller):
+    """Auditors (审计): every event, any past state, and proof that nothing was altered or deleted."""
+
+    path = "/v1/audit"
+    tags = ["audit"]
+
+    @get("/aggregates/{aggregate_id:uuid}/history", guards=[AUDITORS], sync_to_thread=True)
+    def history(self, aggregate_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> AggregateHistory:
+        """Every stored event of one aggregate, in order, with recorded time, actor and reason."""
+        return request.app.state.service.audit.history(aggregate_id)
+
+    @get("/aggregates/{aggregate_id:uuid}", guards=[AUDITORS], sync_to_thread=True)
+    def as_of(
+        self,
+        aggregate_id: FromPath[UUID],
+        request: Request[Principal, Any, Any],
+        as_of: Annotated[str, Parameter(description="RFC 3339 instant (recorded time)", max_length=64)],
+    ) -> AggregateAsOf:
+        """The aggregate's state as recorded at the instant ``as_of`` (404 if it did not exist yet)."""
+        return request.app.state.service.audit.as_of(aggregate_id, _instant(as_of))
+
+    @get("/export", guards=[AUDITORS])
+    async def export(self, request: Request[Principal, Any, Any]) -> Stream:
+        """The whole event log in notification order, streamed as newline-delimited JSON."""
+        audit = request.app.state.service.audit
+
+        def chunks() -> Iterator[bytes]:
+            # One chunk per page: each chunk is one hop to a worker thread, not each line.
+            chunk: list[bytes] = []
+            for line in audit.export_lines():
+                chunk.append(line)
+                if len(chunk) == EXPORT_PAGE:
+                    yield b"".join(chunk)
+                    chunk = []
+            if chunk:
+                yield b"".join(chunk)
+
+        return Stream(chunks, media_type="application/x-ndjson")
+
+    @get("/checkpoint", guards=[AUDITORS], sync_to_thread=True)
+    def checkpoint(self, request: Request[Principal, Any, Any]) -> Checkpoint:
+        """Sign, record and return a checkpoint of the log as it is now."""
+        return request.app.state.service.audit.checkpoint()
+
+    @get("/checkpoints", guards=[AUDITORS], sync_to_thread=True)
+    def checkpoints(self, request: Request[Principal, Any, Any]) -> list[Checkpoint]:
+        """Every checkpoint published so far, by tree size."""
+        return request.app.state.service.audit.checkpoints()
+
+    @get("/public-key", opt={PUBLIC: True}, sync_to_thread=True)
+    def public_key(self, request: Request[Any, Any, Any]) -> CheckpointKey:
+        """The Ed25519 public key this service signs its checkpoints with."""
+        return request.app.state.service.audit.public_key()
+
+    @get("/proofs/inclusion", guards=[AUDITORS], sync_to_thread=True)
+    def inclusion(self, request: Request[Principal, Any, Any], position: Annotated[int, Parameter(ge=1)],
+                  tree_size: Size) -> InclusionProof:
+        """Proof that the event at ``position`` is in the tree of ``tree_size`` leaves."""
+        return request.app.state.service.audit.inclusion(position, tree_size)
+
+    @get("/proofs/consistency", guards=[AUDITORS], sync_to_thread=True)
+    def consistency(self, request: Request[Principal, Any, Any], first: Size, second: Size) -> ConsistencyProof:
+        """Proof that the log at size ``first`` is a prefix of the log at size ``second``."""
+        return request.app.state.service.audit.consistency(first, second)
