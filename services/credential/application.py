@@ -43,11 +43,16 @@ class Credentials(
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection()]
 
-    def public_event(self, event: Any) -> Any:
-        return feed.public_event(event)
+    def public_event(self, event: Any, position: int) -> Any:
+        return feed.public_event(self, event)
 
     def make_followers(self) -> list[Follower]:
         return [training_follower(self.store, self.settings)]
+
+    def training_as_of(self) -> str | None:
+        """When the training part of the combined view was last brought up to date."""
+        moment = self.followers[0].up_to_date_as_of()
+        return moment.isoformat() if moment else None
 
     # Nurseries ------------------------------------------------------------------------------
 
