@@ -15,6 +15,7 @@ from services.credential.certification_projection import CertificationProjection
 from services.credential.projections import RegistryProjection
 from services.credential.training_status import training_follower
 from services.credential.usecases.assignments import AssignmentUseCases
+from services.credential.usecases.badges import BadgeUseCases
 from services.credential.usecases.certificates import CertificateUseCases
 from services.credential.usecases.integrity import IntegrityUseCases
 from services.credential.usecases.policy import PolicyUseCases
@@ -30,7 +31,8 @@ _STAFF_COLUMNS = "s.staff_id, s.name, s.id_masked, s.registered_by, s.registered
 
 
 class Credentials(
-    PolicyUseCases, CertificateUseCases, AssignmentUseCases, IntegrityUseCases, QueryUseCases, ServiceApplication
+    PolicyUseCases, CertificateUseCases, AssignmentUseCases, IntegrityUseCases, QueryUseCases, BadgeUseCases,
+    ServiceApplication,
 ):
     """Nurseries, the staff registry, certificates, role policy, assignments and compliance."""
 
