@@ -14,6 +14,10 @@ import uuid
 from pathlib import Path
 
 import schemathesis
+# schemathesis imports this lazily inside the first generated test, where Hypothesis has
+# raised the recursion limit; CPython 3.11's compiler can then fail with "AST constructor
+# recursion depth mismatch". Importing it here, before any test runs, avoids the race.
+import schemathesis.wfc.escalation  # noqa: F401
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from schemathesis.checks import not_a_server_error
