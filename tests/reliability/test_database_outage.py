@@ -15,7 +15,7 @@ from shared.idnumber import make_valid
 from tests.conftest import TEST_DATABASE_URL, drop_schemas, issue, make_settings, require_postgres
 from tests.e2e.tcp_proxy import CuttableProxy
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_the_credential_service_rides_out_a_database_outage(tmp_path):
