@@ -72,7 +72,7 @@ def test_the_credential_service_rides_out_a_database_outage(tmp_path):
             assert len(accepted) > before, "no request succeeded after the database came back"
             assert not failures, failures
             assert 500 not in statuses and 503 in statuses
-            assert slowest[0] < 6, f"a request hung {slowest[0]:.1f}s during the outage instead of failing fast"
+            assert slowest[0] < 8, f"a request hung {slowest[0]:.1f}s during the outage instead of failing fast"
             listed = {s["staff_id"] for s in client.get("/v1/staff?limit=1000", headers=headers).json()}
             assert set(accepted) <= listed  # nothing accepted was lost
     finally:
