@@ -6,11 +6,14 @@ Read-model SQL is written once with ``?`` placeholders and runs on both database
 
 from __future__ import annotations
 
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from psycopg import sql
 
 from shared.settings import Settings
@@ -46,7 +49,8 @@ def _storage_env(settings: Settings, service: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": str(settings.pg_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pg_pool_size),
             "POSTGRES_PRE_PING": "y",
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            # Seconds a request waits for a pooled connection: short, so an outage answers 503 fast.
+            "POSTGRES_CONNECT_TIMEOUT": "2",
             "POSTGRES_LOCK_TIMEOUT": "10",
             # Followers read our notification log: keep ids in commit order (see STYLE.md).
             "POSTGRES_ENABLE_DB_FUNCTIONS": "",
@@ -65,6 +69,44 @@ def ensure_schema(settings: Settings, service: str) -> None:
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema_name(settings, service),)).fetchone():
             return
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema_name(settings, service))))
+
+
+class StorageBreaker:
+    """Fail fast while the database is known to be unreachable, instead of waiting on the pool.
+
+    The library retries a failed call ten times and each try waits for a pooled connection;
+    during an outage every request would hang for many seconds. After a connection-level
+    failure, calls fail at once for ``cooldown`` seconds; the next call after that tries again.
+    """
+
+    def __init__(self, datastore: Any, cooldown: float = 1.0):
+        self.cooldown = cooldown
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+        self._get_connection = datastore.get_connection
+        datastore.get_connection = self.get_connection  # the recorders and ReadStore all go through it
+
+    @contextmanager
+    def get_connection(self) -> Iterator[Any]:
+        if time.monotonic() < self._open_until:
+            raise OperationalError("the database is unreachable (failed moments ago)")
+        try:
+            with self._get_connection() as conn:
+                yield conn
+        except (OperationalError, InterfaceError) as exc:
+            if is_connection_failure(exc):
+                with self._lock:
+                    self._open_until = time.monotonic() + self.cooldown
+            raise
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """True for a lost or refused connection (or a pool timeout), not for an error the server reported."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, psycopg.Error) else exc
+    if isinstance(cause, psycopg.InterfaceError):
+        return True
+    sqlstate = getattr(cause, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
 
 
 class ReadStore:

@@ -45,6 +45,9 @@ class Projection:
                 for event_class in getattr(attr, "_handles", ()):
                     cls._handlers[event_class] = attr
 
+    from_own_events: ClassVar[bool] = True
+    """False for tables written from another service's feed: a replay cannot rebuild them, nor compares them."""
+
     bookkeeping_columns: ClassVar[tuple[str, ...]] = ()
     """Columns a replay does not compare (positions and the like); ``position`` never is."""
 

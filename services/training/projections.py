@@ -121,3 +121,4 @@ class KnownPeople(Projection):
         " staff_id TEXT NOT NULL, nursery_id TEXT NOT NULL, PRIMARY KEY (staff_id, nursery_id))",
     ]
     tables = ["people", "person_nurseries"]
+    from_own_events = False

@@ -89,7 +89,7 @@ def replay(app: Any, *, progress: Callable[[int, int], None] | None = None, keep
             progress(position, batch)
 
     projections = app.projector.projections
-    tables = [t for p in projections for t in p.tables]
+    tables = [t for p in projections if p.from_own_events for t in p.tables]
     ignored = {t: {"position", *p.bookkeeping_columns} for p in projections for t in p.tables}
     if app.store.is_postgres:
         target: _Target = _PostgresTarget(app)

@@ -9,7 +9,17 @@ import logging
 import re
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+import psycopg
+import psycopg_pool
+from eventsourcing.persistence import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+)
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
@@ -97,9 +107,20 @@ def _from_conflict(exc: IntegrityError) -> ProblemDetailsException:
     return problem(409, "concurrent_modification", "Another request changed the same record first; retry.")
 
 
+STORAGE_RETRY_AFTER = "2"
+
+
 def _from_storage(exc: Exception) -> ProblemDetailsException:
-    log.warning("storage unavailable: %s", type(exc).__name__)
-    return problem(503, "storage_unavailable", "The database did not answer.", headers={"Retry-After": "2"})
+    """Any failure of the storage (down, unreachable, pool exhausted, lock timeout) is a 503, never a 500."""
+    log.warning("storage unavailable: %s: %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+    return problem(503, "storage_unavailable", "The database did not answer.",
+                   headers={"Retry-After": STORAGE_RETRY_AFTER})
+
+
+def _bug(exc: Exception) -> ProblemDetailsException:
+    """A malformed statement or value is a bug, not an outage: logged, answered as 500."""
+    log.error("storage rejected a statement", exc_info=exc)
+    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal", "An unexpected error occurred.")
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -116,6 +137,14 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
                 IntegrityError: _from_conflict,
                 OperationalError: _from_storage,
                 InterfaceError: _from_storage,
+                DatabaseError: _from_storage,
+                PersistenceError: _from_storage,
+                ProgrammingError: _bug,
+                DataError: _bug,
+                psycopg.OperationalError: _from_storage,
+                psycopg.InterfaceError: _from_storage,
+                psycopg_pool.PoolTimeout: _from_storage,
+                psycopg_pool.PoolClosed: _from_storage,
             }
         )
     )
