@@ -182,6 +182,22 @@ class Profile(msgspec.Struct, kw_only=True):
     assignments: list[AssignmentView]
     integrity_record: list[ViolationView] | None
     """None when the caller's role may not see it (inspectors)."""
+    training: TrainingStatus | None = None
+
+
+class TrainingStatus(msgspec.Struct, kw_only=True):
+    """A person's training hours in a calendar year against the requirement (年度培训学时)."""
+
+    year: int
+    skills_hours: float
+    ethics_hours: float
+    skills_required: float
+    ethics_required: float
+    skills_shortfall: float
+    ethics_shortfall: float
+    complete: bool
+    updated_at: str | None
+    """When the training service's feed last changed this person's year (None: no completion yet)."""
 
 
 class RosterEntry(msgspec.Struct, kw_only=True):
@@ -191,6 +207,7 @@ class RosterEntry(msgspec.Struct, kw_only=True):
     name: str
     compliant: bool
     assignments: list[AssignmentView]
+    training: TrainingStatus | None = None
 
 
 class Roster(msgspec.Struct, kw_only=True):
@@ -204,6 +221,12 @@ class Roster(msgspec.Struct, kw_only=True):
     certified_rate: float | None
     """持证上岗率: compliant people / people with active assignments (None with nobody assigned)."""
     entries: list[RosterEntry]
+    training_year: int | None = None
+    training_complete_people: int | None = None
+    certificates_as_of: str | None = None
+    """When the certificate part was last brought up to date (the credential service's own log)."""
+    training_as_of: str | None = None
+    """When the training part was last brought up to date from the training service's feed (None: never)."""
 
 
 class ExpiringCertificate(msgspec.Struct, kw_only=True):
@@ -252,3 +275,8 @@ class DistrictFigures(msgspec.Struct, kw_only=True):
     expiring_within_30: int
     expiring_within_60: int
     expiring_within_90: int
+    training_year: int | None = None
+    training_complete_people: int | None = None
+    training_completion_rate: float | None = None
+    """People with active assignments who met both the skills and ethics hours in the year."""
+    training_as_of: str | None = None

@@ -46,7 +46,7 @@ class ServiceApplication(Application[UUID]):
         """The service's own read models (besides API keys)."""
         return []
 
-    def public_event(self, event: Any) -> Any:
+    def public_event(self, event: Any, position: int) -> Any:
         """The public contract event a stored event maps to, or None (see the service's feed.py)."""
         return None
 

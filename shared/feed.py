@@ -14,8 +14,8 @@ from eventsourcing.application import Application
 
 from contracts.events.feed import FeedItem, FeedPage
 
-Mapper = Callable[[Any], Any]
-"""Maps a stored domain event to its public contract event, or None if it is not public."""
+Mapper = Callable[[Any, int], Any]
+"""Maps a stored domain event (at its position) to its public contract event, or None if private."""
 
 
 class Publisher:
@@ -32,6 +32,7 @@ class Publisher:
         return self.app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
 
     def page(self, after: int, limit: int) -> FeedPage[Any]:
+        self.app.projector.catch_up()  # type: ignore[attr-defined]  # mappers may read the read models
         head = self.head()
         items: list[FeedItem[Any]] = []
         position, scanned = after, 0
@@ -46,7 +47,7 @@ class Publisher:
                 scanned += 1
                 position = notification.id
                 event = self.app.mapper.to_domain_event(notification)
-                public = self.mapper(event)
+                public = self.mapper(event, notification.id)
                 if public is not None:
                     items.append(FeedItem(position=notification.id, recorded_at=event.timestamp, event=public))
                     if len(items) == limit:

@@ -91,6 +91,13 @@ class Follower:
         row = self.store.query_one("SELECT position FROM follower_position WHERE name = ?", (self.name,))
         return int(row["position"]) if row else 0
 
+    def up_to_date_as_of(self) -> dt.datetime | None:
+        """When this follower last knew it had everything (a successful poll, or the last applied page)."""
+        if self.last_success_at is not None:
+            return self.last_success_at
+        row = self.store.query_one("SELECT position, updated_at FROM follower_position WHERE name = ?", (self.name,))
+        return dt.datetime.fromisoformat(row["updated_at"]) if row and int(row["position"]) > 0 else None
+
     def status(self) -> FollowerStatus:
         position = self.position()
         lag = None if self.head is None else max(self.head - position, 0)

@@ -19,6 +19,8 @@ class YearTotals(msgspec.Struct, kw_only=True, frozen=True):
     year: int
     skills_hours: float
     ethics_hours: float
+    skills_required: float = 72.0
+    ethics_required: float = 40.0
 
 
 class CompletionRecorded(msgspec.Struct, tag="completion.recorded.v1", kw_only=True, frozen=True):

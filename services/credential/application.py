@@ -15,6 +15,7 @@ from services.credential.certification_projection import CertificationProjection
 from services.credential.projections import RegistryProjection
 from services.credential.training_status import training_follower
 from services.credential.usecases.assignments import AssignmentUseCases
+from services.credential.usecases.badges import BadgeUseCases
 from services.credential.usecases.certificates import CertificateUseCases
 from services.credential.usecases.integrity import IntegrityUseCases
 from services.credential.usecases.policy import PolicyUseCases
@@ -30,7 +31,8 @@ _STAFF_COLUMNS = "s.staff_id, s.name, s.id_masked, s.registered_by, s.registered
 
 
 class Credentials(
-    PolicyUseCases, CertificateUseCases, AssignmentUseCases, IntegrityUseCases, QueryUseCases, ServiceApplication
+    PolicyUseCases, CertificateUseCases, AssignmentUseCases, IntegrityUseCases, QueryUseCases, BadgeUseCases,
+    ServiceApplication,
 ):
     """Nurseries, the staff registry, certificates, role policy, assignments and compliance."""
 
@@ -43,11 +45,16 @@ class Credentials(
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection()]
 
-    def public_event(self, event: Any) -> Any:
-        return feed.public_event(event)
+    def public_event(self, event: Any, position: int) -> Any:
+        return feed.public_event(self, event)
 
     def make_followers(self) -> list[Follower]:
         return [training_follower(self.store, self.settings)]
+
+    def training_as_of(self) -> str | None:
+        """When the training part of the combined view was last brought up to date."""
+        moment = self.followers[0].up_to_date_as_of()
+        return moment.isoformat() if moment else None
 
     # Nurseries ------------------------------------------------------------------------------
 

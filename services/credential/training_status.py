@@ -6,9 +6,11 @@ by the follower in the same transaction as its position.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Iterable
 
-from contracts.events.training import CompletionRecorded, CompletionReversed, TrainingFeedPage
+from contracts.credentials import TrainingStatus
+from contracts.events.training import CompletionRecorded, CompletionReversed, TrainingFeedPage, YearTotals
 from shared.follower import Follower
 from shared.persistence import Cursor, ReadStore
 from shared.settings import Settings
@@ -16,7 +18,9 @@ from shared.settings import Settings
 DDL = [
     "CREATE TABLE IF NOT EXISTS training_totals ("
     " staff_id TEXT NOT NULL, year INTEGER NOT NULL, skills_hours DOUBLE PRECISION NOT NULL,"
-    " ethics_hours DOUBLE PRECISION NOT NULL, source_position BIGINT NOT NULL, PRIMARY KEY (staff_id, year))",
+    " ethics_hours DOUBLE PRECISION NOT NULL, skills_required DOUBLE PRECISION NOT NULL,"
+    " ethics_required DOUBLE PRECISION NOT NULL, source_position BIGINT NOT NULL, updated_at TEXT NOT NULL,"
+    " PRIMARY KEY (staff_id, year))",
     "CREATE TABLE IF NOT EXISTS training_entries ("
     " completion_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, year INTEGER NOT NULL, category TEXT NOT NULL,"
     " hours DOUBLE PRECISION NOT NULL, counted BOOLEAN NOT NULL, reversed BOOLEAN NOT NULL,"
@@ -42,12 +46,15 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
             )
         case _:
             return
-    totals = event.totals
+    t = event.totals
     cur.execute(
-        "INSERT INTO training_totals (staff_id, year, skills_hours, ethics_hours, source_position)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (staff_id, year) DO UPDATE SET skills_hours = excluded.skills_hours,"
-        " ethics_hours = excluded.ethics_hours, source_position = excluded.source_position",
-        (event.staff_id, totals.year, totals.skills_hours, totals.ethics_hours, position),
+        "INSERT INTO training_totals (staff_id, year, skills_hours, ethics_hours, skills_required, ethics_required,"
+        " source_position, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id, year) DO UPDATE SET"
+        " skills_hours = excluded.skills_hours, ethics_hours = excluded.ethics_hours,"
+        " skills_required = excluded.skills_required, ethics_required = excluded.ethics_required,"
+        " source_position = excluded.source_position, updated_at = excluded.updated_at",
+        (event.staff_id, t.year, t.skills_hours, t.ethics_hours, t.skills_required, t.ethics_required, position,
+         dt.datetime.now(dt.UTC).isoformat()),
     )
 
 
@@ -57,6 +64,35 @@ def training_follower(store: ReadStore, settings: Settings) -> Follower:
         for statement in DDL:
             cur.execute(statement)
     return Follower(
-        service="credential", name="training", store=store, base_url=settings.url_of("training"), token=settings.feed_key,
-        page_type=TrainingFeedPage, apply=apply, interval=settings.follow_interval,
+        service="credential", name="training", store=store, base_url=settings.url_of("training"),
+        token=settings.feed_key, page_type=TrainingFeedPage, apply=apply, interval=settings.follow_interval,
+    )
+
+
+def training_of(store: ReadStore, staff_ids: Iterable[str], year: int) -> dict[str, TrainingStatus]:
+    """Each person's training status for the year (people with no completion yet get zero hours)."""
+    ids = sorted(set(staff_ids))
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in store.query(f"SELECT * FROM training_totals WHERE year = ? AND staff_id IN ({marks})",
+                               [year, *chunk]):
+            found[row["staff_id"]] = row
+    return {sid: status_of(found.get(sid), year) for sid in ids}
+
+
+def status_of(row: Any, year: int) -> TrainingStatus:
+    """A year's hours against the requirement; without a row, nothing has been earned yet."""
+    nothing = YearTotals(year=year, skills_hours=0.0, ethics_hours=0.0)  # the contract's default requirement
+    skills = float(row["skills_hours"]) if row else nothing.skills_hours
+    ethics = float(row["ethics_hours"]) if row else nothing.ethics_hours
+    skills_required = float(row["skills_required"]) if row else nothing.skills_required
+    ethics_required = float(row["ethics_required"]) if row else nothing.ethics_required
+    return TrainingStatus(
+        year=year, skills_hours=skills, ethics_hours=ethics,
+        skills_required=skills_required, ethics_required=ethics_required,
+        skills_shortfall=max(skills_required - skills, 0.0), ethics_shortfall=max(ethics_required - ethics, 0.0),
+        complete=skills >= skills_required and ethics >= ethics_required,
+        updated_at=row["updated_at"] if row else None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from services.training.application import TrainingRecords
+from services.training.feed import FEED_PAGE
 from services.training.http.completions import CompletionController
 from services.training.http.ledger import LedgerController
 from services.training.http.providers import CourseController, ProviderController
@@ -20,4 +21,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         [ProviderController, CourseController, CompletionController, LedgerController],
         title="carecred training service",
         description="Training providers, course catalogue and the annual training-hours ledger.",
+        feed_page=FEED_PAGE,
     )

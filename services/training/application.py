@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.training import feed
 from services.training.catalogue import CatalogueMixin
 from services.training.corrections import CorrectionsMixin
 from services.training.people import PeopleMixin
 from services.training.posting import PostingMixin
 from services.training.projections import CatalogueProjection, KnownPeople, LedgerProjection
 from services.training.queries import LedgerQueriesMixin
+from services.training.registry_follower import registry_follower
 from shared.application import ServiceApplication
+from shared.follower import Follower
 from shared.projection import Projection
 
 
@@ -32,3 +35,9 @@ class TrainingRecords(
 
     def projections(self) -> list[Projection]:
         return [CatalogueProjection(), LedgerProjection(), KnownPeople()]
+
+    def public_event(self, event: Any, position: int) -> Any:
+        return feed.public_event(self, event, position)
+
+    def make_followers(self) -> list[Follower]:
+        return [registry_follower(self)]

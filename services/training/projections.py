@@ -74,7 +74,7 @@ class LedgerProjection(Projection):
         " event_id TEXT NOT NULL, staff_id TEXT NOT NULL, course_id TEXT NOT NULL, course_code TEXT NOT NULL,"
         " category TEXT NOT NULL, half_hours INTEGER NOT NULL, completed_at TEXT NOT NULL, year INTEGER NOT NULL,"
         " replaces TEXT, recorded_at TEXT NOT NULL, counted BOOLEAN NOT NULL, reason TEXT,"
-        " reversed_at TEXT, reversal_reason TEXT, replaced_by TEXT)",
+        " reversed_at TEXT, reversal_reason TEXT, replaced_by TEXT, reversed_position BIGINT)",
         "CREATE INDEX IF NOT EXISTS completions_by_person ON completions (staff_id, year, position)",
         "CREATE INDEX IF NOT EXISTS completions_by_provider ON completions (provider_id, position)",
         "CREATE INDEX IF NOT EXISTS completions_by_course ON completions (staff_id, course_id, year, position)",
@@ -101,8 +101,9 @@ class LedgerProjection(Projection):
     @handles(Completion.Reversed)
     def reversed(self, cur: Cursor, e: Any, position: int) -> None:
         cur.execute(
-            "UPDATE completions SET reversed_at = ?, reversal_reason = ?, replaced_by = ? WHERE completion_id = ?",
-            (utc_stamp(e.timestamp), e.reason, e.replaced_by, str(e.originator_id)),
+            "UPDATE completions SET reversed_at = ?, reversal_reason = ?, replaced_by = ?, reversed_position = ?"
+            " WHERE completion_id = ?",
+            (utc_stamp(e.timestamp), e.reason, e.replaced_by, position, str(e.originator_id)),
         )
 
 

@@ -8,9 +8,10 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
-from contracts.badges import BadgeStatusChange, BadgeView, VerifyRequest, VerifyResult
+from contracts.badges import BadgeStatusChange, BadgeView, IssueBadge, IssuedBadge, VerifyRequest, VerifyResult
 from contracts.keys import Role
 from services.credential.badges.service import BadgeService, badges_for
+from services.credential.usecases.common import uuid_field
 from shared.auth.roles import Principal
 from shared.errors import Invalid
 from shared.http.auth import PUBLIC, allow
@@ -41,6 +42,19 @@ class BadgeController(Controller):
 
     path = "/v1/badges"
     tags = ["badges"]
+
+    @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
+    def issue(self, data: JSONBody[IssueBadge], request: Request[Principal, Any, Any]) -> IssuedBadge:
+        """Issue a badge to a person compliant today (409 with the reasons otherwise); reissue by asking again."""
+        principal = request.user
+        nursery_id = data.nursery_id
+        if principal.role is Role.HR:
+            nursery_id = nursery_id or principal.scope
+            require_own_nursery(principal, nursery_id)
+        return request.app.state.service.issue_badge(
+            uuid_field(data.staff_id, "staff_id"), nursery_id=uuid_field(nursery_id, "nursery_id") if nursery_id else None,
+            id_number=data.id_number, actor=principal.actor(), visible_to=nursery_scope(principal),
+        )
 
     @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.AUDITOR)], sync_to_thread=True)
     def find(

@@ -12,6 +12,7 @@ from litestar import Controller, Request, get, post
 from contracts.keys import Role
 from contracts.registry import NewStaff, StaffLookup, StaffView
 from services.credential.application import Credentials
+from services.credential.usecases.common import uuid_field
 from shared.auth.roles import Principal
 from shared.http.auth import allow
 from shared.http.scope import nursery_scope, require_own_nursery
@@ -37,7 +38,7 @@ class StaffController(Controller):
         return service.register_staff(
             name=data.name,
             id_number=data.id_number,
-            registered_by=_uuid(nursery_id, "nursery_id"),
+            registered_by=uuid_field(nursery_id, "nursery_id") if nursery_id else None,
             actor=principal.actor(),
         )
 
@@ -61,13 +62,3 @@ class StaffController(Controller):
         """Find a person by ID number (in the body, so it never lands in a URL or log)."""
         return request.app.state.service.find_staff(data.id_number, visible_to=nursery_scope(request.user))
 
-
-def _uuid(value: str | None, field: str) -> UUID | None:
-    from shared.errors import Invalid
-
-    if value is None:
-        return None
-    try:
-        return UUID(value)
-    except ValueError:
-        raise Invalid(f"{field} is not a UUID", field=field) from None

@@ -63,19 +63,19 @@ class CertificateUseCases:
     def suspend_certificate(self: Any, certificate_id: UUID, data: Suspension, actor: dict[str, Any]) -> CertificateView:
         certificate = self._load_certificate(certificate_id)
         certificate.suspend(reason=data.reason, effective_on=data.effective_on or today(), until=data.until, actor=actor)
-        self.save_and_project(certificate)
+        self.save_with_badges(certificate, certificates=[certificate], reason=data.reason, actor=actor)
         return self.certificate(certificate_id)
 
     def reinstate_certificate(self: Any, certificate_id: UUID, data: Reinstatement, actor: dict[str, Any]) -> CertificateView:
         certificate = self._load_certificate(certificate_id)
         certificate.reinstate(note=data.note, effective_on=data.effective_on or today(), actor=actor)
-        self.save_and_project(certificate)
+        self.save_with_badges(certificate, certificates=[certificate], reason=data.note or 'reinstated', actor=actor)
         return self.certificate(certificate_id)
 
     def revoke_certificate(self: Any, certificate_id: UUID, data: Revocation, actor: dict[str, Any]) -> CertificateView:
         certificate = self._load_certificate(certificate_id)
         certificate.revoke(reason=data.reason, category=data.category, effective_on=data.effective_on or today(), actor=actor)
-        self.save_and_project(certificate)
+        self.save_with_badges(certificate, certificates=[certificate], reason=data.reason, actor=actor)
         return self.certificate(certificate_id)
 
     def _load_certificate(self: Any, certificate_id: UUID) -> Certificate:

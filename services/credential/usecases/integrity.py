@@ -45,7 +45,9 @@ class IntegrityUseCases:
             staff_id=staff_id, what=data.what, occurred_on=data.occurred_on.isoformat(), action=data.action,
             certificate_ids=[str(c.id) for c in certificates], actor=actor,
         )
-        self.save_and_project(violation, *certificates)  # one transaction: all or nothing
+        # One transaction: the violation, the certificates and the badges that show them, or nothing.
+        self.save_with_badges(violation, *certificates, certificates=certificates, reason=f"ethics violation: {data.what}",
+                              actor=actor)
         return self.violations_of(staff_id, only=str(violation.id))[0]
 
     def _exists(self: Any, certificate_id: str) -> bool:

@@ -13,12 +13,17 @@ from services.credential.domain.compliance import expires_within, holds_valid
 from services.credential.usecases.assignments import assignment_view
 from services.credential.usecases.certificates import certificate_view, facts_of
 from services.credential.usecases.common import staff_row
+from services.credential.training_status import training_of
 from shared.errors import NotFound
 
 INFANT_CARE_TARGET = 0.75
 """At least 75% of public kindergarten teachers hold the infant-care certificate (育婴员证)."""
 _ACTIVE = "a.start_on <= ? AND (a.end_on IS NULL OR a.end_on >= ?)"
 _ASSIGNMENT = "a.assignment_id, a.staff_id, a.nursery_id, a.role, a.start_on, a.end_on, a.end_reason, a.policy_version"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -45,6 +50,7 @@ class QueryUseCases:
             certificates=[certificate_view(r, on) for r in sorted(rows, key=lambda r: (r["cert_type"], r["number"]))],
             assignments=[assignment_view(a, policy, facts, on) for a in assignments],
             integrity_record=self.violations_of(sid) if with_integrity else None,
+            training=training_of(self.store, [sid], on.year)[sid],
         )
 
     def roster(self: Any, nursery_id: UUID, *, on: dt.date) -> Roster:
@@ -69,11 +75,16 @@ class QueryUseCases:
             )
             entry.assignments.append(view)
             entry.compliant = entry.compliant and bool(view.compliance and view.compliance.compliant)
+        training = training_of(self.store, entries, on.year)
+        for staff_id, entry in entries.items():
+            entry.training = training[staff_id]
         ordered = sorted(entries.values(), key=lambda e: (e.compliant, e.name, e.staff_id))
         compliant = sum(e.compliant for e in ordered)
         return Roster(
             nursery_id=str(nursery_id), on=day, policy_version=policy.version, people=len(ordered),
             compliant_people=compliant, certified_rate=rate(compliant, len(ordered)), entries=ordered,
+            training_year=on.year, training_complete_people=sum(t.complete for t in training.values()),
+            certificates_as_of=_now(), training_as_of=self.training_as_of(),
         )
 
     def expiring(self: Any, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:
@@ -132,6 +143,7 @@ class QueryUseCases:
         share = rate(with_infant_care, len(teachers))
         expiring = [c.days_left for c in self.expiring(on=on, within=90)]
         compliant = sum(compliant_everywhere.values())
+        training_complete = sum(t.complete for t in training_of(self.store, people, on.year).values())
         figures = [
             NurseryFigure(
                 nursery_id=nid, name=nurseries[nid]["nursery_name"], town=nurseries[nid]["town"], people=len(staff),
@@ -150,4 +162,6 @@ class QueryUseCases:
             expiring_within_30=sum(d <= 30 for d in expiring),
             expiring_within_60=sum(d <= 60 for d in expiring),
             expiring_within_90=len(expiring),
+            training_year=on.year, training_complete_people=training_complete,
+            training_completion_rate=rate(training_complete, len(people)), training_as_of=self.training_as_of(),
         )
