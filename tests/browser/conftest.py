@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from carecred.services import open_application
+from contracts.keys import Role
 from services.credential.application import Credentials
 from tests.conftest import make_settings
 from tests.e2e.processes import REPO, District
 
-from .world import PageWorld, seed
+from .world import PageWorld, seed, seed_training
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = os.environ.get("CARECRED_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,19 +47,30 @@ def playwright_driver():
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory):
-    """The credential service running as `carecred serve credential`, seeded; ``.world`` holds keys and badges."""
+    """Both services as real processes, seeded; ``.world`` holds keys, badges and staff ids."""
     tmp = tmp_path_factory.mktemp("pages")
     settings = make_settings("sqlite", tmp)
+    d = District(settings, tmp)
+    d.issue_service_keys(open_application)
     app = Credentials(settings)
     try:
         world = seed(app)
     finally:
         app.close()
-    d = District(settings, tmp)
-    d.start("credential")
+    training = open_application("training", settings)
+    try:
+        for role in ("admin", "registrar"):
+            training.issue_key(role=Role(role), scope=None, name=role, actor={"role": "test"}, token=world.tokens[role])
+    finally:
+        training.close()
     d.world = world  # type: ignore[attr-defined]
-    yield d
-    d.stop_all()
+    try:
+        d.start("credential")
+        d.start("training")
+        seed_training(d.processes["credential"], d.processes["training"], world)
+        yield d
+    finally:
+        d.stop_all()
 
 
 @pytest.fixture

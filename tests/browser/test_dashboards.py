@@ -31,7 +31,12 @@ def test_an_hr_clerk_sees_the_lapsed_certificate_first_and_opens_the_persons_pag
     assert "health expired" in first.inner_text()
     assert "noncompliant" in (first.get_attribute("class") or "")
     assert "NOT compliant" not in rows.nth(1).inner_text()
-    assert "no training data yet" in first.inner_text() or "Skills" in first.inner_text()
+    # Wang Fang has no hours yet; Zhang Wei is short of hours, so he comes before Li Na who is done
+    assert "0 / 72 h" in first.inner_text() and "short by 72 h skills, 40 h ethics" in first.inner_text()
+    assert "张伟" in rows.nth(1).inner_text() and "short by 48 h skills, 32 h ethics" in rows.nth(1).inner_text()
+    assert "24 / 72 h" in rows.nth(1).inner_text() and "8 / 40 h" in rows.nth(1).inner_text()
+    assert "李娜" in rows.nth(2).inner_text() and "complete" in rows.nth(2).inner_text()
+    assert page.inner_text("#training-complete") == "1 / 3"
     assert page.inner_text("#nursery-name") == "朱泾镇阳光托育园"
     assert page.inner_text("#rate") == "66.7%"
     assert page.inner_text("#expiring-60") == "1"  # Zhang Wei's health certificate, in 45 days
@@ -48,6 +53,7 @@ def test_an_hr_clerk_sees_the_lapsed_certificate_first_and_opens_the_persons_pag
     certificates = page.inner_text("#certificates")
     assert "expired" in certificates and "infant_care" in certificates
     assert "infant_caregiver" in page.inner_text("#assignments")
+    assert "0 / 72 h" in page.inner_text("#person-training")
     shot(page, "hr-person")
     assert not problems, problems
 
@@ -70,6 +76,7 @@ def test_the_registrar_sees_district_rates_and_exports_them_as_csv(district, wor
     teachers = page.inner_text("#teachers")
     assert "1 of 2 teachers" in teachers and "50.0%" in teachers and "below target" in teachers
     assert page.locator("#nurseries tbody tr").count() == 2
+    assert page.inner_text("#training-rate") == "20.0%"  # Li Na, of the five people at work
     shot(page, "district")
 
     with page.expect_download() as download:
@@ -79,4 +86,6 @@ def test_the_registrar_sees_district_rates_and_exports_them_as_csv(district, wor
     assert rows[0][:3] == ["scope", "nursery_id", "name"]
     names = {r[2] for r in rows if r and r[0] == "nursery"}
     assert names == {"朱泾镇阳光托育园", "金山区第一幼儿园"}
+    header = rows.index(["training_year", "training_complete_people", "people", "training_completion_rate", "training_as_of"])
+    assert rows[header + 1][1:4] == ["1", "5", "0.2"]
     assert not problems, problems

@@ -16,6 +16,8 @@ from services.credential.application import Credentials
 from services.credential.badges.service import badges_for
 from shared.auth.keys import new_token
 from shared.idnumber import make_valid
+from tests.e2e.district_setup import ok
+from tests.e2e.processes import ServiceProcess, wait_until
 from tests.integration.certification_world import REGISTRAR, assign, certificate, nursery
 
 TODAY = dt.date.today()
@@ -82,11 +84,46 @@ def seed(app: Credentials) -> PageWorld:
             certificate(app, sid, "infant_care", long_ago, TODAY + dt.timedelta(days=900))
         assign(app, sid, w.kindergarten_id, "teacher", year_ago)
 
-    for role, scope in (("inspector", None), ("hr", w.nursery_id), ("registrar", None), ("auditor", None)):
+    for role, scope in (("inspector", None), ("hr", w.nursery_id), ("registrar", None), ("auditor", None), ("admin", None)):
         token = new_token()
         app.issue_key(role=Role(role), scope=scope, name=f"{role} for the pages", actor={"role": "test"}, token=token)
         w.tokens[role] = token
     return w
+
+
+def seed_training(credential: ServiceProcess, training: ServiceProcess, w: PageWorld) -> None:
+    """Li Na has done her 72 + 40 class hours this year; Zhang Wei 24 + 8; Wang Fang none."""
+    registrar = w.tokens["registrar"]
+    provider_id = ok(training.request("POST", "/v1/providers", {"code": "SOU", "name": "上海开放大学"}, registrar))["provider_id"]
+    courses = {"skills": [], "ethics": []}
+    for category, topic, count in (("skills", "professional_skills", 9), ("ethics", "professional_ethics", 5)):
+        for c in range(count):
+            code = f"{category[:2].upper()}-{c:02d}"
+            ok(training.request("POST", f"/v1/providers/{provider_id}/courses", {
+                "code": code, "title": f"{category} {c}", "category": category, "topic": topic,
+                "class_hours": 8, "available_from": "2020-01-01"}, registrar))
+            courses[category].append(code)
+    provider = ok(training.request("POST", "/v1/keys", {"role": "provider", "scope": provider_id, "name": "SOU"},
+                                   w.tokens["admin"]))["token"]
+    people = {"李娜": (9, 5), "张伟": (3, 1)}
+    for name in people:
+        sid = w.staff[name]
+        wait_until(lambda: training.request("GET", f"/v1/people/{sid}/training/{TODAY.year}", token=registrar)[0] == 200,
+                   what=f"training to learn {name}")
+    n = 0
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    for name, (skills, ethics) in people.items():
+        for code in courses["skills"][:skills] + courses["ethics"][:ethics]:
+            n += 1
+            ok(training.request("POST", f"/v1/providers/{provider_id}/completions", {
+                "event_id": f"SOU-{n}", "staff_id": w.staff[name], "course_code": code, "completed_at": now,
+                "class_hours": 8}, provider), 201)
+
+    def hours() -> dict[str, float]:
+        _, roster = credential.request("GET", f"/v1/nurseries/{w.nursery_id}/roster", token=w.tokens["hr"])
+        return {e["name"]: (e.get("training") or {}).get("skills_hours", 0.0) for e in roster["entries"]}
+
+    wait_until(lambda: hours().get("李娜") == 72.0 and hours().get("张伟") == 24.0, what="the roster to show the hours")
 
 
 def camera_video(png: bytes, path: Path, frames: int = 10) -> Path:

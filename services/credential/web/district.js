@@ -21,7 +21,8 @@
       ["", t.teachers, t.with_infant_care, t.share, t.target, t.meets_target]);
     rows.push([], ["expiring_within_30", "expiring_within_60", "expiring_within_90"],
       [f.expiring_within_30, f.expiring_within_60, f.expiring_within_90]);
-    if (f.training) rows.push([], ["training", ...Object.keys(f.training)], ["", ...Object.values(f.training).map((v) => (typeof v === "object" ? JSON.stringify(v) : v))]);
+    rows.push([], ["training_year", "training_complete_people", "people", "training_completion_rate", "training_as_of"],
+      [f.training_year, f.training_complete_people, f.people, f.training_completion_rate, f.training_as_of]);
     return "\ufeff" + rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
 
@@ -63,9 +64,13 @@
         el("p", { class: "muted" }, `within ${d} days`), el("p", { class: "big" }, String(f[`expiring_within_${d}`]))))));
 
     const training = el("section", { class: "card", id: "training" }, el("h2", {}, "Training completion (72 h skills / 40 h ethics)"),
-      f.training
-        ? el("dl", {}, Object.entries(f.training).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, typeof v === "number" && v <= 1 && k.includes("rate") ? pct(v) : typeof v === "object" ? JSON.stringify(v) : String(v))]))
-        : el("p", { class: "muted" }, "The district figures carry no training data yet."));
+      f.training_completion_rate === null || f.training_completion_rate === undefined
+        ? el("p", { class: "muted" }, "No training data from the training service yet.")
+        : [el("p", { class: "big", id: "training-rate" }, pct(f.training_completion_rate)),
+          el("p", {}, `${f.training_complete_people} of ${f.people} people at work completed both in ${f.training_year}`,
+            f.training_as_of ? ` · training data as of ${f.training_as_of.slice(0, 16).replace("T", " ")}` : ""),
+          bar(f.training_completion_rate * 100, 100, { kind: rateKind(f.training_completion_rate) })]);
+    if (training.lastChild.classList.contains("bar")) training.lastChild.classList.add("wide");
 
     const exportButton = el("button", { type: "button", id: "export-csv" }, "Export CSV");
     exportButton.addEventListener("click", download);

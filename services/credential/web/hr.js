@@ -31,7 +31,8 @@
       el("span", {}, `${label} `), bar(hours, required, { kind: hours >= required ? "ok" : "warn" }),
       el("span", { class: "hours" }, `${hours} / ${required} h`));
     return el("div", {}, line("Skills", t.skills_hours, t.skills_required), line("Ethics", t.ethics_hours, t.ethics_required),
-      el("div", { class: "hours" }, `${t.year}`));
+      el("div", { class: `hours ${t.complete ? "" : "short"}` }, t.complete ? `${t.year}: complete`
+        : `${t.year}: short by ${t.skills_shortfall} h skills, ${t.ethics_shortfall} h ethics`));
   }
 
   async function roster() {
@@ -44,12 +45,18 @@
     const soon = expiring.filter((c) => mine.has(c.holder_id));
     const byPerson = new Map();
     for (const c of soon) { if (!byPerson.has(c.holder_id)) byPerson.set(c.holder_id, []); byPerson.get(c.holder_id).push(c); }
-    const entries = [...roster.entries].sort((a, b) => Number(a.compliant) - Number(b.compliant));
+    // Not compliant first; then those short of training hours; the server's order otherwise.
+    const short = (e) => (e.training ? Number(e.training.skills_shortfall > 0 || e.training.ethics_shortfall > 0) : 1);
+    const entries = [...roster.entries].sort((a, b) => Number(a.compliant) - Number(b.compliant) || short(b) - short(a));
 
     const tiles = el("div", { class: "tiles" },
       el("div", { class: "tile" }, el("p", { class: "muted" }, "持证上岗率 (certified at work)"),
         el("p", { class: "big", id: "rate" }, pct(roster.certified_rate)),
         el("p", {}, `${roster.compliant_people} of ${roster.people} people`)),
+      el("div", { class: "tile" }, el("p", { class: "muted" }, `Training complete ${roster.training_year || ""}`),
+        el("p", { class: "big", id: "training-complete" }, roster.training_complete_people === null || roster.training_complete_people === undefined
+          ? "–" : `${roster.training_complete_people} / ${roster.people}`),
+        el("p", { class: "hours" }, roster.training_as_of ? `as of ${roster.training_as_of.slice(0, 16).replace("T", " ")}` : "no training data yet")),
       ...[30, 60, 90].map((d) => el("div", { class: "tile" }, el("p", { class: "muted" }, `Expiring within ${d} days`),
         el("p", { class: "big", id: `expiring-${d}` }, String(soon.filter((c) => c.days_left <= d).length)))));
 
@@ -94,7 +101,8 @@
     main().replaceChildren(
       el("p", {}, el("a", { href: "#" }, "← roster")),
       el("section", { class: "card" }, el("h2", { id: "person-name" }, p.name),
-        el("dl", {}, el("dt", {}, "ID number"), el("dd", {}, p.id_masked), el("dt", {}, "As on"), el("dd", {}, p.on))),
+        el("dl", {}, el("dt", {}, "ID number"), el("dd", {}, p.id_masked), el("dt", {}, "As on"), el("dd", {}, p.on)),
+        el("h3", {}, "Training this year (年度培训学时)"), el("div", { id: "person-training" }, trainingCell(p.training))),
       el("section", { class: "card" }, el("h2", {}, "Certificates"),
         el("table", { id: "certificates" }, el("thead", {}, el("tr", {}, ["Type", "Number", "Issued by", "Valid", "Standing"].map((h) => el("th", {}, h)))),
           el("tbody", {}, p.certificates.map((c) => el("tr", {}, el("td", {}, c.cert_type), el("td", {}, c.number),
