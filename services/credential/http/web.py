@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from contracts.keys import Role
 from shared.auth.roles import Principal
@@ -49,8 +50,8 @@ class WebPagesController(Controller):
     opt = {PUBLIC: True}
     include_in_schema = False
 
-    @get("/{page:str}")
-    def page(self, page: str) -> Response[bytes]:
+    @get("/{page:str}", sync_to_thread=True)
+    def page(self, page: FromPath[str]) -> Response[bytes]:
         """A page (scan, hr, district), or one of its files (scripts, styles, manifest, icons)."""
         if page in PAGES:
             return _asset(PAGES[page])
@@ -60,8 +61,8 @@ class WebPagesController(Controller):
             raise NotFoundException("pages are served without .html")
         return _asset(page)
 
-    @get("/vendor/{name:str}")
-    def vendor(self, name: str) -> Response[bytes]:
+    @get("/vendor/{name:str}", sync_to_thread=True)
+    def vendor(self, name: FromPath[str]) -> Response[bytes]:
         """A vendored third-party script (see web/README.md for versions and sources)."""
         return _asset(f"vendor/{name}", cache="public, max-age=86400")
 
