@@ -28,7 +28,7 @@ def test_an_hr_clerk_sees_the_lapsed_certificate_first_and_opens_the_persons_pag
     assert rows.count() == 3  # the kindergarten's teachers are another nursery's
     first = rows.nth(0)
     assert "王芳" in first.inner_text()
-    assert "health expired" in first.inner_text()
+    assert "健康证 Health certificate expired" in first.inner_text()
     assert "noncompliant" in (first.get_attribute("class") or "")
     assert "NOT compliant" not in rows.nth(1).inner_text()
     # Wang Fang has no hours yet; Zhang Wei is short of hours, so he comes before Li Na who is done
@@ -51,8 +51,8 @@ def test_an_hr_clerk_sees_the_lapsed_certificate_first_and_opens_the_persons_pag
     page.wait_for_selector("#person-name")
     assert page.inner_text("#person-name") == "王芳"
     certificates = page.inner_text("#certificates")
-    assert "expired" in certificates and "infant_care" in certificates
-    assert "infant_caregiver" in page.inner_text("#assignments")
+    assert "expired" in certificates and "育婴员证" in certificates
+    assert "育婴员 Infant caregiver" in page.inner_text("#assignments")
     assert "0 / 72 h" in page.inner_text("#person-training")
     shot(page, "hr-person")
     assert not problems, problems

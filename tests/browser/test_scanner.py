@@ -24,7 +24,7 @@ def test_an_inspector_scans_a_valid_badge_with_the_camera_and_again_with_the_net
     problems = watch_console(page)
     page.goto(f"{district.url('credential')}/app/scan")
     page.wait_for_selector("#lists[data-ready=yes]")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
     sign_in(page, world.tokens["inspector"])
 
     page.click("#camera")
@@ -35,7 +35,8 @@ def test_an_inspector_scans_a_valid_badge_with_the_camera_and_again_with_the_net
     assert page.inner_text("#holder-name") == "李娜"
     assert page.inner_text("#holder-id") == LI_NA_ID[:3] + "*" * 11 + LI_NA_ID[-4:]
     assert LI_NA_ID not in page.content()
-    assert "infant_care" in page.inner_text("#holder")
+    assert "育婴员证 Infant care certificate" in page.inner_text("#holder")
+    assert page.inner_text("#holder-roles") == "育婴员 Infant caregiver"
     page.fill("#id-number", LI_NA_ID)
     page.click("#check-id")
     page.wait_for_selector("#id-result[data-match=true]", timeout=20000)
@@ -57,6 +58,8 @@ def test_an_inspector_scans_a_valid_badge_with_the_camera_and_again_with_the_net
         page.fill("#id-number", LI_NA_ID)
         page.click("#check-id")
         page.wait_for_selector("#id-result[data-match=true]", timeout=20000)
+        assert "Offline" in page.inner_text("#account")  # the key is kept for when the network is back
+        assert page.evaluate("sessionStorage.getItem('carecred.apiKey')") == world.tokens["inspector"]
         shot(page, "scanner-valid-offline")
     finally:
         context.set_offline(False)

@@ -45,3 +45,9 @@ def test_a_page_learns_its_keys_role_and_scope_but_only_with_a_key(credential_ht
         "role": "hr", "scope": "3f1c9a52-7d0e-4a8b-9c1d-2e3f4a5b6c7d"}
     assert credential_http.get("/app/whoami").status_code == 401
     assert credential_http.get("/app/whoami", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_the_pages_name_roles_and_certificates_as_the_current_policy_does(credential_http):
+    labels = credential_http.get("/app/labels.json").json()
+    assert labels["roles"]["infant_caregiver"] == {"zh": "育婴员", "en": "Infant caregiver"}
+    assert labels["certificate_types"]["health"]["zh"] == "健康证"

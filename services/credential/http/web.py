@@ -50,6 +50,17 @@ class WebPagesController(Controller):
     opt = {PUBLIC: True}
     include_in_schema = False
 
+    @get("/labels.json", sync_to_thread=True)
+    def labels(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        """Names of roles and certificate types (Chinese and English) from the current policy, for display."""
+        policy = request.app.state.service.current_policy()
+        body = {
+            "policy_version": policy.version,
+            "roles": {code: {"zh": r.name_zh, "en": r.name_en} for code, r in policy.roles.items()},
+            "certificate_types": {code: {"zh": t.name_zh, "en": t.name_en} for code, t in policy.types.items()},
+        }
+        return Response(body, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+
     @get("/{page:str}", sync_to_thread=True)
     def page(self, page: FromPath[str]) -> Response[bytes]:
         """A page (scan, hr, district), or one of its files (scripts, styles, manifest, icons)."""

@@ -74,7 +74,14 @@ const Care = (() => {
       try {
         const me = await api("/app/whoami");
         if (options.roles.includes(me.role)) { options.onLogin(me); return; }
-      } catch (e) { /* fall through to the form */ }
+      } catch (e) {
+        if (!(e instanceof ApiError)) { // no network: keep the key for when it is back
+          container.replaceChildren(el("p", { class: "muted", id: "offline-note" },
+            "Offline: signed-in features resume when the network is back."));
+          window.addEventListener("online", () => session(container, options), { once: true });
+          return;
+        }
+      }
       clearKey();
     }
     loginForm(container, options);
@@ -101,5 +108,18 @@ const Care = (() => {
     return track;
   }
 
-  return { el, api, ApiError, getKey, setKey, clearKey, session, signOutButton, pct, bar };
+  // Names of roles and certificate types from the current policy (public; cached by the scanner's worker).
+  let names = { roles: {}, certificate_types: {} };
+  async function loadLabels() {
+    try {
+      const r = await fetch("/app/labels.json", { credentials: "omit" });
+      if (r.ok) names = await r.json();
+    } catch (e) { /* codes are shown as they are */ }
+  }
+  const label = (kind, code) => {
+    const n = names[kind === "role" ? "roles" : "certificate_types"][code];
+    return n ? `${n.zh} ${n.en}` : code;
+  };
+
+  return { el, api, ApiError, loadLabels, label, getKey, setKey, clearKey, session, signOutButton, pct, bar };
 })();

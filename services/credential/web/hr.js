@@ -18,7 +18,7 @@
       for (const req of (a.compliance ? a.compliance.requirements : [])) {
         for (const s of req.shortfalls) {
           const when = s.expires_on ? ` ${s.expires_on}` : "";
-          pills.push(el("span", { class: "pill bad" }, `${s.cert_type} ${PROBLEM[s.problem] || s.problem}${when}`));
+          pills.push(el("span", { class: "pill bad" }, `${Care.label("certificate", s.cert_type)} ${PROBLEM[s.problem] || s.problem}${when}`));
         }
       }
     }
@@ -63,20 +63,20 @@
     const rows = entries.map((e) => {
       const pills = shortfallPills(e);
       for (const c of byPerson.get(e.staff_id) || []) {
-        pills.push(el("span", { class: "pill warn" }, `${c.cert_type} expires in ${c.days_left} d`));
+        pills.push(el("span", { class: "pill warn" }, `${Care.label("certificate", c.cert_type)} expires in ${c.days_left} d`));
       }
       if (!pills.length) pills.push(el("span", { class: "pill ok" }, "all certificates valid"));
       const link = el("a", { href: `#person/${e.staff_id}` }, e.name);
       return el("tr", { class: e.compliant ? "compliant" : "noncompliant", "data-staff": e.staff_id },
         el("td", {}, link, el("div", { class: "hours" }, e.compliant ? "compliant" : "NOT compliant")),
-        el("td", { class: "optional" }, e.assignments.map((a) => a.role).join(", ")),
+        el("td", { class: "optional" }, e.assignments.map((a) => Care.label("role", a.role)).join(", ")),
         el("td", {}, pills),
         el("td", {}, trainingCell(e.training)));
     });
 
     const expiringTable = soon.length
       ? el("table", { id: "expiring" }, el("thead", {}, el("tr", {}, ["Who", "Certificate", "Number", "Expires", "Days left"].map((h) => el("th", {}, h)))),
-        el("tbody", {}, soon.map((c) => el("tr", {}, el("td", {}, c.holder_name), el("td", {}, c.cert_type),
+        el("tbody", {}, soon.map((c) => el("tr", {}, el("td", {}, c.holder_name), el("td", {}, Care.label("certificate", c.cert_type)),
           el("td", {}, c.number), el("td", {}, c.expires_on), el("td", {}, String(c.days_left))))))
       : el("p", { class: "muted" }, "Nothing expires in the next 90 days.");
 
@@ -105,11 +105,11 @@
         el("h3", {}, "Training this year (年度培训学时)"), el("div", { id: "person-training" }, trainingCell(p.training))),
       el("section", { class: "card" }, el("h2", {}, "Certificates"),
         el("table", { id: "certificates" }, el("thead", {}, el("tr", {}, ["Type", "Number", "Issued by", "Valid", "Standing"].map((h) => el("th", {}, h)))),
-          el("tbody", {}, p.certificates.map((c) => el("tr", {}, el("td", {}, c.cert_type), el("td", {}, c.number),
+          el("tbody", {}, p.certificates.map((c) => el("tr", {}, el("td", {}, Care.label("certificate", c.cert_type)), el("td", {}, c.number),
             el("td", {}, c.issuing_body), el("td", {}, `${c.issued_on} – ${c.expires_on}`), el("td", {}, standing(c.standing))))))),
       el("section", { class: "card" }, el("h2", {}, "Assignments (history)"),
         el("table", { id: "assignments" }, el("thead", {}, el("tr", {}, ["Role", "From", "To", "Compliant now"].map((h) => el("th", {}, h)))),
-          el("tbody", {}, p.assignments.map((a) => el("tr", {}, el("td", {}, a.role), el("td", {}, a.start_on),
+          el("tbody", {}, p.assignments.map((a) => el("tr", {}, el("td", {}, Care.label("role", a.role)), el("td", {}, a.start_on),
             el("td", {}, a.end_on ? `${a.end_on} (${a.end_reason || ""})` : "—"),
             el("td", {}, a.compliance ? standing(a.compliance.compliant ? "valid" : "not compliant") : "—")))))),
       el("section", { class: "card" }, el("h2", {}, "Badges"),
@@ -144,7 +144,7 @@
       roles: ["hr", "registrar", "auditor"], title: "Sign in with your nursery's HR key",
       onLogin: async (who) => {
         me = who;
-        await choose(who);
+        await Promise.all([choose(who), Care.loadLabels()]);
         document.getElementById("nav").append(Care.signOutButton(() => { me = null; document.getElementById("nav").replaceChildren(); start(); }));
         route();
       },

@@ -119,11 +119,11 @@
       el("dl", {},
         el("dt", {}, "ID number"), el("dd", { id: "holder-id" }, holder.idMasked),
         el("dt", {}, "Nursery"), el("dd", { id: "holder-nursery" }, holder.nurseryName),
-        el("dt", {}, "Roles"), el("dd", { id: "holder-roles" }, holder.roles.join(", ")),
+        el("dt", {}, "Roles"), el("dd", { id: "holder-roles" }, holder.roles.map((r) => Care.label("role", r)).join(", ")),
         expiresAt ? [el("dt", {}, "Badge expires"), el("dd", {}, expiresAt)] : null),
       el("h3", {}, "Certificates"),
       el("ul", { class: "certs" }, holder.certificates.map((c) =>
-        el("li", {}, el("strong", {}, c.type), ` ${c.number} — valid until ${c.expiresOn}`))),
+        el("li", {}, el("strong", {}, Care.label("certificate", c.type)), ` ${c.number} — valid until ${c.expiresOn}`))),
     );
   }
 
@@ -264,6 +264,7 @@
     $("verify-text").addEventListener("click", () => handle($("qr-text").value));
     $("check-id").addEventListener("click", checkId);
     account();
+    Care.loadLabels();
     detector = await makeDetector();
     await loadLists();
     window.addEventListener("online", () => loadLists());

@@ -2,11 +2,11 @@
 // Network first (fresh lists and code when online), the cached copy when the network is gone.
 "use strict";
 
-const CACHE = "carecred-scanner-v1";
+const CACHE = "carecred-scanner-v2";
 const SHELL = [
   "/app/scan", "/app/style.css", "/app/common.js", "/app/badge.js", "/app/scan.js",
   "/app/vendor/jsQR.js", "/app/vendor/scrypt.js", "/app/manifest.webmanifest", "/app/icon.svg",
-  "/app/icon-192.png", "/.well-known/carecred/trust-anchor", "/.well-known/carecred/trust-list",
+  "/app/icon-192.png", "/app/labels.json", "/.well-known/carecred/trust-anchor", "/.well-known/carecred/trust-list",
   "/.well-known/carecred/status-list",
 ];
 
