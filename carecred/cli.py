@@ -79,7 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
     from shared.http.observability import configure_logging
 
     settings = Settings.from_env()
-    configure_logging()
+    configure_logging(settings.log_level)
     uvicorn.run(
         FACTORIES[args.service],
         factory=True,

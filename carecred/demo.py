@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import random
 import signal
@@ -10,10 +12,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from uuid import UUID
 
 from carecred.services import SERVICES, open_application
 from contracts.keys import Role
+from contracts.credentials import NewAssignment, NewCertificate, Suspension
 from contracts.registry import NewNursery
+from contracts.training import NewProvider, NewCourse
+from services.credential.badges.service import badges_for
 from shared.auth.keys import new_token
 from shared.auth.roles import operator_actor
 from shared.idnumber import make_valid
@@ -37,27 +43,32 @@ def demo_id_number(rng: random.Random) -> str:
     return make_valid(f"310116{birth}{rng.randint(0, 999):03d}")
 
 
+ROLE_CERTIFICATE = {"nursery_worker": "nursery_worker", "infant_caregiver": "infant_care", "teacher": "teacher",
+                    "health_worker": "health_worker"}
+FEED_KEY_FILE = "feed.key"
+
+
 def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
     """Seed the demo district unless already seeded; return (role, scope, token) of the new keys."""
     credential = open_application("credential", settings)
     try:
         if credential.list_keys():
             return None
-        rng = random.Random(2023)
-        nurseries = [credential.register_nursery(n, DEMO_ACTOR) for n in NURSERIES]
-        for nursery in nurseries:
-            for _ in range(rng.randint(4, 7)):
-                name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
-                credential.register_staff(
-                    name=name, id_number=demo_id_number(rng), registered_by=nursery.nursery_id, actor=DEMO_ACTOR
-                )
-        keys = [
-            (Role.ADMIN, None), (Role.REGISTRAR, None), (Role.HR, nurseries[0].nursery_id),
-            (Role.INSPECTOR, None), (Role.AUDITOR, None),
-        ]
-        issued = [(str(role), scope or "", new_token()) for role, scope in keys]
+        nurseries = seed_credential(credential, random.Random(2023))
     finally:
         credential.close()
+    training = open_application("training", settings)
+    try:
+        provider = training.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
+        for course in COURSES:
+            training.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
+    finally:
+        training.close()
+    keys = [
+        (Role.ADMIN, None), (Role.REGISTRAR, None), (Role.HR, nurseries[0]), (Role.PROVIDER, provider.provider_id),
+        (Role.INSPECTOR, None), (Role.AUDITOR, None), (Role.SERVICE, None),
+    ]
+    issued = [(str(role), scope or "", new_token()) for role, scope in keys]
     for service in SERVICES:
         app = open_application(service, settings)
         try:
@@ -65,7 +76,49 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
                 app.issue_key(role=Role(role), scope=scope or None, name=f"demo {role}", actor=DEMO_ACTOR, token=token)
         finally:
             app.close()
-    return issued
+    feed_key = Path(settings.data_dir) / FEED_KEY_FILE
+    feed_key.write_text(issued[-1][2])
+    feed_key.chmod(0o600)
+    return issued[:-1]
+
+
+def seed_credential(app, rng: random.Random) -> list[str]:
+    """Nurseries with certified, assigned staff; a few certificates lapsed or expiring soon."""
+    today = dt.date.today()
+    badges_for(app).keys.ensure(DEMO_ACTOR)
+    nurseries = [app.register_nursery(n, DEMO_ACTOR) for n in NURSERIES]
+    serial = 0
+    for place, nursery in enumerate(nurseries):
+        roles = ["teacher", "teacher", "infant_caregiver"] if nursery.kind == "kindergarten" else \
+            ["nursery_worker", "nursery_worker", "infant_caregiver", "health_worker"]
+        for person, role in enumerate(roles + rng.sample(roles, 2)):
+            serial += 1
+            name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
+            staff = app.register_staff(name=name, id_number=demo_id_number(rng), registered_by=nursery.nursery_id,
+                                       actor=DEMO_ACTOR)
+            health_days = rng.choice([20, 45, 80, 200, 300, 330])
+            for cert_type, days in ((ROLE_CERTIFICATE[role], rng.randint(200, 1500)), ("health", health_days)):
+                app.issue_certificate(NewCertificate(
+                    cert_type=cert_type, number=f"JS{serial:04d}-{cert_type[:2].upper()}", issuing_body="金山区",
+                    issued_on=today - dt.timedelta(days=365 - days if days < 365 else 100),
+                    expires_on=today + dt.timedelta(days=days), holder_id=staff.staff_id,
+                ), role="registrar", visible_to=None, actor=DEMO_ACTOR)
+            app.assign(NewAssignment(staff_id=staff.staff_id, role=role, start_on=today),
+                       nursery_id=nursery.nursery_id, actor=DEMO_ACTOR)
+            if person == 1 and place % 2 == 0:  # a lapse the HR dashboard should show first
+                cert = app.profile(UUID(staff.staff_id), on=today, visible_to=None, with_integrity=False).certificates[0]
+                app.suspend_certificate(UUID(cert.certificate_id), Suspension(reason="健康检查逾期"), DEMO_ACTOR)
+    return [n.nursery_id for n in nurseries]
+
+
+COURSES = [
+    *(NewCourse(code=f"SK-{i:02d}", title=f"婴幼儿照护综合技能 {i}", category="skills", topic=topic, class_hours=8,
+                available_from=dt.date(2020, 1, 1))
+      for i, topic in enumerate(["professional_skills", "safety", "mental_health"] * 3, start=1)),
+    *(NewCourse(code=f"ET-{i:02d}", title=f"职业道德与规范 {i}", category="ethics", topic=topic, class_hours=8,
+                available_from=dt.date(2020, 1, 1))
+      for i, topic in enumerate(["professional_ethics", "professional_norms"] * 2 + ["professional_ethics"], start=1)),
+]
 
 
 def run_demo(settings: Settings, *, serve: bool = True) -> int:
@@ -75,13 +128,15 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
     if issued:
         print("API keys for each role (shown once; only their hashes are stored):")
         for role, scope, token in issued:
-            print(f"  {role:<10} {token}" + (f"   (nursery {scope})" if scope else ""))
+            print(f"  {role:<10} {token}" + (f"   ({'nursery' if role == 'hr' else 'provider'} {scope})" if scope else ""))
         print()
     else:
         print("Demo data already seeded; make more keys with `carecred keys create --role ... --name ...`.\n")
     if not serve:
         return 0
-    env = {**os.environ, "CARECRED_STORAGE": "sqlite", "CARECRED_DATA_DIR": str(data_dir)}
+    feed_key = (data_dir / FEED_KEY_FILE).read_text().strip()
+    env = {**os.environ, "CARECRED_STORAGE": "sqlite", "CARECRED_DATA_DIR": str(data_dir), "CARECRED_FEED_KEY": feed_key,
+           "CARECRED_LOG_LEVEL": os.environ.get("CARECRED_LOG_LEVEL", "WARNING")}
     processes = []
     for service in SERVICES:
         port = settings.port_of(service)
@@ -94,6 +149,9 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
             base = f"http://{settings.host}:{settings.port_of(service)}"
             _wait_ready(base)
             print(f"{service:<10} service: {base}   API docs: {base}/schema/docs   OpenAPI: {base}/schema/openapi.json")
+        if issued:
+            provider = next((token, scope) for role, scope, token in issued if role == "provider")
+            post_demo_completions(f"http://{settings.host}:{settings.training_port}", *provider, _staff_ids(settings))
         print("\nTry:  curl -H 'Authorization: Bearer <registrar key>' "
               f"http://{settings.host}:{settings.credential_port}/v1/nurseries")
         print("Press Ctrl-C to stop.")
@@ -107,6 +165,39 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
             p.send_signal(signal.SIGINT)
         for p in processes:
             p.wait(timeout=10)
+
+
+def post_demo_completions(base: str, token: str, provider_id: str, staff: list[str]) -> None:
+    """A term's worth of Open University completions, posted as a provider would (once people are known)."""
+    rng = random.Random(72)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    deadline = time.monotonic() + 30
+    while True:  # the training service learns the staff from the credential feed within a second or so
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/ready")) as response:
+            follower = json.loads(response.read())["followers"][0]
+        if follower["lag"] == 0 and follower["position"] > 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    items, now = [], dt.datetime.now(dt.UTC).replace(microsecond=0)
+    for n, staff_id in enumerate(staff):
+        for course in rng.sample(COURSES, rng.randint(5, len(COURSES))):
+            items.append({"event_id": f"SOU-DEMO-{n}-{course.code}", "staff_id": staff_id, "course_code": course.code,
+                          "completed_at": (now - dt.timedelta(days=rng.randint(1, 60))).isoformat(),
+                          "class_hours": course.class_hours})
+    request = urllib.request.Request(f"{base}/v1/providers/{provider_id}/completions/bulk", method="POST",
+                                     data=json.dumps({"items": items}).encode(), headers=headers)
+    with urllib.request.urlopen(request) as response:
+        results = json.loads(response.read())
+    print(f"\nposted {len(items)} demo training completions for {len(staff)} people: "
+          f"{results['created']} created, {results['rejected']} rejected")
+
+
+def _staff_ids(settings: Settings) -> list[str]:
+    app = open_application("credential", settings)
+    try:
+        return [s.staff_id for s in app.staff_list(limit=1000)]
+    finally:
+        app.close()
 
 
 def _wait_ready(base: str, timeout: float = 30.0) -> None:

@@ -55,6 +55,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     training_port: int = 8002
     max_body_bytes: int = 1_048_576
     """Largest JSON body accepted by ordinary routes (413 beyond it)."""
+    log_level: str = "INFO"
+    """Level of carecred's JSON logs on stderr (INFO logs one line per request)."""
     auth_failures_per_minute: int = 20
     """Failed authentications allowed per client and minute before 429."""
     credential_url: str = ""

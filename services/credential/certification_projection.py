@@ -36,12 +36,19 @@ class CertificationProjection(Projection):
         "CREATE TABLE IF NOT EXISTS certificate_expiries ("
         " certificate_id TEXT NOT NULL, expires_on TEXT NOT NULL, PRIMARY KEY (certificate_id, expires_on))",
         "CREATE INDEX IF NOT EXISTS certificate_expiries_by_date ON certificate_expiries (expires_on)",
+        # Each certificate's facts as recorded after every change, for queries "as recorded at" an instant.
+        "CREATE TABLE IF NOT EXISTS certificate_facts_history ("
+        " certificate_id TEXT NOT NULL, position BIGINT NOT NULL, holder_id TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+        " status TEXT NOT NULL, facts TEXT NOT NULL, PRIMARY KEY (certificate_id, position))",
+        "CREATE INDEX IF NOT EXISTS certificate_facts_history_by_holder"
+        " ON certificate_facts_history (holder_id, recorded_at)",
         "CREATE TABLE IF NOT EXISTS policy_versions ("
         " version INTEGER PRIMARY KEY, content TEXT NOT NULL, content_hash TEXT NOT NULL,"
         " note TEXT NOT NULL, adopted_at TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS assignments ("
         " assignment_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, nursery_id TEXT NOT NULL, role TEXT NOT NULL,"
-        " start_on TEXT NOT NULL, end_on TEXT, end_reason TEXT, policy_version INTEGER NOT NULL, made_at TEXT NOT NULL)",
+        " start_on TEXT NOT NULL, end_on TEXT, end_reason TEXT, policy_version INTEGER NOT NULL, made_at TEXT NOT NULL,"
+        " ended_at TEXT)",
         "CREATE INDEX IF NOT EXISTS assignments_by_nursery ON assignments (nursery_id, start_on)",
         "CREATE INDEX IF NOT EXISTS assignments_by_staff ON assignments (staff_id)",
         "CREATE TABLE IF NOT EXISTS violations ("
@@ -49,7 +56,8 @@ class CertificationProjection(Projection):
         " action TEXT NOT NULL, certificate_ids TEXT NOT NULL, recorded_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS violations_by_staff ON violations (staff_id, occurred_on)",
     ]
-    tables = ["certificates", "certificate_expiries", "policy_versions", "assignments", "violations"]
+    tables = ["certificates", "certificate_expiries", "certificate_facts_history", "policy_versions", "assignments",
+              "violations"]
 
     # Certificates ------------------------------------------------------------------------------
 
@@ -67,6 +75,7 @@ class CertificationProjection(Projection):
              msgspec.json.encode(facts).decode(), e.timestamp.isoformat()),
         )
         cur.execute("INSERT INTO certificate_expiries (certificate_id, expires_on) VALUES (?, ?)", (cid, e.expires_on))
+        _remember(cur, facts, "active", e, position)
 
     @handles(Certificate.Renewed)
     def renewed(self, cur: Cursor, e: Any, position: int) -> None:
@@ -74,6 +83,8 @@ class CertificationProjection(Projection):
         facts = self._facts(cur, cid)
         facts = msgspec.structs.replace(facts, expiries=(*facts.expiries, ExpiryChange(e.effective_on, e.expires_on)))
         self._save(cur, cid, facts, expires_on=e.expires_on)
+        status = cur.fetchone("SELECT status FROM certificates WHERE certificate_id = ?", (cid,))["status"]
+        _remember(cur, facts, status, e, position)
         cur.execute(
             "INSERT INTO certificate_expiries (certificate_id, expires_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (cid, e.expires_on),
@@ -85,7 +96,9 @@ class CertificationProjection(Projection):
         status = {Certificate.Suspended: "suspended", Certificate.Reinstated: "active"}.get(type(e), "revoked")
         change = StatusChange(on=e.effective_on, status=status, until=getattr(e, "until", None))
         facts = self._facts(cur, cid)
-        self._save(cur, cid, msgspec.structs.replace(facts, changes=(*facts.changes, change)), status=status)
+        facts = msgspec.structs.replace(facts, changes=(*facts.changes, change))
+        self._save(cur, cid, facts, status=status)
+        _remember(cur, facts, status, e, position)
 
     @staticmethod
     def _facts(cur: Cursor, certificate_id: str) -> CertificateFacts:
@@ -127,8 +140,8 @@ class CertificationProjection(Projection):
     @handles(Assignment.Ended)
     def assignment_ended(self, cur: Cursor, e: Any, position: int) -> None:
         cur.execute(
-            "UPDATE assignments SET end_on = ?, end_reason = ? WHERE assignment_id = ?",
-            (e.end_on, e.reason, str(e.originator_id)),
+            "UPDATE assignments SET end_on = ?, end_reason = ?, ended_at = ? WHERE assignment_id = ?",
+            (e.end_on, e.reason, e.timestamp.isoformat(), str(e.originator_id)),
         )
 
     # Integrity record ------------------------------------------------------------------------------
@@ -141,3 +154,13 @@ class CertificationProjection(Projection):
             (str(e.originator_id), e.staff_id, e.what, e.occurred_on, e.action,
              json.dumps(e.certificate_ids), e.timestamp.isoformat()),
         )
+
+
+def _remember(cur: Cursor, facts: CertificateFacts, status: str, e: Any, position: int) -> None:
+    """Keep the facts as they stood after this event, with its recorded time."""
+    cur.execute(
+        "INSERT INTO certificate_facts_history (certificate_id, position, holder_id, recorded_at, status, facts)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (facts.certificate_id, position, facts.holder_id, e.timestamp.isoformat(), status,
+         msgspec.json.encode(facts).decode()),
+    )

@@ -26,6 +26,12 @@ DDL = [
     " hours DOUBLE PRECISION NOT NULL, counted BOOLEAN NOT NULL, reversed BOOLEAN NOT NULL,"
     " source_position BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS training_entries_by_staff ON training_entries (staff_id, year)",
+    # The totals after every change, with the time this service recorded them ("as recorded at").
+    "CREATE TABLE IF NOT EXISTS training_totals_history ("
+    " staff_id TEXT NOT NULL, year INTEGER NOT NULL, source_position BIGINT NOT NULL, skills_hours DOUBLE PRECISION"
+    " NOT NULL, ethics_hours DOUBLE PRECISION NOT NULL, skills_required DOUBLE PRECISION NOT NULL,"
+    " ethics_required DOUBLE PRECISION NOT NULL, updated_at TEXT NOT NULL,"
+    " PRIMARY KEY (staff_id, year, source_position))",
 ]
 
 
@@ -47,14 +53,20 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
         case _:
             return
     t = event.totals
+    row = (event.staff_id, t.year, t.skills_hours, t.ethics_hours, t.skills_required, t.ethics_required, position,
+           dt.datetime.now(dt.UTC).isoformat())
     cur.execute(
         "INSERT INTO training_totals (staff_id, year, skills_hours, ethics_hours, skills_required, ethics_required,"
         " source_position, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id, year) DO UPDATE SET"
         " skills_hours = excluded.skills_hours, ethics_hours = excluded.ethics_hours,"
         " skills_required = excluded.skills_required, ethics_required = excluded.ethics_required,"
         " source_position = excluded.source_position, updated_at = excluded.updated_at",
-        (event.staff_id, t.year, t.skills_hours, t.ethics_hours, t.skills_required, t.ethics_required, position,
-         dt.datetime.now(dt.UTC).isoformat()),
+        row,
+    )
+    cur.execute(
+        "INSERT INTO training_totals_history (staff_id, year, skills_hours, ethics_hours, skills_required,"
+        " ethics_required, source_position, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        row,
     )
 
 
@@ -69,16 +81,22 @@ def training_follower(store: ReadStore, settings: Settings) -> Follower:
     )
 
 
-def training_of(store: ReadStore, staff_ids: Iterable[str], year: int) -> dict[str, TrainingStatus]:
-    """Each person's training status for the year (people with no completion yet get zero hours)."""
+def training_of(store: ReadStore, staff_ids: Iterable[str], year: int,
+                as_of: str | None = None) -> dict[str, TrainingStatus]:
+    """Each person's training status for the year (zero hours before any completion), now or as recorded at ``as_of``."""
     ids = sorted(set(staff_ids))
     found: dict[str, Any] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ", ".join("?" * len(chunk))
-        for row in store.query(f"SELECT * FROM training_totals WHERE year = ? AND staff_id IN ({marks})",
-                               [year, *chunk]):
-            found[row["staff_id"]] = row
+        if as_of is None:
+            rows = store.query(f"SELECT * FROM training_totals WHERE year = ? AND staff_id IN ({marks})", [year, *chunk])
+        else:
+            rows = store.query(
+                f"SELECT * FROM training_totals_history WHERE year = ? AND staff_id IN ({marks}) AND updated_at <= ?"
+                " ORDER BY source_position", [year, *chunk, as_of])
+        for row in rows:
+            found[row["staff_id"]] = row  # with history rows in order, the last one stands
     return {sid: status_of(found.get(sid), year) for sid in ids}
 
 

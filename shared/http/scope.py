@@ -21,3 +21,12 @@ def require_own_nursery(principal: Principal, nursery_id: UUID | str | None) -> 
     own = nursery_scope(principal)
     if own is not None and (nursery_id is None or UUID(str(nursery_id)) != own):
         raise Forbidden("an hr key may act only for its own nursery", code="outside_scope")
+
+
+def acting_nursery(principal: Principal, requested: str | None) -> str | None:
+    """The nursery a command acts for: an hr key's own (the default; any other is 403), else as requested."""
+    if principal.role is Role.HR:
+        nursery_id = requested or principal.scope
+        require_own_nursery(principal, nursery_id)
+        return nursery_id
+    return requested

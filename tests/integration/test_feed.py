@@ -58,3 +58,45 @@ def test_a_page_from_the_head_is_empty_and_says_where_the_head_is(credential_htt
     head = app.publisher.head()
     page = app.publisher.page(head, 10)
     assert page.items == [] and page.next_after == head and page.head == head
+
+
+def test_a_follower_reading_during_concurrent_writes_sees_every_event_once_in_order(credential_http):
+    import threading
+
+    app = credential_http.app.state.service
+    writers_done = threading.Event()
+    registered: list[str] = []
+    lock = threading.Lock()
+
+    def write(worker: int) -> None:
+        for i in range(15):
+            staff_id = app.register_staff(
+                name=f"员工{worker}-{i}", id_number=make_valid(f"3101161990{worker + 1:02d}01{i:03d}"),
+                registered_by=None, actor=ACTOR).staff_id
+            with lock:
+                registered.append(staff_id)
+
+    seen: list[tuple[int, str]] = []
+
+    def follow() -> None:
+        after = 0
+        while True:
+            done = writers_done.is_set()
+            page = app.publisher.page(after, 7)
+            seen.extend((item.position, item.event.staff_id) for item in page.items)
+            after = page.next_after
+            if done and after >= app.publisher.head():
+                return
+
+    writers = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    follower = threading.Thread(target=follow)
+    follower.start()
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    writers_done.set()
+    follower.join(timeout=60)
+    positions = [p for p, _ in seen]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    assert sorted(s for _, s in seen) == sorted(registered) and len(registered) == 60

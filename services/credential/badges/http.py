@@ -15,7 +15,7 @@ from services.credential.usecases.common import uuid_field
 from shared.auth.roles import Principal
 from shared.errors import Invalid
 from shared.http.auth import PUBLIC, allow
-from shared.http.scope import nursery_scope, require_own_nursery
+from shared.http.scope import acting_nursery, nursery_scope, require_own_nursery
 
 COSE_MEDIA_TYPE = "application/cose"
 WELL_KNOWN = "/.well-known/carecred"
@@ -47,10 +47,7 @@ class BadgeController(Controller):
     def issue(self, data: JSONBody[IssueBadge], request: Request[Principal, Any, Any]) -> IssuedBadge:
         """Issue a badge to a person compliant today (409 with the reasons otherwise); reissue by asking again."""
         principal = request.user
-        nursery_id = data.nursery_id
-        if principal.role is Role.HR:
-            nursery_id = nursery_id or principal.scope
-            require_own_nursery(principal, nursery_id)
+        nursery_id = acting_nursery(principal, data.nursery_id)
         return request.app.state.service.issue_badge(
             uuid_field(data.staff_id, "staff_id"), nursery_id=uuid_field(nursery_id, "nursery_id") if nursery_id else None,
             id_number=data.id_number, actor=principal.actor(), visible_to=nursery_scope(principal),

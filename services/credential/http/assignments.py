@@ -15,7 +15,7 @@ from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
 from shared.errors import Invalid
 from shared.http.auth import allow
-from shared.http.scope import nursery_scope, require_own_nursery
+from shared.http.scope import acting_nursery, nursery_scope
 
 READERS = (Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)
 
@@ -31,10 +31,7 @@ class AssignmentController(Controller):
         """Assign a person (409 ``not_certified`` listing each missing, expired, suspended or revoked certificate)."""
         service: Credentials = request.app.state.service
         principal = request.user
-        nursery_id = data.nursery_id
-        if principal.role is Role.HR:
-            nursery_id = nursery_id or principal.scope
-            require_own_nursery(principal, nursery_id)
+        nursery_id = acting_nursery(principal, data.nursery_id)
         if not nursery_id:
             raise Invalid("nursery_id is required", field="nursery_id")
         return service.assign(data, nursery_id=nursery_id, actor=principal.actor())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 
 from contracts.credentials import DistrictFigures, Profile, Roster
 from contracts.keys import Role
@@ -17,6 +18,10 @@ from shared.http.auth import allow
 from shared.http.scope import nursery_scope, require_own_nursery
 
 INTEGRITY_READERS = (Role.REGISTRAR, Role.HR, Role.AUDITOR)
+AsOf = Annotated[
+    dt.datetime | None,
+    Parameter(description="Answer as the service had recorded things at this instant (RFC 3339; recorded time)"),
+]
 
 
 class ProfileController(Controller):
@@ -26,13 +31,14 @@ class ProfileController(Controller):
     tags = ["staff"]
 
     @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
-    def profile(self, staff_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None) -> Profile:
-        """The person as on the date (404 for an hr key of a nursery that cannot see them)."""
+    def profile(self, staff_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None,
+                as_of: AsOf = None) -> Profile:
+        """The person as on the date (404 for an hr key of a nursery that cannot see them); ``as_of``: as recorded then."""
         service: Credentials = request.app.state.service
         principal = request.user
         return service.profile(
             staff_id, on=on_or_today(on), visible_to=nursery_scope(principal),
-            with_integrity=principal.role in INTEGRITY_READERS,
+            with_integrity=principal.role in INTEGRITY_READERS, as_of=as_of,
         )
 
 
@@ -43,11 +49,12 @@ class RosterController(Controller):
     tags = ["nurseries"]
 
     @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
-    def roster(self, nursery_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None) -> Roster:
-        """People at work on the date, non-compliant first (an hr key: its own nursery only)."""
+    def roster(self, nursery_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None,
+               as_of: AsOf = None) -> Roster:
+        """People at work on the date, non-compliant first (an hr key: its own nursery only); ``as_of``: as recorded then."""
         require_own_nursery(request.user, nursery_id)
         service: Credentials = request.app.state.service
-        return service.roster(nursery_id, on=on_or_today(on))
+        return service.roster(nursery_id, on=on_or_today(on), as_of=as_of)
 
 
 class DistrictController(Controller):

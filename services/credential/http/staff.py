@@ -15,7 +15,7 @@ from services.credential.application import Credentials
 from services.credential.usecases.common import uuid_field
 from shared.auth.roles import Principal
 from shared.http.auth import allow
-from shared.http.scope import nursery_scope, require_own_nursery
+from shared.http.scope import acting_nursery, nursery_scope
 
 READERS = (Role.REGISTRAR, Role.HR, Role.AUDITOR)
 
@@ -31,10 +31,7 @@ class StaffController(Controller):
         """Register a person (409 with the existing staff id if already registered)."""
         service: Credentials = request.app.state.service
         principal = request.user
-        nursery_id = data.nursery_id
-        if principal.role is Role.HR:
-            nursery_id = nursery_id or principal.scope
-            require_own_nursery(principal, nursery_id)
+        nursery_id = acting_nursery(principal, data.nursery_id)
         return service.register_staff(
             name=data.name,
             id_number=data.id_number,

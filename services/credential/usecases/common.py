@@ -31,7 +31,7 @@ def staff_row(store: Any, staff_id: UUID | str, *, visible_to: UUID | None, fiel
 
     With ``field`` (the id came from a request body) an unknown person is a 422 naming it.
     """
-    statement = "SELECT s.staff_id, s.name, s.id_masked FROM staff s WHERE s.staff_id = ?"
+    statement = "SELECT s.staff_id, s.name, s.id_masked, s.registered_at FROM staff s WHERE s.staff_id = ?"
     params: list[str] = [str(staff_id)]
     if visible_to is not None:
         statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = s.staff_id AND n.nursery_id = ?)"

@@ -14,12 +14,13 @@ from services.credential.usecases.assignments import assignment_view
 from services.credential.usecases.certificates import certificate_view, facts_of
 from services.credential.usecases.common import staff_row
 from services.credential.training_status import training_of
+from services.credential.usecases import recorded
 from shared.errors import NotFound
 
 INFANT_CARE_TARGET = 0.75
 """At least 75% of public kindergarten teachers hold the infant-care certificate (育婴员证)."""
-_ACTIVE = "a.start_on <= ? AND (a.end_on IS NULL OR a.end_on >= ?)"
-_ASSIGNMENT = "a.assignment_id, a.staff_id, a.nursery_id, a.role, a.start_on, a.end_on, a.end_reason, a.policy_version"
+_ACTIVE = recorded.ACTIVE
+_ASSIGNMENT = recorded.ASSIGNMENT
 
 
 def _now() -> str:
@@ -34,38 +35,61 @@ def rate(part: int, whole: int) -> float | None:
 class QueryUseCases:
     """What HR, inspectors, the registrar and auditors read, each as on a date."""
 
-    def profile(self: Any, staff_id: UUID, *, on: dt.date, visible_to: UUID | None, with_integrity: bool) -> Profile:
-        """Certificates with their standing, assignments with compliance, and the integrity record."""
+    def profile(self: Any, staff_id: UUID, *, on: dt.date, visible_to: UUID | None, with_integrity: bool,
+                as_of: dt.datetime | None = None) -> Profile:
+        """Certificates with their standing, assignments with compliance, and the integrity record.
+
+        With ``as_of``: as the service had recorded them at that instant (recorded time)."""
         self.projector.catch_up()
+        at = recorded.stamp(as_of)
         person = staff_row(self.store, staff_id, visible_to=visible_to)
+        if at is not None and person["registered_at"] > at:
+            raise NotFound(f"no staff member with id {staff_id} was registered at {at}")
         sid = person["staff_id"]
-        policy = self.current_policy(caught_up=True)
-        rows = self.certificates_of([sid])[sid]
+        policy, rows = self._policy_and_certificates([sid], at)
+        rows = rows[sid]
         facts = [facts_of(r) for r in rows]
+        columns, params = recorded.assignment_columns(at)
+        since, since_params = recorded.recorded_by(at)
         assignments = self.store.query(
-            f"SELECT {_ASSIGNMENT} FROM assignments a WHERE a.staff_id = ? ORDER BY a.start_on, a.assignment_id", (sid,)
+            f"SELECT {columns} FROM assignments a WHERE a.staff_id = ?{since} ORDER BY a.start_on, a.assignment_id",
+            (*params, sid, *since_params),
         )
+        integrity = self.violations_of(sid) if with_integrity else None
+        if integrity is not None and at is not None:
+            integrity = [v for v in integrity if v.recorded_at <= at]
         return Profile(
             staff_id=sid, name=person["name"], id_masked=person["id_masked"], on=on.isoformat(),
             certificates=[certificate_view(r, on) for r in sorted(rows, key=lambda r: (r["cert_type"], r["number"]))],
             assignments=[assignment_view(a, policy, facts, on) for a in assignments],
-            integrity_record=self.violations_of(sid) if with_integrity else None,
-            training=training_of(self.store, [sid], on.year)[sid],
+            integrity_record=integrity,
+            training=training_of(self.store, [sid], on.year, at)[sid],
         )
 
-    def roster(self: Any, nursery_id: UUID, *, on: dt.date) -> Roster:
-        """People with active assignments at the nursery, non-compliant first, and its 持证上岗率."""
+    def _policy_and_certificates(self: Any, staff_ids: Any, at: str | None) -> tuple[Any, dict[str, list[Any]]]:
+        """The policy and the people's certificate rows: now, or as recorded at ``at``."""
+        if at is None:
+            return self.current_policy(caught_up=True), self.certificates_of(staff_ids)
+        return (self.policy(recorded.policy_version_as_recorded(self.store, at)),
+                recorded.certificates_as_recorded(self.store, staff_ids, at))
+
+    def roster(self: Any, nursery_id: UUID, *, on: dt.date, as_of: dt.datetime | None = None) -> Roster:
+        """People with active assignments at the nursery, non-compliant first, and its 持证上岗率.
+
+        With ``as_of``: as the service had recorded them at that instant (recorded time)."""
         self.projector.catch_up()
         if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
             raise NotFound(f"no nursery with id {nursery_id}")
-        policy = self.current_policy(caught_up=True)
+        at = recorded.stamp(as_of)
         day = on.isoformat()
+        columns, params = recorded.assignment_columns(at)
+        active, active_params = recorded.active_on(day, at)
         rows = self.store.query(
-            f"SELECT {_ASSIGNMENT}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
-            f" WHERE a.nursery_id = ? AND {_ACTIVE}",
-            (str(nursery_id), day, day),
+            f"SELECT {columns}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
+            f" WHERE a.nursery_id = ? AND {active}",
+            (*params, str(nursery_id), *active_params),
         )
-        held = self.certificates_of(r["staff_id"] for r in rows)
+        policy, held = self._policy_and_certificates([r["staff_id"] for r in rows], at)
         facts = {sid: [facts_of(c) for c in certs] for sid, certs in held.items()}
         entries: dict[str, RosterEntry] = {}
         for row in rows:
@@ -75,7 +99,7 @@ class QueryUseCases:
             )
             entry.assignments.append(view)
             entry.compliant = entry.compliant and bool(view.compliance and view.compliance.compliant)
-        training = training_of(self.store, entries, on.year)
+        training = training_of(self.store, entries, on.year, at)
         for staff_id, entry in entries.items():
             entry.training = training[staff_id]
         ordered = sorted(entries.values(), key=lambda e: (e.compliant, e.name, e.staff_id))
@@ -84,7 +108,7 @@ class QueryUseCases:
             nursery_id=str(nursery_id), on=day, policy_version=policy.version, people=len(ordered),
             compliant_people=compliant, certified_rate=rate(compliant, len(ordered)), entries=ordered,
             training_year=on.year, training_complete_people=sum(t.complete for t in training.values()),
-            certificates_as_of=_now(), training_as_of=self.training_as_of(),
+            certificates_as_of=at or _now(), training_as_of=at or self.training_as_of(),
         )
 
     def expiring(self: Any, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:

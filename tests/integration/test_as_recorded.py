@@ -1,0 +1,84 @@
+"""Auditors ask what the roster and a profile said at an earlier instant (recorded time):
+the answer matches what the API said then, whatever has been recorded since."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from urllib.parse import quote
+
+from contracts.events.training import CompletionRecorded, YearTotals
+from contracts.registry import NewNursery
+from services.credential.training_status import apply as apply_training
+from services.credential.usecases.common import today
+from shared.idnumber import make_valid
+from tests.conftest import issue
+
+SYSTEM = {"role": "test"}
+VOLATILE = {"certificates_as_of", "training_as_of"}
+
+
+def strip(body: dict) -> dict:
+    return {k: v for k, v in body.items() if k not in VOLATILE}
+
+
+def post_training(app, staff_id: str, position: int, skills: float) -> None:
+    event = CompletionRecorded(
+        completion_id=f"c{position}", staff_id=staff_id, provider_id="p", course_code=f"SK-{position}",
+        category="skills", hours=8.0, completed_on=today(), counted=True,
+        totals=YearTotals(year=today().year, skills_hours=skills, ethics_hours=0.0),
+    )
+    with app.store.transaction(commit=True) as cur:
+        apply_training(cur, event, position)
+
+
+def test_roster_and_profile_as_recorded_at_an_earlier_instant(credential_http):
+    client, app = credential_http, credential_http.app.state.service
+    registrar = issue(app, "registrar")
+    nursery = app.register_nursery(NewNursery(name="朱泾一托", town="朱泾镇", ownership="public", inclusive=True),
+                                   SYSTEM).nursery_id
+    hr = issue(app, "hr", nursery)
+    staff = [app.register_staff(name=f"保育员{i}", id_number=make_valid(f"31011619900101{i:03d}"),
+                                registered_by=nursery, actor=SYSTEM).staff_id for i in range(2)]
+    certificates = {}
+    for i, staff_id in enumerate(staff):
+        for cert_type in ("nursery_worker", "health"):
+            response = client.post("/v1/certificates", headers=registrar, json={
+                "cert_type": cert_type, "number": f"{cert_type}-{i}", "issuing_body": "金山区",
+                "issued_on": (today() - dt.timedelta(days=10)).isoformat(),
+                "expires_on": (today() + dt.timedelta(days=200)).isoformat(), "holder_id": staff_id})
+            certificates[(i, cert_type)] = response.json()["certificate_id"]
+        assert client.post("/v1/assignments", headers=hr, json={
+            "staff_id": staff_id, "role": "nursery_worker", "start_on": today().isoformat()}).status_code == 201
+    post_training(app, staff[0], 1, 8.0)
+
+    roster_then = client.get(f"/v1/nurseries/{nursery}/roster", headers=hr).json()
+    profile_then = client.get(f"/v1/staff/{staff[0]}/profile", headers=registrar).json()
+    instant = dt.datetime.now(dt.UTC)
+    time.sleep(0.01)
+
+    # Afterwards: a revocation, a renewal, an ended assignment, more training, a new person.
+    client.post(f"/v1/certificates/{certificates[(0, 'health')]}/revoke", headers=registrar,
+                json={"reason": "forged", "category": "fraud"})
+    client.post(f"/v1/certificates/{certificates[(1, 'nursery_worker')]}/renew", headers=registrar,
+                json={"expires_on": (today() + dt.timedelta(days=900)).isoformat()})
+    assignment = client.get(f"/v1/staff/{staff[1]}/profile", headers=registrar).json()["assignments"][0]
+    client.post(f"/v1/assignments/{assignment['assignment_id']}/end", headers=hr,
+                json={"end_on": (today() - dt.timedelta(days=0)).isoformat(), "reason": "left"})
+    post_training(app, staff[0], 2, 16.0)
+    roster_now = client.get(f"/v1/nurseries/{nursery}/roster", headers=hr).json()
+    assert strip(roster_now) != strip(roster_then)  # things did change
+
+    at = quote(instant.isoformat())
+    assert strip(client.get(f"/v1/nurseries/{nursery}/roster?as_of={at}", headers=hr).json()) == strip(roster_then)
+    assert client.get(f"/v1/staff/{staff[0]}/profile?as_of={at}", headers=registrar).json() == profile_then
+
+
+def test_a_person_registered_later_did_not_exist_at_the_instant(credential_http):
+    client, app = credential_http, credential_http.app.state.service
+    before = quote(dt.datetime.now(dt.UTC).isoformat())
+    time.sleep(0.01)
+    staff_id = app.register_staff(name="李丽", id_number=make_valid("31011619900101999"), registered_by=None,
+                                  actor=SYSTEM).staff_id
+    response = client.get(f"/v1/staff/{staff_id}/profile?as_of={before}", headers=issue(app, "auditor"))
+    assert response.status_code == 404
