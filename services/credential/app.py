@@ -13,6 +13,7 @@ from services.credential.http.nurseries import NurseryController
 from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
 from services.credential.http.violations import ViolationController
+from services.credential.http.web import WEB_CONTROLLERS
 from services.credential.http.staff import StaffController
 from shared.http.app import build_app
 from shared.settings import Settings
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         [
             NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
             ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
+            *WEB_CONTROLLERS,
         ],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",

@@ -20,7 +20,7 @@ from shared.errors import Invalid
 from shared.http.auth import PUBLIC, allow
 
 AUDITORS = allow(Role.AUDITOR)
-Size = Annotated[int, Parameter(ge=0)]
+Size = Annotated[int, Parameter(ge=0, le=2**63 - 1)]
 
 
 def _instant(text: str) -> dt.datetime:
@@ -88,7 +88,7 @@ class AuditController(Controller):
         return request.app.state.service.audit.public_key()
 
     @get("/proofs/inclusion", guards=[AUDITORS], sync_to_thread=True)
-    def inclusion(self, request: Request[Principal, Any, Any], position: Annotated[int, Parameter(ge=1)],
+    def inclusion(self, request: Request[Principal, Any, Any], position: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
                   tree_size: Size) -> InclusionProof:
         """Proof that the event at ``position`` is in the tree of ``tree_size`` leaves."""
         return request.app.state.service.audit.inclusion(position, tree_size)

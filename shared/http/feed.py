@@ -25,7 +25,7 @@ def feed_controller(page_type: Any) -> type[Controller]:
         def feed(
             self,
             request: Request,
-            after: Annotated[int, Parameter(ge=0, description="Return events after this position")] = 0,
+            after: Annotated[int, Parameter(ge=0, le=2**63 - 1, description="Return events after this position")] = 0,
             limit: Annotated[int, Parameter(ge=1, le=1000, description="At most this many events")] = 100,
         ) -> page_type:  # type: ignore[valid-type]
             """Public events after a position, in commit order; continue from ``next_after``."""

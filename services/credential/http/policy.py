@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 
 from contracts.keys import Role
 from contracts.policy import PolicyAdoption, PolicyView
@@ -28,7 +28,10 @@ class PolicyController(Controller):
         return request.app.state.service.policy_view()
 
     @get("/versions/{version:int}", guards=[allow(*READERS)], sync_to_thread=True)
-    def version(self, version: FromPath[int], request: Request[Principal, Any, Any]) -> PolicyView:
+    def version(
+        self, version: Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="A policy version")],
+        request: Request[Principal, Any, Any],
+    ) -> PolicyView:
         """An earlier (or the current) version."""
         return request.app.state.service.policy_view(version)
 

@@ -64,7 +64,7 @@ class CompletionController(Controller):
         self,
         provider_id: FromPath[UUID],
         request: Request[Principal, Any, Any],
-        after: Annotated[int, Parameter(description="Page after this position", ge=0)] = 0,
+        after: Annotated[int, Parameter(description="Page after this position", ge=0, le=2**63 - 1)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
         on: Annotated[dt.date | None, Parameter(description="As the ledger showed at the end of this day (Shanghai)")] = None,
     ) -> SubmissionsPage:
