@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
+
 from services.training.catalogue import CatalogueMixin
 from services.training.corrections import CorrectionsMixin
 from services.training.people import PeopleMixin
@@ -16,6 +18,7 @@ from services.training.posting import PostingMixin
 from services.training.projections import CatalogueProjection, KnownPeople, LedgerProjection
 from services.training.queries import LedgerQueriesMixin
 from shared.application import ServiceApplication
+from shared.group_commit import GroupCommit
 from shared.projection import Projection
 
 
@@ -29,6 +32,15 @@ class TrainingRecords(
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.id_hash_key = self.settings.resolved_id_hash_key()
+        self.completion_writer: GroupCommit[Any, Any] = GroupCommit(
+            self.save_completion_group, self.save_one_completion,
+            collision=IntegrityError, name="training-completions",
+        )
+        """Single completions posted concurrently are saved together, one transaction per group."""
+
+    def close(self) -> None:
+        self.completion_writer.stop()
+        super().close()
 
     def projections(self) -> list[Projection]:
         return [CatalogueProjection(), LedgerProjection(), KnownPeople()]
