@@ -11,6 +11,7 @@ has already taken an aggregate's pending events, so each attempt builds its aggr
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from concurrent.futures import Future
@@ -20,6 +21,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _STOP = object()
+log = logging.getLogger(__name__)
 
 
 class GroupCommit(Generic[T, R]):
@@ -31,11 +33,17 @@ class GroupCommit(Generic[T, R]):
         save_one: Callable[[T], R | None],
         *,
         collision: type[BaseException] | tuple[type[BaseException], ...],
+        after_group: Callable[[], None] | None = None,
         max_group: int = 256,
         name: str = "group-commit",
     ):
-        """``save_all`` saves a group in one transaction or raises ``collision``; ``save_one`` saves one item."""
+        """``save_all`` saves a group in one transaction or raises ``collision``; ``save_one`` saves one item.
+
+        ``after_group`` runs once after each group is saved, before its waiters are answered
+        (a service brings its read models up to date there, once for the whole group).
+        """
         self.save_all = save_all
+        self.after_group = after_group
         self.save_one = save_one
         self.collision = collision
         self.max_group = max_group
@@ -104,12 +112,28 @@ class GroupCommit(Generic[T, R]):
             for _, future in group:
                 future.set_exception(exc)
             return
+        self._after()
         for _, future in group:
             future.set_result(None)
 
     def _write_one_by_one(self, group: list[tuple[T, Future[R | None]]]) -> None:
+        answers: list[tuple[Future[R | None], R | None, BaseException | None]] = []
         for item, future in group:
             try:
-                future.set_result(self.save_one(item))
+                answers.append((future, self.save_one(item), None))
             except BaseException as exc:
+                answers.append((future, None, exc))
+        self._after()
+        for future, answer, exc in answers:
+            if exc is not None:
                 future.set_exception(exc)
+            else:
+                future.set_result(answer)
+
+    def _after(self) -> None:
+        if self.after_group is None:
+            return
+        try:
+            self.after_group()
+        except Exception:  # the items are saved; a reader catches up by itself later
+            log.exception("%s: after_group failed", self.name)

@@ -34,7 +34,7 @@ class TrainingRecords(
         self.id_hash_key = self.settings.resolved_id_hash_key()
         self.completion_writer: GroupCommit[Any, Any] = GroupCommit(
             self.save_completion_group, self.save_one_completion,
-            collision=IntegrityError, name="training-completions",
+            collision=IntegrityError, after_group=self.projector.catch_up, name="training-completions",
         )
         """Single completions posted concurrently are saved together, one transaction per group."""
 

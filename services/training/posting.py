@@ -104,10 +104,10 @@ class PostingMixin:
             new.append((index, self._completion_kwargs(provider_id, item.event_id, content, course, actor)))
             outcomes.append(Outcome(index, item.event_id, "created", cid))
         if len(items) == 1 and new:
-            self._save_single(new[0], outcomes)
+            self._save_single(new[0], outcomes)  # the writer has brought the ledger up to date
         else:
             self._save_completions(new, outcomes)
-        self.projector.catch_up()
+            self.projector.catch_up()
         return outcomes
 
     @staticmethod
@@ -171,7 +171,12 @@ class PostingMixin:
             found.update((r["completion_id"], r) for r in rows)
         return found
 
-    def completion_row(self, completion_id: UUID | str) -> Any:
+    def completion_row(self, completion_id: UUID | str, *, caught_up: bool = False) -> Any:
+        """The ledger row of a completion; ``caught_up`` when the caller just brought the ledger up to date."""
+        if caught_up:
+            row = self.ledger_rows([str(completion_id)]).get(str(completion_id))
+            if row is not None:
+                return row
         self.projector.catch_up()
         return self.ledger_rows([str(completion_id)]).get(str(completion_id))
 
