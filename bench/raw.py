@@ -128,12 +128,12 @@ def executemany(storage: Storage, rows: list[tuple[Any, ...]]) -> float:
         return time.perf_counter() - started
 
 
-def scan_events(storage: Storage, service: str, *, page: int = 500) -> tuple[int, float]:
+def scan_events(storage: Storage, service: str, table_name: str, *, page: int = 500) -> tuple[int, float]:
     """Read every stored event of ``service`` in notification order, a page at a time: (rows, seconds)."""
     started = time.perf_counter()
     count = 0
     if storage.kind == "postgres":
-        table = sql.Identifier(storage.schema(service), "stored_events")
+        table = sql.Identifier(storage.schema(service), table_name)
         query = sql.SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
                         " WHERE notification_id > %s ORDER BY notification_id LIMIT %s").format(table)
         with psycopg.connect(PG_URL) as conn:
@@ -148,7 +148,7 @@ def scan_events(storage: Storage, service: str, *, page: int = 500) -> tuple[int
         with sqlite3.connect(str(Path(storage.data_dir) / f"{service}.sqlite")) as conn:
             last = 0
             while True:
-                rows = conn.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
+                rows = conn.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {table_name}"
                                     " WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, page)).fetchall()
                 if not rows:
                     break
