@@ -228,6 +228,17 @@ class ServiceProcess:
                 pass
         return round(total / 1024, 1)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its workers."""
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)

@@ -53,15 +53,20 @@ def measure(kind: str, args: Any, report: Report, scaling: Any, goals: dict[str,
             recorded += generate.completions(app, world, size - recorded, prefix=f"pre{size}")
             print(f"[{kind}] log holds {recorded:,} completions ({time.perf_counter() - started:.1f}s to generate)")
             with ServiceProcess("training", storage) as server:
+                cpu = server.cpu_seconds()
                 result = asyncio.run(post_storm(server.url, token, world, args.seconds, f"s{size}"))
+                cpu = server.cpu_seconds() - cpu  # includes the 1 s warm-up
                 rss = server.rss_mb()
+            answered = sum(result["statuses"].values())
+            cpu_ms = round(cpu / max(answered, 1) * 1000, 2)
             recorded = app.recorder.max_notification_id() or recorded  # the run's completions count too
             baseline = raw.single_inserts(storage, clients=CLIENTS, seconds=args.seconds)
             ours, limit = rate(result["count"], result["seconds"]), rate(baseline["rows"], baseline["seconds"])
             lat, raw_lat = latency_summary(result["latencies"]), latency_summary(baseline["latencies"])
             scaling.add(kind, f"{size:,}", ours, lat["p50_ms"], lat["p99_ms"], limit, raw_lat["p99_ms"],
-                        ratio(ours, limit), rss, str(result["statuses"]))
+                        ratio(ours, limit), cpu_ms, rss, str(result["statuses"]))
             report.data.setdefault(kind, []).append({"log_events": size, "service": {**result, "latencies": lat},
+                                                     "service_cpu_ms_per_request": cpu_ms,
                                                      "raw": {**baseline, "latencies": raw_lat}, "rss_mb": rss})
             goals[kind] = (ratio(ours, limit), lat["p99_ms"], ours, limit)
         app.close()
@@ -75,7 +80,7 @@ def main() -> None:
                     {k: v for k, v in vars(args).items() if k != "storages"})
     scaling = report.table("completions/s by log size", [
         "storage", "log events before", "completions/s", "p50 ms", "p99 ms", "raw INSERTs/s", "raw p99 ms",
-        "ratio", "service RSS MiB", "HTTP statuses"])
+        "ratio", "service CPU ms/request", "service RSS MiB", "HTTP statuses"])
     goals: dict[str, Any] = {}
     for kind in args.storages:
         measure(kind, args, report, scaling, goals)
