@@ -4,7 +4,7 @@
 
 ``shared/audit/replay.py`` rebuilds every read model of the service from its events into
 fresh tables and compares them with the live ones. Each measurement runs in a fresh child
-process, so its peak resident memory (ru_maxrss) belongs to that replay alone; the baseline
+process, so its peak resident memory (VmHWM) belongs to that replay alone; the baseline
 (paging through ``stored_events`` in notification order, 500 rows a page) runs in another.
 Measured at growing log sizes: memory should stay flat, the rate should not fall.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -33,9 +32,10 @@ EVENTS_TABLE = {"postgres": "trainingrecords_events", "sqlite": "stored_events"}
 FEED_TABLES = ("people", "person_nurseries")
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory (VmRSS) or its peak since exec (VmHWM), in MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
 
@@ -57,7 +57,7 @@ def child(mode: str, storage: Storage) -> dict[str, Any]:
         before = rss_mb()
         events, seconds = raw.scan_events(storage, "training", EVENTS_TABLE[storage.kind])
         identical = True
-    peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    peak = rss_mb("VmHWM")  # not ru_maxrss: on Linux it can carry the parent's size from before exec
     return {"events": events, "seconds": seconds, "rss_before_mb": before, "peak_rss_mb": peak, "identical": identical}
 
 

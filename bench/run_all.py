@@ -59,8 +59,12 @@ def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace)
     lines += ["", "Seconds per benchmark in this run: " + ", ".join(f"{k} {v}" for k, v in took.items()) + "."]
     if failed:
         lines.append(f"Failed: {', '.join(failed)} (see the console output).")
+    if args.scale < 10:
+        lines.append("Sizes not run here: logs of 10^5 events (`--scale 10`, about ten times as long) and 10^6 "
+                     "(`--scale 100`); the short run stops at 3x10^4 events (4x10^4 for the credential district).")
     lines.append("")
-    lines.append("Each benchmark's own file has its tables, the explanation of every goal not met, and notes.")
+    lines.append("Each benchmark's own file has its tables, the explanation of every goal not met, and notes; "
+                 "FINDINGS.md is the written reading of the committed run.")
     (RESULTS / "SUMMARY.md").write_text("\n".join(lines) + "\n")
     print(f"\nwrote {RESULTS / 'SUMMARY.md'}")
 
