@@ -50,16 +50,17 @@ class QueryUseCases:
     def roster(self: Any, nursery_id: UUID, *, on: dt.date) -> Roster:
         """People with active assignments at the nursery, non-compliant first, and its 持证上岗率."""
         self.projector.catch_up()
-        if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
-            raise NotFound(f"no nursery with id {nursery_id}")
-        policy = self.current_policy(caught_up=True)
         day = on.isoformat()
-        rows = self.store.query(
-            f"SELECT {_ASSIGNMENT}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
-            f" WHERE a.nursery_id = ? AND {_ACTIVE}",
-            (str(nursery_id), day, day),
-        )
-        held = self.certificates_of(r["staff_id"] for r in rows)
+        with self.store.transaction(commit=False) as cur:  # one connection and snapshot for the three reads
+            if cur.fetchone("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
+                raise NotFound(f"no nursery with id {nursery_id}")
+            rows = cur.fetchall(
+                f"SELECT {_ASSIGNMENT}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
+                f" WHERE a.nursery_id = ? AND {_ACTIVE}",
+                (str(nursery_id), day, day),
+            )
+            held = self.certificates_of((r["staff_id"] for r in rows), cur=cur)
+        policy = self.current_policy(caught_up=True)
         facts = {sid: [facts_of(c) for c in certs] for sid, certs in held.items()}
         entries: dict[str, RosterEntry] = {}
         for row in rows:
