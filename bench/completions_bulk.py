@@ -11,6 +11,7 @@ inserts N event-sized rows with one ``executemany`` in one transaction on the sa
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -20,7 +21,6 @@ from bench.common import Report, ServiceProcess, Storage, arguments, rate, ratio
 from bench.raw import TOPIC, event_state
 from contracts.keys import Role
 from services.training.application import TrainingRecords
-import uuid
 
 
 def measure(kind: str, args: Any, report: Report, table: Any, goals: dict[str, Any]) -> None:

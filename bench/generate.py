@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.training import NewCourse, NewProvider
@@ -196,7 +196,3 @@ def completions(app: TrainingRecords, world: TrainingWorld, count: int, *, prefi
     app.projector.catch_up()
     return written
 
-
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
