@@ -79,6 +79,8 @@ class Projector:
         self.store = store
         self.projections = list(projections)
         self._lock = threading.Lock()
+        self._caught_up_to: int | None = None
+        """The log position this projector last saw applied: when the log ends there, nothing is new."""
 
     def create_tables(self) -> None:
         with self.store.transaction(commit=True) as cur:
@@ -104,6 +106,9 @@ class Projector:
 
         ``on_progress(position, events)`` is called after each batch (used by replay).
         """
+        seen = self._caught_up_to
+        if seen is not None and (self.app.recorder.max_notification_id() or 0) == seen:
+            return seen  # one query, no lock: the usual case of a read after nothing new
         with self._lock:
             while True:
                 position = self.position()
@@ -111,6 +116,7 @@ class Projector:
                     start=position, limit=self.BATCH, inclusive_of_start=False
                 )
                 if not notifications:
+                    self._caught_up_to = position
                     return position
                 try:
                     self._apply(position, notifications)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
+
 from services.training import feed
 from services.training.catalogue import CatalogueMixin
 from services.training.corrections import CorrectionsMixin
@@ -19,6 +21,7 @@ from services.training.queries import LedgerQueriesMixin
 from services.training.registry_follower import registry_follower
 from shared.application import ServiceApplication
 from shared.follower import Follower
+from shared.group_commit import GroupCommit
 from shared.projection import Projection
 
 
@@ -32,6 +35,15 @@ class TrainingRecords(
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.id_hash_key = self.settings.resolved_id_hash_key()
+        self.completion_writer: GroupCommit[Any, Any] = GroupCommit(
+            self.save_completion_group, self.save_one_completion,
+            collision=IntegrityError, after_group=self.projector.catch_up, name="training-completions",
+        )
+        """Single completions posted concurrently are saved together, one transaction per group."""
+
+    def close(self) -> None:
+        self.completion_writer.stop()
+        super().close()
 
     def projections(self) -> list[Projection]:
         return [CatalogueProjection(), LedgerProjection(), KnownPeople()]

@@ -103,8 +103,11 @@ class PostingMixin:
             seen[item.event_id] = content
             new.append((index, self._completion_kwargs(provider_id, item.event_id, content, course, actor)))
             outcomes.append(Outcome(index, item.event_id, "created", cid))
-        self._save_completions(new, outcomes)
-        self.projector.catch_up()
+        if len(items) == 1 and new:
+            self._save_single(new[0], outcomes)  # the writer has brought the ledger up to date
+        else:
+            self._save_completions(new, outcomes)
+            self.projector.catch_up()
         return outcomes
 
     @staticmethod
@@ -117,6 +120,28 @@ class PostingMixin:
             half_hours=content.half_hours, completed_at=content.completed_at.isoformat(),
             year=training_year(content.completed_at), replaces=content.replaces, actor=actor,
         )
+
+    def _save_single(self, new: tuple[int, dict[str, Any]], outcomes: list[Outcome]) -> None:
+        """One posted completion: saved by the group-commit writer together with concurrent ones."""
+        index, kwargs = new
+        stored = self.completion_writer.submit(kwargs)
+        if stored is not None:  # a concurrent post of the same id committed first
+            cid = str(completion_id_for(kwargs["provider_id"], kwargs["event_id"]))
+            outcomes[index] = compared(index, kwargs["event_id"], cid, stored, Completion(**kwargs).content)
+
+    def save_completion_group(self, group: Sequence[dict[str, Any]]) -> None:
+        """Save a group of completions (given as their constructor arguments) in one transaction."""
+        self.save(*(Completion(**kwargs) for kwargs in group))
+
+    def save_one_completion(self, kwargs: dict[str, Any]) -> Content | None:
+        """Save one completion alone; on a collision, the content recorded under its id."""
+        completion = Completion(**kwargs)  # afresh: a failed group save consumed the pending events
+        try:
+            self.save(completion)
+        except IntegrityError:
+            recorded: Completion = self.repository.get(completion.id)
+            return recorded.content
+        return None
 
     def _save_completions(self, new: list[tuple[int, dict[str, Any]]], outcomes: list[Outcome]) -> None:
         """Save many per transaction; if one collides, save that batch one by one and compare collisions."""
@@ -146,7 +171,12 @@ class PostingMixin:
             found.update((r["completion_id"], r) for r in rows)
         return found
 
-    def completion_row(self, completion_id: UUID | str) -> Any:
+    def completion_row(self, completion_id: UUID | str, *, caught_up: bool = False) -> Any:
+        """The ledger row of a completion; ``caught_up`` when the caller just brought the ledger up to date."""
+        if caught_up:
+            row = self.ledger_rows([str(completion_id)]).get(str(completion_id))
+            if row is not None:
+                return row
         self.projector.catch_up()
         return self.ledger_rows([str(completion_id)]).get(str(completion_id))
 

@@ -81,30 +81,41 @@ class LedgerProjection(Projection):
     ]
     tables = ["completions"]
 
+    _PENDING = "ledger.pending_inserts"
+    _EARLIER = (
+        "EXISTS (SELECT 1 FROM completions WHERE staff_id = ? AND course_id = ? AND year = ?"
+        " AND reversed_at IS NULL)"
+    )
+    _INSERT = (
+        "INSERT INTO completions (completion_id, position, provider_id, event_id, staff_id, course_id,"
+        " course_code, category, half_hours, completed_at, year, replaces, recorded_at, counted, reason)"
+        f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOT {_EARLIER}, CASE WHEN {_EARLIER} THEN ? END"
+    )
+
     @handles(Completion.Recorded)
     def recorded(self, cur: Cursor, e: Any, position: int) -> None:
-        # One statement per event: the counted decision is made by the database in the insert.
-        earlier = (
-            "EXISTS (SELECT 1 FROM completions WHERE staff_id = ? AND course_id = ? AND year = ?"
-            " AND reversed_at IS NULL)"
-        )
+        # One statement per event, the counted decision made by the database in the insert; the
+        # statements of a batch are sent together (in order, so each sees the ones before it).
         key = (e.staff_id, e.course_id, e.year)
-        cur.execute(
-            "INSERT INTO completions (completion_id, position, provider_id, event_id, staff_id, course_id,"
-            " course_code, category, half_hours, completed_at, year, replaces, recorded_at, counted, reason)"
-            f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOT {earlier}, CASE WHEN {earlier} THEN ? END",
-            (str(e.originator_id), position, e.provider_id, e.event_id, e.staff_id, e.course_id, e.course_code,
-             e.category, e.half_hours, e.completed_at, e.year, e.replaces, utc_stamp(e.timestamp),
-             *key, *key, already_counted_reason(e.year)),
-        )
+        cur.memo.setdefault(self._PENDING, []).append((
+            str(e.originator_id), position, e.provider_id, e.event_id, e.staff_id, e.course_id, e.course_code,
+            e.category, e.half_hours, e.completed_at, e.year, e.replaces, utc_stamp(e.timestamp),
+            *key, *key, already_counted_reason(e.year),
+        ))
 
     @handles(Completion.Reversed)
     def reversed(self, cur: Cursor, e: Any, position: int) -> None:
+        self.flush(cur)  # the completion (and any earlier insert) goes in first
         cur.execute(
             "UPDATE completions SET reversed_at = ?, reversal_reason = ?, replaced_by = ?, reversed_position = ?"
             " WHERE completion_id = ?",
             (utc_stamp(e.timestamp), e.reason, e.replaced_by, position, str(e.originator_id)),
         )
+
+    def flush(self, cur: Cursor) -> None:
+        pending = cur.memo.pop(self._PENDING, None)
+        if pending:
+            cur.executemany(self._INSERT, pending)
 
 
 class KnownPeople(Projection):

@@ -99,14 +99,15 @@ class CertificateUseCases:
                 raise NotFound(f"no certificate with id {certificate_id}") from None
         return certificate_view(row, on or today())
 
-    def certificates_of(self: Any, staff_ids: Iterable[str]) -> dict[str, list[Any]]:
-        """The certificate rows of these people, by holder (one indexed query)."""
+    def certificates_of(self: Any, staff_ids: Iterable[str], *, cur: Any = None) -> dict[str, list[Any]]:
+        """The certificate rows of these people, by holder (one indexed query; in ``cur``'s transaction if given)."""
         ids = sorted(set(staff_ids))
         held: dict[str, list[Any]] = {i: [] for i in ids}
         if not ids:
             return held
         marks = ", ".join("?" for _ in ids)
-        for row in self.store.query(f"SELECT {_COLUMNS} FROM certificates WHERE holder_id IN ({marks})", ids):
+        statement = f"SELECT {_COLUMNS} FROM certificates WHERE holder_id IN ({marks})"
+        for row in (cur.fetchall(statement, ids) if cur is not None else self.store.query(statement, ids)):
             held[row["holder_id"]].append(row)
         return held
 

@@ -78,18 +78,24 @@ class QueryUseCases:
 
         With ``as_of``: as the service had recorded them at that instant (recorded time)."""
         self.projector.catch_up()
-        if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
-            raise NotFound(f"no nursery with id {nursery_id}")
         at = recorded.stamp(as_of)
         day = on.isoformat()
         columns, params = recorded.assignment_columns(at)
         active, active_params = recorded.active_on(day, at)
-        rows = self.store.query(
-            f"SELECT {columns}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
-            f" WHERE a.nursery_id = ? AND {active}",
-            (*params, str(nursery_id), *active_params),
-        )
-        policy, held = self._policy_and_certificates([r["staff_id"] for r in rows], at)
+        with self.store.transaction(commit=False) as cur:  # one connection and snapshot for the reads
+            if cur.fetchone("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
+                raise NotFound(f"no nursery with id {nursery_id}")
+            rows = cur.fetchall(
+                f"SELECT {columns}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
+                f" WHERE a.nursery_id = ? AND {active}",
+                (*params, str(nursery_id), *active_params),
+            )
+            if at is None:
+                held = self.certificates_of((r["staff_id"] for r in rows), cur=cur)
+        if at is None:
+            policy = self.current_policy(caught_up=True)
+        else:
+            policy, held = self._policy_and_certificates([r["staff_id"] for r in rows], at)
         facts = {sid: [facts_of(c) for c in certs] for sid, certs in held.items()}
         entries: dict[str, RosterEntry] = {}
         for row in rows:

@@ -44,7 +44,7 @@ class CompletionController(Controller):
         if outcome.outcome == "conflict":
             raise Conflict(conflict_message(outcome), code="completion_conflict",
                            completion_id=outcome.completion_id, differs=outcome.differences)
-        result = completion_result(service.completion_row(outcome.completion_id or ""))
+        result = completion_result(service.completion_row(outcome.completion_id or "", caught_up=True))
         return Response(result, status_code=201 if outcome.outcome == "created" else 200)
 
     @post("/bulk", guards=[allow(Role.PROVIDER)], sync_to_thread=True, status_code=200,

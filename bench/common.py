@@ -1,0 +1,407 @@
+"""What every benchmark shares: settings, timing, percentiles, service processes, the results writer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterable
+
+import psycopg
+from psycopg import sql
+
+from shared.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+# Command line ---------------------------------------------------------------------------------
+
+def arguments(description: str, *, storages: Iterable[str] = ("postgres", "sqlite")) -> argparse.Namespace:
+    """The options every benchmark takes: storage, scale (1 = a short run), seconds per measurement."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--storage", choices=[*storages, "both"], default="postgres")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply data sizes (10 = 10x the short run)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each timed run")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/")
+    args = parser.parse_args()
+    args.storages = list(storages) if args.storage == "both" else [args.storage]
+    return args
+
+
+# Settings and databases -----------------------------------------------------------------------
+
+@dataclass
+class Storage:
+    """One benchmark's own storage: a fresh schema prefix on PostgreSQL or a temporary SQLite folder."""
+
+    kind: str
+    data_dir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="carecred-bench-"))
+    prefix: str = field(default_factory=lambda: f"bench_{os.getpid()}_{secrets.token_hex(3)}_")
+    id_hash_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    checkpoint_key: str = field(default_factory=lambda: secrets.token_hex(32))
+
+    def settings(self, **overrides: Any) -> Settings:
+        values: dict[str, Any] = dict(
+            data_dir=self.data_dir, storage=self.kind, id_hash_key=self.id_hash_key,
+            checkpoint_key=self.checkpoint_key, auth_failures_per_minute=1_000_000, pg_pool_size=16,
+        )
+        if self.kind == "postgres":
+            values.update(database_url=PG_URL, schema_prefix=self.prefix)
+        values.update(overrides)
+        return Settings(**values)
+
+    def env(self) -> dict[str, str]:
+        """The CARECRED_* environment of a service process over this storage."""
+        s = self.settings()
+        env = {
+            **os.environ, "PYTHONPATH": str(REPO),
+            "CARECRED_DATA_DIR": s.data_dir, "CARECRED_STORAGE": s.storage, "CARECRED_ID_HASH_KEY": s.id_hash_key,
+            "CARECRED_CHECKPOINT_KEY": s.checkpoint_key, "CARECRED_AUTH_FAILURES_PER_MINUTE": "1000000",
+            "CARECRED_PG_POOL_SIZE": "16",
+        }
+        if self.kind == "postgres":
+            env.update(CARECRED_DATABASE_URL=PG_URL, CARECRED_SCHEMA_PREFIX=self.prefix)
+        return env
+
+    def schema(self, service: str) -> str:
+        return f"{self.prefix}{service}"
+
+    def drop(self) -> None:
+        """Remove everything this benchmark made (its schemas, its folder)."""
+        if self.kind == "postgres":
+            with psycopg.connect(PG_URL, autocommit=True) as conn:
+                names = [r[0] for r in conn.execute(
+                    "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (self.prefix + "%",))]
+                for name in names:
+                    conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+        subprocess.run(["rm", "-rf", self.data_dir], check=False)
+
+
+# Timing ----------------------------------------------------------------------------------------
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of the values; 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+def latency_summary(seconds: list[float]) -> dict[str, float]:
+    """p50, p99 and max in milliseconds."""
+    return {
+        "p50_ms": round(percentile(seconds, 50) * 1000, 2),
+        "p99_ms": round(percentile(seconds, 99) * 1000, 2),
+        "max_ms": round(max(seconds, default=0) * 1000, 2),
+    }
+
+
+def rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
+def ratio(ours: float, baseline: float) -> float:
+    return round(ours / baseline, 3) if baseline else 0.0
+
+
+async def closed_loop(
+    clients: int, seconds: float, call: Callable[[int, int], Awaitable[None]], warmup: float = 1.0,
+) -> tuple[int, float, list[float]]:
+    """``clients`` tasks calling ``call(client, n)`` back to back; (calls, elapsed, latencies) after a warm-up."""
+    latencies: list[float] = []
+    counter = [0]
+    measuring = [False]
+    stop_at = [0.0]
+
+    async def client(c: int) -> None:
+        n = 0
+        while True:
+            now = time.perf_counter()
+            if measuring[0] and now >= stop_at[0]:
+                return
+            await call(c, n)
+            n += 1
+            if measuring[0]:
+                latencies.append(time.perf_counter() - now)
+                counter[0] += 1
+
+    async def clock() -> float:
+        await asyncio.sleep(warmup)
+        measuring[0] = True
+        started = time.perf_counter()
+        stop_at[0] = started + seconds
+        return started
+
+    tasks = [asyncio.create_task(client(c)) for c in range(clients)]
+    started = await clock()
+    await asyncio.gather(*tasks)
+    return counter[0], time.perf_counter() - started, latencies
+
+
+# Service processes ------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServiceProcess:
+    """One service as a real uvicorn process (optionally several workers)."""
+
+    FACTORIES = {"credential": "services.credential.app:create_app", "training": "services.training.app:create_app"}
+
+    def __init__(self, service: str, storage: Storage, *, workers: int = 1):
+        self.service = service
+        self.storage = storage
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = Path(storage.data_dir) / f"{service}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServiceProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 60) -> None:
+        Path(self.storage.data_dir).mkdir(parents=True, exist_ok=True)
+        out = self.log.open("ab")
+        command = [sys.executable, "-m", "uvicorn", "--factory", self.FACTORIES[self.service], "--host", "127.0.0.1",
+                   "--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
+        self.process = subprocess.Popen(command, env=self.storage.env(), cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.service} exited: {self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/ready", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(f"{self.service} not ready in {timeout}s")
+
+    def pids(self) -> list[int]:
+        """The server process and its worker processes."""
+        if self.process is None:
+            return []
+        found = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            found += [int(p) for p in children.read_text().split()]
+        return found
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its workers, in MiB."""
+        total = 0
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        return round(total / 1024, 1)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its workers."""
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+# Machine and versions ---------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    """CPU count and model, memory, the versions that matter."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3) as conn:
+            postgres = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+            fsync = conn.execute("SHOW synchronous_commit").fetchone()[0]  # type: ignore[index]
+    except psycopg.Error:
+        postgres, fsync = "unavailable", ""
+    versions = {"python": platform.python_version(), "postgres": postgres, "postgres_synchronous_commit": fsync,
+                "sqlite": sqlite3.sqlite_version}
+    for package in ("litestar", "eventsourcing", "psycopg", "msgspec", "uvicorn", "cryptography", "httpx"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "missing"
+    return {
+        "cpus": os.cpu_count(), "cpu_model": model, "memory": memory, "platform": platform.platform(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "versions": versions,
+    }
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+# Results ----------------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """One printed and written table."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    def add(self, *row: Any) -> None:
+        self.rows.append(list(row))
+
+    def markdown(self) -> str:
+        lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |",
+                 "|" + "---|" * len(self.columns)]
+        lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in self.rows]
+        return "\n".join(lines)
+
+    def text(self) -> str:
+        cells = [self.columns] + [[_cell(v) for v in row] for row in self.rows]
+        widths = [max(len(str(r[i])) for r in cells) for i in range(len(self.columns))]
+        lines = [self.title, "  ".join(str(c).ljust(w) for c, w in zip(self.columns, widths))]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in cells[1:]]
+        return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+@dataclass
+class Goal:
+    """A goal from the issue, whether this run met it, and why not when it did not."""
+
+    what: str
+    target: str
+    measured: str
+    met: bool
+    explanation: str = ""
+
+
+@dataclass
+class Report:
+    """One benchmark's run: tables, goals, notes; printed and written to bench/results/."""
+
+    name: str
+    title: str
+    args: dict[str, Any]
+    tables: list[Table] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    started: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+    def table(self, title: str, columns: list[str]) -> Table:
+        table = Table(title, columns)
+        self.tables.append(table)
+        return table
+
+    def goal(self, what: str, target: str, measured: str, met: bool, explanation: str = "") -> None:
+        self.goals.append(Goal(what, target, measured, met, explanation))
+
+    def markdown(self, info: dict[str, Any]) -> str:
+        v = info["versions"]
+        lines = [
+            f"## {self.title}", "",
+            f"Run {self.started} on commit {info['commit']}: {info['cpus']} CPU ({info['cpu_model']}), "
+            f"{info['memory']}, load average at start {info['loadavg_at_start']}.",
+            f"Python {v['python']}, PostgreSQL {v['postgres']} (synchronous_commit={v['postgres_synchronous_commit']}), "
+            f"SQLite {v['sqlite']}, litestar {v['litestar']}, eventsourcing {v['eventsourcing']}, psycopg {v['psycopg']}.",
+            f"Options: {json.dumps(self.args)}", "",
+        ]
+        for table in self.tables:
+            lines += [table.markdown(), ""]
+        if self.goals:
+            lines += ["### Goals", "", "| goal | target | measured | met |", "|---|---|---|---|"]
+            lines += [f"| {g.what} | {g.target} | {g.measured} | {'yes' if g.met else '**no**'} |" for g in self.goals]
+            lines.append("")
+            for g in self.goals:
+                if g.explanation:
+                    lines += [f"- **{g.what}**: {g.explanation}"]
+            lines.append("")
+        if self.notes:
+            lines += ["### Notes", ""] + [f"- {n}" for n in self.notes] + [""]
+        return "\n".join(lines)
+
+    def finish(self, write: bool = True) -> None:
+        info = {**machine(), "commit": git_commit()}
+        for table in self.tables:
+            print()
+            print(table.text())
+        for g in self.goals:
+            print(f"goal {g.what}: target {g.target}, measured {g.measured} -> {'met' if g.met else 'NOT met'}")
+        if not write:
+            return
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        body = {
+            "name": self.name, "title": self.title, "started": self.started, "machine": info, "args": self.args,
+            "tables": [{"title": t.title, "columns": t.columns, "rows": t.rows} for t in self.tables],
+            "goals": [g.__dict__ for g in self.goals], "notes": self.notes, "data": self.data,
+        }
+        (RESULTS / f"{self.name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n")
+        (RESULTS / f"{self.name}.md").write_text(self.markdown(info) + "\n")
+        print(f"\nwrote {RESULTS / (self.name + '.json')} and .md")

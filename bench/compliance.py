@@ -1,0 +1,127 @@
+"""Compliance queries at district scale: a nursery's roster and the district report, p50/p99.
+
+    .venv/bin/python -m bench.compliance --storage postgres   (or sqlite, or both)
+
+A district of 500 nurseries and 10,000 staff (``--scale`` multiplies both; the short run is
+the issue's size), each person with a role certificate and a yearly health certificate
+(expiries spread: some expired, some within 90 days) and an assignment, is generated through
+``save(*many)``. Then the roster of random nurseries and the district figures are asked of the
+application (in process) and of the credential service over HTTP (one client, sequential).
+Measured at a fifth of the size and at full size to show how the figures scale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from bench import generate
+from bench.common import Report, ServiceProcess, Storage, arguments, latency_summary
+from contracts.keys import Role
+from services.credential.application import Credentials
+
+
+def timed(call: Any, times: int) -> list[float]:
+    seconds = []
+    for _ in range(times):
+        started = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def measure(kind: str, args: Any, report: Report, table: Any, memory: Any, goals: dict[str, Any]) -> None:
+    for fraction in (0.2, 1.0):
+        staff, nurseries = int(10_000 * args.scale * fraction), max(1, int(500 * args.scale * fraction))
+        storage = Storage(kind)
+        try:
+            app = Credentials(storage.settings())
+            started = time.perf_counter()
+            district = generate.credential_district(app, nurseries=nurseries, staff=staff)
+            events = app.recorder.max_notification_id() or 0
+            print(f"[{kind}] district of {len(district.staff_ids):,} staff, {nurseries} nurseries: {events:,} events "
+                  f"({time.perf_counter() - started:.1f}s to generate and project)")
+            _, token = app.issue_key(role=Role.REGISTRAR, scope=None, name="bench registrar", actor=generate.REGISTRAR)
+            rng = random.Random(1)
+            today = dt.date.today()
+            picks = [UUID(rng.choice(district.nursery_ids)) for _ in range(200)]
+            app.roster(picks[0], on=today)  # warm
+            roster = timed(lambda: app.roster(picks[rng.randrange(len(picks))], on=today), 200)
+            figures = timed(lambda: app.district_figures(on=today), 5)
+            app.close()
+            with ServiceProcess("credential", storage) as server, httpx.Client(
+                    base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+                def get(path: str) -> None:
+                    response = client.get(path)
+                    assert response.status_code == 200, response.text[:300]
+                get(f"/v1/nurseries/{picks[0]}/roster")
+                http_roster = timed(lambda: get(f"/v1/nurseries/{picks[rng.randrange(len(picks))]}/roster"), 100)
+                http_figures = timed(lambda: get("/v1/district/figures"), 3)
+                rss = server.rss_mb()
+            rows = [("roster, in process", roster), ("roster, HTTP", http_roster),
+                    ("district report, in process", figures), ("district report, HTTP", http_figures)]
+            for what, seconds in rows:
+                lat = latency_summary(seconds)
+                table.add(kind, f"{len(district.staff_ids):,}", nurseries, f"{events:,}", what, len(seconds),
+                          lat["p50_ms"], lat["p99_ms"])
+            memory.add(kind, "credential", f"{events:,}", rss)
+            report.data.setdefault(kind, []).append({
+                "staff": len(district.staff_ids), "nurseries": nurseries, "events": events, "rss_mb": rss,
+                **{what: latency_summary(seconds) for what, seconds in rows}})
+            goals[kind] = (latency_summary(roster)["p99_ms"], latency_summary(http_roster)["p99_ms"],
+                           latency_summary(figures)["max_ms"], latency_summary(http_figures)["max_ms"], staff)
+        finally:
+            storage.drop()
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0])
+    report = Report("compliance", "Compliance queries at district scale: roster and district report",
+                    {k: v for k, v in vars(args).items() if k != "storages"})
+    table = report.table("Query latency by district size", [
+        "storage", "staff", "nurseries", "events", "query", "runs", "p50 ms", "p99 ms"])
+    memory = report.table("Service resident memory with the district's log", ["storage", "service", "events", "RSS MiB"])
+    goals: dict[str, Any] = {}
+    for kind in args.storages:
+        measure(kind, args, report, table, memory, goals)
+    for kind, (roster, http_roster, figures, http_figures, staff) in goals.items():
+        report.goal(f"{kind}: roster p99 ({staff:,} staff), in process", "<= 20 ms", f"{roster} ms", roster <= 20,
+                    "" if roster <= 20 else EXPLAIN_ROSTER)
+        report.goal(f"{kind}: roster p99, over HTTP", "<= 20 ms", f"{http_roster} ms", http_roster <= 20,
+                    "" if http_roster <= 20 else EXPLAIN_ROSTER)
+        report.goal(f"{kind}: district report (slowest run), in process", "<= 1 s", f"{figures} ms", figures <= 1000,
+                    "" if figures <= 1000 else EXPLAIN_DISTRICT)
+        report.goal(f"{kind}: district report (slowest run), HTTP", "<= 1 s", f"{http_figures} ms",
+                    http_figures <= 1000, "" if http_figures <= 1000 else EXPLAIN_DISTRICT)
+    report.notes += [
+        "Completions (1,000,000 in the issue) are not part of this district: the credential service's roster and "
+        "report read certificates and assignments; the training ledger's completions live in the training service "
+        "and scale as shown in bench/results/replay.md and completions_bulk.md.",
+        "Each roster is of a random nursery (20 people at the full size); the district report covers everyone.",
+    ]
+    report.finish(write=not args.no_write)
+
+
+EXPLAIN_ROSTER = (
+    "The same roster code answers in ~1 ms (p50, in process) on SQLite and ~5 ms on PostgreSQL: the difference "
+    "is database round trips. The roster's three reads now share one transaction, but the catch-up check, the "
+    "policy version and (over HTTP) the bearer-key lookup are each their own pooled transaction: a pre-ping of "
+    "the connection (POSTGRES_PRE_PING), BEGIN, SET LOCAL search_path, the SELECT, COMMIT. Over HTTP add the "
+    "request's hop to the thread pool and the load generator on the same cores. What would reach it: the schema "
+    "set once per pooled connection instead of per transaction, no pre-ping (the pool's own health check "
+    "instead), and the key lookup cached per process."
+)
+EXPLAIN_DISTRICT = (
+    "The district report reads every active assignment and every certificate and evaluates the compliance "
+    "rule per person in Python (plus the expiring-soon query); it is linear in the district. What would reach "
+    "it: a read model of per-person compliance kept by the projector (recomputed when a person's certificates "
+    "or assignments change, and by date for expiries), so the report becomes one aggregate query."
+)
+
+if __name__ == "__main__":
+    main()

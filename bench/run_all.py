@@ -1,0 +1,73 @@
+"""Run every benchmark one after another, then write bench/results/SUMMARY.md (all goals in one table).
+
+    .venv/bin/python -m bench.run_all                 (short run, PostgreSQL and SQLite)
+    .venv/bin/python -m bench.run_all --scale 10      (10x the data: 10^5 events)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+
+from bench.common import REPO, RESULTS, git_commit, machine
+
+BENCHMARKS = ["completions_http", "completions_bulk", "badges", "replay", "compliance"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--storage", choices=["postgres", "sqlite", "both"], default="both")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--only", nargs="*", choices=BENCHMARKS, default=BENCHMARKS)
+    args = parser.parse_args()
+    took: dict[str, float] = {}
+    failed: list[str] = []
+    for name in args.only:
+        print(f"\n===== {name} =====", flush=True)
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", f"bench.{name}", "--storage", args.storage,
+                               "--scale", str(args.scale), "--seconds", str(args.seconds)], cwd=REPO)
+        took[name] = round(time.perf_counter() - started, 1)
+        if done.returncode != 0:
+            failed.append(name)
+    summary(took, failed, args)
+    sys.exit(1 if failed else 0)
+
+
+def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace) -> None:
+    info = machine()
+    lines = [
+        "# Benchmark summary", "",
+        f"Run {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on commit {git_commit()}, "
+        f"{info['cpus']} CPU ({info['cpu_model']}), {info['memory']}, load average {info['loadavg_at_start']} "
+        f"(other work shares this machine). Options: storage={args.storage} scale={args.scale} seconds={args.seconds}.",
+        "", "| benchmark | goal | target | measured | met |", "|---|---|---|---|---|",
+    ]
+    for name in BENCHMARKS:
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            continue
+        body = json.loads(path.read_text())
+        for goal in body["goals"]:
+            lines.append(f"| [{name}]({name}.md) | {goal['what']} | {goal['target']} | {goal['measured']} | "
+                         f"{'yes' if goal['met'] else '**no**'} |")
+    lines += ["", "Seconds per benchmark in this run: " + ", ".join(f"{k} {v}" for k, v in took.items()) + "."]
+    if failed:
+        lines.append(f"Failed: {', '.join(failed)} (see the console output).")
+    if args.scale < 10:
+        lines.append("Sizes not run here: logs of 10^5 events (`--scale 10`, about ten times as long) and 10^6 "
+                     "(`--scale 100`); the short run stops at 3x10^4 events (4x10^4 for the credential district).")
+    lines.append("")
+    lines.append("Each benchmark's own file has its tables, the explanation of every goal not met, and notes; "
+                 "FINDINGS.md is the written reading of the committed run.")
+    (RESULTS / "SUMMARY.md").write_text("\n".join(lines) + "\n")
+    print(f"\nwrote {RESULTS / 'SUMMARY.md'}")
+
+
+if __name__ == "__main__":
+    main()
