@@ -152,6 +152,8 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
         if issued:
             provider = next((token, scope) for role, scope, token in issued if role == "provider")
             post_demo_completions(f"http://{settings.host}:{settings.training_port}", *provider, _staff_ids(settings))
+        pages = f"http://{settings.host}:{settings.credential_port}/app"
+        print(f"\npages: {pages}/scan (inspector)   {pages}/hr (hr key)   {pages}/district (registrar key)")
         print("\nTry:  curl -H 'Authorization: Bearer <registrar key>' "
               f"http://{settings.host}:{settings.credential_port}/v1/nurseries")
         print("Press Ctrl-C to stop.")

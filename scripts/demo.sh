@@ -5,8 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/carecred ]; then
+  echo "First run: installing into .venv (about a minute; log in .venv/install.log)..."
   "$PYTHON" -m venv .venv
-  .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -e .
+  if ! { .venv/bin/pip install --upgrade pip && .venv/bin/pip install -e .; } > .venv/install.log 2>&1; then
+    tail -n 30 .venv/install.log
+    echo "installation failed; the whole log is in .venv/install.log" >&2
+    rm -f .venv/bin/carecred
+    exit 1
+  fi
 fi
 exec .venv/bin/carecred demo "$@"
