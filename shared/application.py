@@ -17,7 +17,7 @@ from shared.auth.roles import SCOPED_ROLES, Principal, Role
 from shared.errors import Invalid, NotFound
 from shared.feed import Publisher
 from shared.follower import Follower, FollowerStatus
-from shared.persistence import ReadStore, StorageBreaker, eventsourcing_env, schema_name
+from shared.persistence import ReadStore, StorageBreaker, eventsourcing_env, schema_name, startup_lock
 from shared.metrics import EVENTS_WRITTEN
 from shared.projection import Projection, Projector
 from shared.settings import Settings
@@ -30,19 +30,20 @@ class ServiceApplication(Application[UUID]):
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        super().__init__(env=eventsourcing_env(settings, self.service))
-        schema = schema_name(settings, self.service) if settings.uses_postgres else None
-        if settings.uses_postgres:
-            StorageBreaker(self.recorder.datastore)  # type: ignore[attr-defined]
-        self.store = ReadStore(self.recorder.datastore, schema)  # type: ignore[attr-defined]
-        audit = [VersionIndexProjection(), MerkleProjection()]
-        self.projector = Projector(self, self.store, [*audit, ApiKeyProjection(), *self.projections()])
-        self.projector.create_tables()
-        self.publisher = Publisher(self, self.public_event)
-        self.followers = self.make_followers()
-        for follower in self.followers:
-            follower.create_tables()
-        self.audit = AuditLog(self, self.store)
+        with startup_lock(settings, self.service):  # replicas starting together create tables one at a time
+            super().__init__(env=eventsourcing_env(settings, self.service))
+            schema = schema_name(settings, self.service) if settings.uses_postgres else None
+            if settings.uses_postgres:
+                StorageBreaker(self.recorder.datastore)  # type: ignore[attr-defined]
+            self.store = ReadStore(self.recorder.datastore, schema)  # type: ignore[attr-defined]
+            audit = [VersionIndexProjection(), MerkleProjection()]
+            self.projector = Projector(self, self.store, [*audit, ApiKeyProjection(), *self.projections()])
+            self.projector.create_tables()
+            self.publisher = Publisher(self, self.public_event)
+            self.followers = self.make_followers()
+            for follower in self.followers:
+                follower.create_tables()
+            self.audit = AuditLog(self, self.store)
 
     def projections(self) -> list[Projection]:
         """The service's own read models (besides API keys)."""

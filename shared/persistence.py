@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -61,6 +62,26 @@ def _storage_env(settings: Settings, service: str) -> dict[str, str]:
         "SQLITE_DBNAME": str(Path(settings.data_dir) / f"{service}.sqlite"),
         "SQLITE_LOCK_TIMEOUT": "10",
     }
+
+
+@contextmanager
+def startup_lock(settings: Settings, service: str) -> Iterator[None]:
+    """Serialise table creation between replicas starting at the same moment.
+
+    PostgreSQL refuses concurrent ``CREATE ... IF NOT EXISTS`` of the same objects ("tuple
+    concurrently updated"), so every process creating a service's tables holds an advisory lock
+    named after the service's schema. SQLite needs nothing: one process per file.
+    """
+    if not settings.uses_postgres:
+        yield
+        return
+    key = zlib.crc32(f"carecred:{schema_name(settings, service)}".encode())
+    with psycopg.connect(**settings.postgres_params(), autocommit=True, connect_timeout=5) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def ensure_schema(settings: Settings, service: str) -> None:

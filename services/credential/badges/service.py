@@ -22,6 +22,7 @@ from services.credential.badges.status import BadgeStatuses
 from services.credential.badges.verifier import Verifier
 from shared import idnumber
 from shared.application import ServiceApplication
+from shared.persistence import startup_lock
 
 
 class BadgeService:
@@ -32,7 +33,8 @@ class BadgeService:
         self.settings = app.settings
         self.key_store = KeyStore(key_dir_of(app.settings))
         self.projector = BadgeProjector(app, app.store, [BadgeProjection()])
-        self.projector.create_tables()
+        with startup_lock(app.settings, app.service):  # replicas' first badge requests may coincide
+            self.projector.create_tables()
         self.keys = BadgeKeys(app, self.key_store, self.projector)
         self.statuses = BadgeStatuses(app, self.keys, self.projector)
         self.issuer = BadgeIssuer(app, self.key_store, app.settings, keys=self.keys, projector=self.projector)
