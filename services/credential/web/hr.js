@@ -17,7 +17,8 @@
     for (const a of entry.assignments) {
       for (const req of (a.compliance ? a.compliance.requirements : [])) {
         for (const s of req.shortfalls) {
-          const when = s.expires_on ? ` ${s.expires_on}` : "";
+          // The date is the expiry: say so, so that "suspended" is not read as "suspended until".
+          const when = s.expires_on ? (s.problem === "expired" ? ` on ${s.expires_on}` : ` (expires ${s.expires_on})`) : "";
           pills.push(el("span", { class: "pill bad" }, `${Care.label("certificate", s.cert_type)} ${PROBLEM[s.problem] || s.problem}${when}`));
         }
       }
