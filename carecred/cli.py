@@ -110,38 +110,29 @@ def _keys_create(args: argparse.Namespace) -> int:
     token = new_token()
     key_id = ""
     for service in _services(args.service):
-        app = open_application(service, settings)
-        try:
+        with open_application(service, settings) as app:
             key_id, _ = app.issue_key(
                 role=Role(args.role), scope=args.scope, name=args.name,
                 expires_at=expires, actor=operator_actor(getpass.getuser()), token=token,
             )
-        finally:
-            app.close()
     print(f"key id:  {key_id}\nrole:    {args.role}{' (' + args.scope + ')' if args.scope else ''}")
     print(f"token:   {token}\n(the token is shown this once; only its hash is stored)")
     return 0
 
 
 def _keys_list(args: argparse.Namespace) -> int:
-    app = open_application(args.service, Settings.from_env())
-    try:
+    with open_application(args.service, Settings.from_env()) as app:
         for key in app.list_keys():
             state = f"revoked {key.revoked_at}" if key.revoked_at else f"expires {key.expires_at}" if key.expires_at else "active"
             print(f"{key.key_id}  {key.role:<10} {key.scope or '-':<36}  {key.name}  [{state}]")
-    finally:
-        app.close()
     return 0
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     for service in _services(args.service):
-        app = open_application(service, settings)
-        try:
+        with open_application(service, settings) as app:
             app.revoke_key(args.key_id, reason=args.reason, actor=operator_actor(getpass.getuser()))
-        finally:
-            app.close()
     print(f"revoked {args.key_id}")
     return 0
 

@@ -50,32 +50,23 @@ FEED_KEY_FILE = "feed.key"
 
 def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
     """Seed the demo district unless already seeded; return (role, scope, token) of the new keys."""
-    credential = open_application("credential", settings)
-    try:
+    with open_application("credential", settings) as credential:
         if credential.list_keys():
             return None
         nurseries = seed_credential(credential, random.Random(2023))
-    finally:
-        credential.close()
-    training = open_application("training", settings)
-    try:
+    with open_application("training", settings) as training:
         provider = training.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
         for course in COURSES:
             training.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
-    finally:
-        training.close()
     keys = [
         (Role.ADMIN, None), (Role.REGISTRAR, None), (Role.HR, nurseries[0]), (Role.PROVIDER, provider.provider_id),
         (Role.INSPECTOR, None), (Role.AUDITOR, None), (Role.SERVICE, None),
     ]
     issued = [(str(role), scope or "", new_token()) for role, scope in keys]
     for service in SERVICES:
-        app = open_application(service, settings)
-        try:
+        with open_application(service, settings) as app:
             for role, scope, token in issued:
                 app.issue_key(role=Role(role), scope=scope or None, name=f"demo {role}", actor=DEMO_ACTOR, token=token)
-        finally:
-            app.close()
     feed_key = Path(settings.data_dir) / FEED_KEY_FILE
     feed_key.write_text(issued[-1][2])
     feed_key.chmod(0o600)
@@ -195,11 +186,8 @@ def post_demo_completions(base: str, token: str, provider_id: str, staff: list[s
 
 
 def _staff_ids(settings: Settings) -> list[str]:
-    app = open_application("credential", settings)
-    try:
+    with open_application("credential", settings) as app:
         return [s.staff_id for s in app.staff_list(limit=1000)]
-    finally:
-        app.close()
 
 
 def _wait_ready(base: str, timeout: float = 30.0) -> None:
