@@ -125,8 +125,12 @@ def ratio(ours: float, baseline: float) -> float:
 
 async def closed_loop(
     clients: int, seconds: float, call: Callable[[int, int], Awaitable[None]], warmup: float = 1.0,
+    split: CpuSplit | None = None,
 ) -> tuple[int, float, list[float]]:
-    """``clients`` tasks calling ``call(client, n)`` back to back; (calls, elapsed, latencies) after a warm-up."""
+    """``clients`` tasks calling ``call(client, n)`` back to back; (calls, elapsed, latencies) after a warm-up.
+
+    A ``split`` given is measured over the timed part only (after the warm-up).
+    """
     latencies: list[float] = []
     counter = [0]
     measuring = [False]
@@ -147,6 +151,8 @@ async def closed_loop(
     async def clock() -> float:
         await asyncio.sleep(warmup)
         measuring[0] = True
+        if split is not None:
+            split.__enter__()
         started = time.perf_counter()
         stop_at[0] = started + seconds
         return started
@@ -154,7 +160,85 @@ async def closed_loop(
     tasks = [asyncio.create_task(client(c)) for c in range(clients)]
     started = await clock()
     await asyncio.gather(*tasks)
-    return counter[0], time.perf_counter() - started, latencies
+    elapsed = time.perf_counter() - started
+    if split is not None:
+        split.__exit__(None, None, None)
+    return counter[0], elapsed, latencies
+
+
+def _process_cpu(pid: int | str) -> float:
+    """CPU seconds (user + system) a process has used, from /proc; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds used so far by the local PostgreSQL server's processes (0 where it is remote)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    total += _process_cpu(entry.name)
+            except OSError:
+                pass
+    return total
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores spent busy so far (everything but idle and iowait), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuSplit:
+    """Where the machine's CPU went during a measurement: the service, the load generator, PostgreSQL.
+
+    Used as ``with CpuSplit(server) as split: ...``; then ``split.cores()`` gives each share in cores
+    (1.0 = one core busy for the whole run), so a result can show whether the service, its load
+    generator or the database was the limit.
+    """
+
+    def __init__(self, server: ServiceProcess | None = None):
+        self.server = server
+
+    def _snapshot(self) -> dict[str, float]:
+        return {
+            "machine": _machine_busy(), "postgres": _postgres_cpu(), "load generator": _process_cpu(os.getpid()),
+            "service": self.server.cpu_seconds() if self.server else 0.0,
+        }
+
+    def __enter__(self) -> CpuSplit:
+        self._start, self._started = self._snapshot(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        end, self.seconds = self._snapshot(), time.perf_counter() - self._started
+        self.used = {k: end[k] - self._start[k] for k in end}
+
+    def cores(self) -> dict[str, float]:
+        """Cores busy on average: each part, everything else on the machine, and the machine's total."""
+        part = {k: round(v / self.seconds, 2) for k, v in self.used.items() if k != "machine"}
+        machine = round(self.used["machine"] / self.seconds, 2)
+        return {**part, "other": round(max(0.0, machine - sum(part.values())), 2), "machine": machine,
+                "of": os.cpu_count() or 1}
+
+    def describe(self) -> str:
+        c = self.cores()
+        return (f"{c['machine']}/{c['of']} cores busy: service {c['service']}, load generator {c['load generator']}, "
+                f"PostgreSQL {c['postgres']}, other {c['other']}")
+
+
+def run_async(coroutine: Awaitable[Any]) -> Any:
+    """Run a load generator's coroutine on uvloop (less client CPU on the shared cores), else asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)  # type: ignore[arg-type]
+    return uvloop.run(coroutine)  # type: ignore[arg-type]
 
 
 # Service processes ------------------------------------------------------------------------------
@@ -230,14 +314,7 @@ class ServiceProcess:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the server and its workers."""
-        total = 0
-        for pid in self.pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
-            except (OSError, IndexError, ValueError):
-                pass
-        return total / os.sysconf("SC_CLK_TCK")
+        return sum(_process_cpu(pid) for pid in self.pids())
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

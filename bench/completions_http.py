@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.completions_http --storage postgres   (or sqlite, or both)
 
-The training service runs as a real uvicorn process; 16 asyncio clients (httpx) post new
+The training service runs as a real uvicorn process; 16 asyncio clients (bench/loadclient.py, on uvloop) post new
 completions back to back. The raw baseline is 16 connections doing single-row autocommit
 INSERTs of event-sized rows into the same database: the most commits per second it can take.
 Measured at two log sizes (events already recorded) to show how the figure scales.
@@ -10,36 +10,51 @@ Measured at two log sizes (events already recorded) to show how the figure scale
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import time
 from typing import Any
 
-import httpx
-
 from bench import generate, raw
-from bench.common import Report, ServiceProcess, Storage, arguments, closed_loop, latency_summary, rate, ratio
+from bench.common import (
+    CpuSplit, Report, ServiceProcess, Storage, arguments, closed_loop, latency_summary, rate, ratio, run_async,
+)
+from bench.loadclient import LeanConnection
 from contracts.keys import Role
 from services.training.application import TrainingRecords
 
 CLIENTS = 16
+WORKERS = int(__import__("os").environ.get("BENCH_WORKERS", "1"))
 
 
-async def post_storm(url: str, token: str, world: generate.TrainingWorld, seconds: float, run: str) -> dict[str, Any]:
+async def post_storm(
+    url: str, token: str, world: generate.TrainingWorld, seconds: float, run: str, split: CpuSplit | None = None,
+) -> dict[str, Any]:
     statuses: dict[int, int] = {}
-    items = [list(generate.completion_items(world, 200_000, prefix=f"{run}-c{c}", seed=c)) for c in range(CLIENTS)]
     path = f"/v1/providers/{world.provider_id}/completions/"
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                 timeout=30) as client:
-        async def call(c: int, n: int) -> None:
-            response = await client.post(path, json=items[c][n])
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+    connections = [LeanConnection(url, token) for _ in range(CLIENTS)]
+    requests = [
+        [conn.encode("POST", path, item) for item in generate.completion_items(world, 100_000, prefix=f"{run}-c{c}", seed=c)]
+        for c, conn in enumerate(connections)
+    ]
+    async with contextlib.AsyncExitStack() as stack:
+        for conn in connections:
+            await stack.enter_async_context(conn)
 
-        count, elapsed, latencies = await closed_loop(CLIENTS, seconds, call)
+        async def call(c: int, n: int) -> None:
+            status, _ = await connections[c].send(requests[c][n])
+            statuses[status] = statuses.get(status, 0) + 1
+
+        count, elapsed, latencies = await closed_loop(CLIENTS, seconds, call, split=split)
     return {"count": count, "seconds": elapsed, "latencies": latencies, "statuses": statuses}
 
 
-def measure(kind: str, args: Any, report: Report, scaling: Any, goals: dict[str, Any]) -> None:
+def _cores(split: CpuSplit, *parts: str) -> list[float]:
+    """Cores busy on average in one measurement, for each part named."""
+    c = split.cores()
+    return [c[part] for part in parts]
+
+
+def measure(kind: str, args: Any, report: Report, scaling: Any, cpu_table: Any, goals: dict[str, Any]) -> None:
     storage = Storage(kind)
     try:
         app = TrainingRecords(storage.settings())
@@ -52,22 +67,24 @@ def measure(kind: str, args: Any, report: Report, scaling: Any, goals: dict[str,
             started = time.perf_counter()
             recorded += generate.completions(app, world, size - recorded, prefix=f"pre{size}")
             print(f"[{kind}] log holds {recorded:,} completions ({time.perf_counter() - started:.1f}s to generate)")
-            with ServiceProcess("training", storage) as server:
-                cpu = server.cpu_seconds()
-                result = asyncio.run(post_storm(server.url, token, world, args.seconds, f"s{size}"))
-                cpu = server.cpu_seconds() - cpu  # includes the 1 s warm-up
+            with ServiceProcess("training", storage, workers=WORKERS) as server:
+                split = CpuSplit(server)
+                result = run_async(post_storm(server.url, token, world, args.seconds, f"s{size}", split))
                 rss = server.rss_mb()
-            answered = sum(result["statuses"].values())
-            cpu_ms = round(cpu / max(answered, 1) * 1000, 2)
+            cpu_ms = round(split.used["service"] / max(result["count"], 1) * 1000, 2)
             recorded = app.recorder.max_notification_id() or recorded  # the run's completions count too
-            baseline = raw.single_inserts(storage, clients=CLIENTS, seconds=args.seconds)
+            with CpuSplit() as raw_split:
+                baseline = raw.single_inserts(storage, clients=CLIENTS, seconds=args.seconds)
             ours, limit = rate(result["count"], result["seconds"]), rate(baseline["rows"], baseline["seconds"])
             lat, raw_lat = latency_summary(result["latencies"]), latency_summary(baseline["latencies"])
             scaling.add(kind, f"{size:,}", ours, lat["p50_ms"], lat["p99_ms"], limit, raw_lat["p99_ms"],
                         ratio(ours, limit), cpu_ms, rss, str(result["statuses"]))
+            cpu_table.add(kind, f"{size:,}", *_cores(split, "service", "load generator", "postgres", "machine"),
+                          *_cores(raw_split, "load generator", "postgres", "machine"), split.cores()["of"])
             report.data.setdefault(kind, []).append({"log_events": size, "service": {**result, "latencies": lat},
-                                                     "service_cpu_ms_per_request": cpu_ms,
-                                                     "raw": {**baseline, "latencies": raw_lat}, "rss_mb": rss})
+                                                     "service_cpu_ms_per_request": cpu_ms, "cpu_cores": split.cores(),
+                                                     "raw": {**baseline, "latencies": raw_lat},
+                                                     "raw_cpu_cores": raw_split.cores(), "rss_mb": rss})
             goals[kind] = (ratio(ours, limit), lat["p99_ms"], ours, limit)
         app.close()
     finally:
@@ -81,9 +98,12 @@ def main() -> None:
     scaling = report.table("completions/s by log size", [
         "storage", "log events before", "completions/s", "p50 ms", "p99 ms", "raw INSERTs/s", "raw p99 ms",
         "ratio", "service CPU ms/request", "service RSS MiB", "HTTP statuses"])
+    cpu_table = report.table("where the CPU went (cores busy on average during each timed run)", [
+        "storage", "log events before", "service", "load generator", "PostgreSQL", "machine busy",
+        "raw: client", "raw: PostgreSQL", "raw: machine busy", "cores in the machine"])
     goals: dict[str, Any] = {}
     for kind in args.storages:
-        measure(kind, args, report, scaling, goals)
+        measure(kind, args, report, scaling, cpu_table, goals)
     for kind, (r, p99, ours, limit) in goals.items():
         report.goal(f"{kind}: ratio to raw INSERTs", ">= 0.5", f"{r} ({ours:,.0f} vs {limit:,.0f}/s)", r >= 0.5,
                     EXPLAIN_RATIO if r < 0.5 else "")

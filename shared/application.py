@@ -14,6 +14,7 @@ from shared.audit.projections import MerkleProjection, VersionIndexProjection
 from shared.auth.keys import ApiKey, hash_token, new_token
 from shared.auth.projection import ApiKeyProjection
 from shared.auth.roles import SCOPED_ROLES, Principal, Role
+from shared.cache import VersionedCache
 from shared.errors import Invalid, NotFound
 from shared.feed import Publisher
 from shared.follower import Follower, FollowerStatus
@@ -44,6 +45,7 @@ class ServiceApplication(Application[UUID]):
             for follower in self.followers:
                 follower.create_tables()
             self.audit = AuditLog(self, self.store)
+            self._live_keys: VersionedCache[dict[str, Any]] = VersionedCache()
 
     def projections(self) -> list[Projection]:
         """The service's own read models (besides API keys)."""
@@ -125,17 +127,25 @@ class ServiceApplication(Application[UUID]):
         return [KeyInfo(**dict(row)) for row in rows]
 
     def authenticate(self, token: str) -> Principal | None:
-        """The principal of a live key, or None for an unknown, revoked or expired one."""
-        self.projector.catch_up()
-        row = self.store.query_one(
-            "SELECT key_id, role, scope, name, expires_at, revoked_at FROM api_keys WHERE token_hash = ?",
-            (hash_token(token),),
-        )
+        """The principal of a live key, or None for an unknown, revoked or expired one.
+
+        A key's row is kept in memory until the key read model's version moves: one query per
+        request, and a key issued or revoked through any replica counts from the next request on.
+        """
+        version = self.projector.versions(ApiKeyProjection.version_name)[ApiKeyProjection.version_name]
+        token_hash = hash_token(token)
+        row = self._live_keys.get(token_hash, version, lambda: self._key_row(token_hash))
         if row is None or row["revoked_at"]:
             return None
         if row["expires_at"] and dt.datetime.fromisoformat(row["expires_at"]) <= dt.datetime.now(dt.UTC):
             return None
         return Principal(key_id=row["key_id"], role=Role(row["role"]), scope=row["scope"], name=row["name"])
+
+    def _key_row(self, token_hash: str) -> dict[str, Any] | None:
+        row = self.store.query_one(
+            "SELECT key_id, role, scope, name, expires_at, revoked_at FROM api_keys WHERE token_hash = ?", (token_hash,),
+        )
+        return dict(row) if row is not None else None
 
     def is_ready(self) -> bool:
         """True when the storage answers."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,7 +50,8 @@ def _storage_env(settings: Settings, service: str) -> dict[str, str]:
             "POSTGRES_SCHEMA": schema_name(settings, service),
             "POSTGRES_POOL_SIZE": str(settings.pg_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pg_pool_size),
-            "POSTGRES_PRE_PING": "y",
+            # No pre-ping: it cost a round trip per checkout. A connection broken by an outage fails its
+            # one call, the pool discards it, and StorageBreaker answers 503 at once meanwhile.
             # Seconds a request waits for a pooled connection: short, so an outage answers 503 fast.
             "POSTGRES_CONNECT_TIMEOUT": "2",
             "POSTGRES_LOCK_TIMEOUT": "10",
@@ -131,28 +133,48 @@ def is_connection_failure(exc: BaseException) -> bool:
 
 
 class ReadStore:
-    """Read-model tables in the same database as the events, through the library's own pool."""
+    """Read-model tables in the same database as the events, through the library's own pool.
+
+    On PostgreSQL each pooled connection gets the service's schema as its ``search_path`` once,
+    the first time the read store uses it (the event recorders qualify their own table names).
+    A single query runs without BEGIN/COMMIT (the connections are in autocommit): one round trip.
+    """
 
     def __init__(self, datastore: Any, postgres_schema: str | None):
         self.datastore = datastore
         self.postgres_schema = postgres_schema
+        self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._search_path = (
+            sql.SQL("SET search_path TO {}").format(sql.Identifier(postgres_schema)) if postgres_schema else None
+        )
 
     @property
     def is_postgres(self) -> bool:
         return self.postgres_schema is not None
 
     @contextmanager
+    def _postgres_connection(self) -> Iterator[Any]:
+        with self.datastore.get_connection() as conn:
+            if conn not in self._configured:
+                conn.execute(self._search_path)  # outside any transaction, so it lasts the session
+                self._configured.add(conn)
+            yield conn
+
+    @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[Cursor]:
-        with self.datastore.transaction(commit=commit) as curs:
-            if self.postgres_schema is not None:
-                curs.execute(
-                    sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(self.postgres_schema))
-                )
-            yield Cursor(curs, self.is_postgres)
+        if self.postgres_schema is None:
+            with self.datastore.transaction(commit=commit) as curs:
+                yield Cursor(curs, False)
+            return
+        with self._postgres_connection() as conn, conn.transaction(force_rollback=not commit):
+            yield Cursor(conn.cursor(), True)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self.transaction(commit=False) as cur:
-            return cur.fetchall(statement, params)
+        if self.postgres_schema is None:
+            with self.transaction(commit=False) as cur:
+                return cur.fetchall(statement, params)
+        with self._postgres_connection() as conn:
+            return Cursor(conn.cursor(), True).fetchall(statement, params)
 
     def query_one(self, statement: str, params: Sequence[Any] = ()) -> Any:
         rows = self.query(statement, params)

@@ -51,6 +51,18 @@ class Projection:
     bookkeeping_columns: ClassVar[tuple[str, ...]] = ()
     """Columns a replay does not compare (positions and the like); ``position`` never is."""
 
+    version_name: ClassVar[str | None] = None
+    """Set to keep this read model's version: the log position of the last event that changed it.
+
+    ``Projector.versions(name)`` reads it in the same query as the log's head, so a process can
+    keep the read model's rows in memory and reload them only when the version moves (see
+    ``shared/cache.py``), without missing a change made through another replica.
+    """
+
+    def changes_on(self, event: DomainEventProtocol[Any]) -> bool:
+        """True when this event changes the read model (it has a handler for it)."""
+        return type(event) in self._handlers
+
     def record(self, cur: Cursor, notification: Notification, event: DomainEventProtocol[Any]) -> None:
         """Apply one stored event; override to see the stored bytes as well (the audit log does)."""
         self.apply(cur, event, notification.id)
@@ -88,28 +100,59 @@ class Projector:
                 "CREATE TABLE IF NOT EXISTS projection_position ("
                 "name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
             )
-            cur.execute(
-                "INSERT INTO projection_position (name, position) VALUES (?, 0) "
-                "ON CONFLICT (name) DO NOTHING",
-                (self.NAME,),
-            )
+            for name in [self.NAME, *self._versioned()]:
+                cur.execute(
+                    "INSERT INTO projection_position (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+                    (name,),
+                )
             for projection in self.projections:
                 for statement in projection.ddl:
                     cur.execute(statement)
+
+    def _versioned(self) -> dict[str, Projection]:
+        """The projections that keep a version, by the row name of their version."""
+        return {f"version:{p.version_name}": p for p in self.projections if p.version_name}
+
+    def versions(self, *names: str) -> dict[str, int]:
+        """The current version of each named read model (see ``Projection.version_name``).
+
+        One query reads the versions and the log's head together; only when the log has moved
+        past what this projector has seen applied does it catch up and read the versions again.
+        """
+        rows = [f"version:{name}" for name in names]
+        marks = ", ".join("?" * len(rows))
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        notification_id = "notification_id" if self.store.is_postgres else "rowid"  # as the library stores it
+        found = self.store.query(
+            f"SELECT name, position FROM projection_position WHERE name IN ({marks})"
+            f" UNION ALL SELECT '', COALESCE(MAX({notification_id}), 0) FROM {table}",
+            rows,
+        )
+        head = next(int(r["position"]) for r in found if r["name"] == "")
+        seen = self._caught_up_to
+        if seen is None or head > seen:
+            self.catch_up()
+            found = self.store.query(f"SELECT name, position FROM projection_position WHERE name IN ({marks})", rows)
+        by_row = {r["name"]: int(r["position"]) for r in found}
+        return {name: by_row[row] for name, row in zip(names, rows, strict=True)}
 
     def position(self) -> int:
         row = self.store.query_one("SELECT position FROM projection_position WHERE name = ?", (self.NAME,))
         return int(row["position"]) if row else 0
 
     def catch_up(self, on_progress: Callable[[int, int], None] | None = None) -> int:
-        """Apply every notification not yet applied; return the new position.
+        """Apply every notification recorded before this call and not yet applied; return the new position.
 
         ``on_progress(position, events)`` is called after each batch (used by replay).
         """
         seen = self._caught_up_to
-        if seen is not None and (self.app.recorder.max_notification_id() or 0) == seen:
+        latest = self.app.recorder.max_notification_id() or 0
+        if seen is not None and latest == seen:
             return seen  # one query, no lock: the usual case of a read after nothing new
         with self._lock:
+            seen = self._caught_up_to
+            if seen is not None and seen >= latest:
+                return seen  # a concurrent catch-up (the writer's, usually) applied them while we waited
             while True:
                 position = self.position()
                 notifications = self.app.recorder.select_notifications(
@@ -124,6 +167,9 @@ class Projector:
                     continue
                 if on_progress is not None:
                     on_progress(notifications[-1].id, len(notifications))
+                if notifications[-1].id >= latest:
+                    self._caught_up_to = notifications[-1].id
+                    return notifications[-1].id  # everything recorded before this call is applied
 
     def _apply(self, position: int, notifications: list[Any]) -> None:
         lock = " FOR UPDATE" if self.store.is_postgres else ""
@@ -131,13 +177,18 @@ class Projector:
             row = cur.fetchone(f"SELECT position FROM projection_position WHERE name = ?{lock}", (self.NAME,))
             if int(row["position"]) != position:
                 raise _PositionMoved
+            versioned = self._versioned()
+            changed: dict[str, int] = {}
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 for projection in self.projections:
                     projection.record(cur, notification, event)
+                for name, projection in versioned.items():
+                    if projection.changes_on(event):
+                        changed[name] = notification.id
             for projection in self.projections:
                 projection.flush(cur)
-            cur.execute(
+            cur.executemany(
                 "UPDATE projection_position SET position = ? WHERE name = ?",
-                (notifications[-1].id, self.NAME),
+                [(notifications[-1].id, self.NAME), *((position, name) for name, position in changed.items())],
             )

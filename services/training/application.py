@@ -20,6 +20,7 @@ from services.training.projections import CatalogueProjection, KnownPeople, Ledg
 from services.training.queries import LedgerQueriesMixin
 from services.training.registry_follower import registry_follower
 from shared.application import ServiceApplication
+from shared.cache import VersionedCache
 from shared.follower import Follower
 from shared.group_commit import GroupCommit
 from shared.projection import Projection
@@ -35,6 +36,8 @@ class TrainingRecords(
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.id_hash_key = self.settings.resolved_id_hash_key()
+        self.catalogues: VersionedCache[tuple[dict[str, Any], dict[str, Any]]] = VersionedCache()
+        """Providers' catalogues for checking completions, by provider id (see ``catalogue_rows``)."""
         self.completion_writer: GroupCommit[Any, Any] = GroupCommit(
             self.save_completion_group, self.save_one_completion,
             collision=IntegrityError, after_group=self.projector.catch_up, name="training-completions",

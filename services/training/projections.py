@@ -29,6 +29,7 @@ class CatalogueProjection(Projection):
         " catalogued_at TEXT NOT NULL, withdrawn_at TEXT, withdrawn_reason TEXT, UNIQUE (provider_id, code))",
     ]
     tables = ["providers", "courses"]
+    version_name = "catalogue"  # posting keeps a provider's catalogue in memory while this has not moved
 
     @handles(Provider.Approved)
     def provider_approved(self, cur: Cursor, e: Any, position: int) -> None:

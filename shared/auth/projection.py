@@ -17,6 +17,7 @@ class ApiKeyProjection(Projection):
         " revoked_at TEXT, revoked_reason TEXT)"
     ]
     tables = ["api_keys"]
+    version_name = "api_keys"  # authentication keeps live keys in memory while this has not moved
 
     @handles(ApiKey.Issued)
     def issued(self, cur: Cursor, e: Any, position: int) -> None:
