@@ -11,17 +11,19 @@ credential service with 1 and with 2 uvicorn workers (online: live lists from th
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import datetime as dt
 import time
 from typing import Any
 
-import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.common import Report, ServiceProcess, Storage, arguments, closed_loop, latency_summary, rate, ratio
+from bench.common import (
+    CpuSplit, Report, ServiceProcess, Storage, arguments, closed_loop, latency_summary, rate, ratio, run_async,
+)
 from bench.generate import REGISTRAR, id_number
+from bench.loadclient import LeanConnection
 from contracts.badges import BadgeCertificate, BadgeHolder
 from contracts.keys import Role
 from contracts.registry import NewNursery
@@ -76,19 +78,22 @@ def offline(app: Credentials, text: str, seconds: float) -> tuple[float, float]:
                        lambda: public.verify(signature, payload, ec.ECDSA(hashes.SHA256())))
 
 
-async def http_storm(url: str, token: str, text: str, number: str | None, seconds: float) -> dict[str, Any]:
+async def http_storm(
+    url: str, token: str, text: str, number: str | None, seconds: float, split: CpuSplit | None = None,
+) -> dict[str, Any]:
     statuses: dict[int, int] = {}
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                 timeout=30) as client:
-        async def call(c: int, n: int) -> None:
-            body: dict[str, Any] = {"qr": text}
-            if number is not None:
-                body["id_number"] = number
-            response = await client.post("/v1/verify/", json=body)
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+    body: dict[str, Any] = {"qr": text} if number is None else {"qr": text, "id_number": number}
+    connections = [LeanConnection(url, token) for _ in range(CLIENTS)]
+    request = connections[0].encode("POST", "/v1/verify/", body)
+    async with contextlib.AsyncExitStack() as stack:
+        for conn in connections:
+            await stack.enter_async_context(conn)
 
-        count, elapsed, latencies = await closed_loop(CLIENTS, seconds, call)
+        async def call(c: int, n: int) -> None:
+            status, _ = await connections[c].send(request)
+            statuses[status] = statuses.get(status, 0) + 1
+
+        count, elapsed, latencies = await closed_loop(CLIENTS, seconds, call, split=split)
     return {"count": count, "seconds": elapsed, "latencies": latencies, "statuses": statuses}
 
 
@@ -104,20 +109,21 @@ def measure(kind: str, args: Any, report: Report, tables: dict[str, Any], goals:
         app.close()
         for workers, typed in ((1, None), (2, None), (2, number)):
             with ServiceProcess("credential", storage, workers=workers) as server:
-                cpu = server.cpu_seconds()
-                result = asyncio.run(http_storm(server.url, token, text, typed, args.seconds))
-                cpu = server.cpu_seconds() - cpu
+                split = CpuSplit(server)
+                result = run_async(http_storm(server.url, token, text, typed, args.seconds, split))
                 rss = server.rss_mb()
-            cpu_ms = round(cpu / max(sum(result["statuses"].values()), 1) * 1000, 2)
+            cpu_ms = round(split.used["service"] / max(result["count"], 1) * 1000, 2)
+            cores = split.cores()
             lat = latency_summary(result["latencies"])
             per_s = rate(result["count"], result["seconds"])
             check = "yes (scrypt)" if typed else "no"
             tables["http"].add(kind, workers, check, per_s, lat["p50_ms"], lat["p99_ms"], cpu_ms, rss,
+                               cores["service"], cores["load generator"], cores["postgres"], cores["machine"],
                                str(result["statuses"]))
             if typed is None:
                 goals[f"{kind} http {workers}"] = per_s
             report.data.setdefault(kind, {})[f"http_{workers}_workers_id_check_{bool(typed)}"] = {
-                **result, "latencies": lat, "rss_mb": rss}
+                **result, "latencies": lat, "rss_mb": rss, "cpu_cores": cores}
     finally:
         storage.drop()
 
@@ -130,8 +136,9 @@ def main() -> None:
         "offline": report.table("Offline verification (one process, one core)", [
             "storage", "Verifier verifications/s", "bare ES256 verify/s", "ratio", "badge text chars"]),
         "http": report.table("POST /v1/verify, 16 clients", [
-            "storage", "uvicorn workers", "with ID number", "verifications/s", "p50 ms", "p99 ms", "service CPU ms/request", "service RSS MiB",
-            "HTTP statuses"]),
+            "storage", "uvicorn workers", "with ID number", "verifications/s", "p50 ms", "p99 ms",
+            "service CPU ms/request", "service RSS MiB", "cores: service", "cores: load generator",
+            "cores: PostgreSQL", "cores: machine busy", "HTTP statuses"]),
     }
     goals: dict[str, Any] = {}
     for kind in args.storages:

@@ -166,11 +166,11 @@ async def closed_loop(
     return counter[0], elapsed, latencies
 
 
-def _process_cpu(pid: int | str) -> float:
+def _process_cpu(pid: int | str, children: bool = False) -> float:
     """CPU seconds (user + system) a process has used, from /proc; 0 if it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(int(f) for f in fields[11:13 + 2 * children]) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -182,7 +182,7 @@ def _postgres_cpu() -> float:
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                    total += _process_cpu(entry.name)
+                    total += _process_cpu(entry.name, children=True)  # the postmaster holds ended backends
             except OSError:
                 pass
     return total

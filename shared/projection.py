@@ -56,7 +56,8 @@ class Projection:
 
     ``Projector.versions(name)`` reads it in the same query as the log's head, so a process can
     keep the read model's rows in memory and reload them only when the version moves (see
-    ``shared/cache.py``), without missing a change made through another replica.
+    ``shared/cache.py``), without missing a change made through another replica. The version
+    moves on the events of the ``@handles`` methods, so such a projection handles nothing otherwise.
     """
 
     def changes_on(self, event: DomainEventProtocol[Any]) -> bool:
@@ -116,25 +117,35 @@ class Projector:
     def versions(self, *names: str) -> dict[str, int]:
         """The current version of each named read model (see ``Projection.version_name``).
 
-        One query reads the versions and the log's head together; only when the log has moved
-        past what this projector has seen applied does it catch up and read the versions again.
+        One query reads the versions and whether any event recorded but not yet applied would
+        change these read models. Usually none would, and the versions are current; otherwise it
+        catches up and reads them again.
         """
         rows = [f"version:{name}" for name in names]
-        marks = ", ".join("?" * len(rows))
-        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
-        notification_id = "notification_id" if self.store.is_postgres else "rowid"  # as the library stores it
-        found = self.store.query(
-            f"SELECT name, position FROM projection_position WHERE name IN ({marks})"
-            f" UNION ALL SELECT '', COALESCE(MAX({notification_id}), 0) FROM {table}",
-            rows,
-        )
-        head = next(int(r["position"]) for r in found if r["name"] == "")
-        seen = self._caught_up_to
-        if seen is None or head > seen:
+        versioned = self._versioned()
+        topics = sorted({cls.TOPIC for row in rows for cls in versioned[row]._handlers})
+        versions = f"SELECT name, position FROM projection_position WHERE name IN ({', '.join('?' * len(rows))})"
+        pending, params = self._pending(topics)
+        found = {r["name"]: int(r["position"]) for r in self.store.query(f"{versions} UNION ALL {pending}", [*rows, *params])}
+        if found[""]:
             self.catch_up()
-            found = self.store.query(f"SELECT name, position FROM projection_position WHERE name IN ({marks})", rows)
-        by_row = {r["name"]: int(r["position"]) for r in found}
-        return {name: by_row[row] for name, row in zip(names, rows, strict=True)}
+            found = {r["name"]: int(r["position"]) for r in self.store.query(versions, rows)}
+        return {name: found[row] for name, row in zip(names, rows, strict=True)}
+
+    def _pending(self, topics: list[str]) -> tuple[str, list[Any]]:
+        """SQL giving a row ('', 1) if an event of one of the topics is recorded but not yet applied, else ('', 0)."""
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        of_topics = f"topic IN ({', '.join('?' * len(topics))})"
+        if self.store.is_postgres:  # LATERAL lets the planner walk the notification index from the position
+            return (
+                f"SELECT '', COUNT(*) FROM projection_position p, LATERAL (SELECT 1 FROM {table} e"
+                f" WHERE e.notification_id > p.position AND e.{of_topics} ORDER BY e.notification_id LIMIT 1) AS x"
+                " WHERE p.name = ?"
+            ), [*topics, self.NAME]
+        return (
+            f"SELECT '', COUNT(*) FROM (SELECT 1 FROM {table}"
+            f" WHERE rowid > (SELECT position FROM projection_position WHERE name = ?) AND {of_topics} LIMIT 1)"
+        ), [self.NAME, *topics]
 
     def position(self) -> int:
         row = self.store.query_one("SELECT position FROM projection_position WHERE name = ?", (self.NAME,))

@@ -152,21 +152,30 @@ class BadgeKeys:
         row = self.app.store.query_one("SELECT MAX(expires_at) AS last FROM badges WHERE kid = ?", (kid,))
         return row["last"] if row else None
 
-    def trust_list(self, now: dt.datetime | None = None) -> TrustList:
-        """The badge keys verifiers accept now: the active one, and retired ones whose badges live."""
-        at = int((now or _now()).timestamp())
-        keys: dict[bytes, TrustedKey] = {}
-        for row in self._rows(purpose=BADGE):
-            valid_until = _ts(row["valid_until"])
-            if not row["activated_at"] or (valid_until is not None and valid_until < at):
-                continue
-            kid = bytes.fromhex(row["kid"])
-            keys[kid] = TrustedKey(
-                kid=kid, algorithm=int(row["algorithm"]),
+    def trusted_keys(self) -> list[TrustedKey]:
+        """Every activated badge key, parsed; a trust list takes those still valid at its time."""
+        return [
+            TrustedKey(
+                kid=bytes.fromhex(row["kid"]), algorithm=int(row["algorithm"]),
                 public_key=serialization.load_pem_public_key(row["public_key"].encode()),
-                valid_from=_ts(row["activated_at"]) or at, signs_until=_ts(row["retired_at"]), valid_until=valid_until,
+                valid_from=_ts(row["activated_at"]) or 0, signs_until=_ts(row["retired_at"]),
+                valid_until=_ts(row["valid_until"]),
             )
-        return TrustList(issuer=ISSUER, issued_at=at, expires_at=at + TRUST_LIST_DAYS * 86400, keys=keys)
+            for row in self._rows(purpose=BADGE)
+            if row["activated_at"]
+        ]
+
+    def trust_list(self, now: dt.datetime | None = None, keys: list[TrustedKey] | None = None) -> TrustList:
+        """The badge keys verifiers accept now: the active one, and retired ones whose badges live.
+
+        ``keys`` are the ``trusted_keys()`` when the caller has them at hand (kept in memory).
+        """
+        at = int((now or _now()).timestamp())
+        live = {
+            key.kid: key for key in (self.trusted_keys() if keys is None else keys)
+            if key.valid_until is None or key.valid_until >= at
+        }
+        return TrustList(issuer=ISSUER, issued_at=at, expires_at=at + TRUST_LIST_DAYS * 86400, keys=live)
 
     def signed_trust_list(self, now: dt.datetime | None = None) -> bytes:
         """The trust list as COSE_Sign1, signed by the trust anchor."""

@@ -33,6 +33,7 @@ class BadgeProjection(Projection):
         "CREATE INDEX IF NOT EXISTS badge_certificates_by_number ON badge_certificates (number)",
     ]
     tables = ["badge_keys", "badges", "badge_certificates"]
+    version_name = "badges"  # online verification keeps the trust and status lists in memory while this holds
 
     @handles(SigningKey.Generated)
     def key_generated(self, cur: Cursor, e: Any, position: int) -> None:

@@ -17,11 +17,13 @@ from contracts.badges import VerifyResult
 from services.credential.badges.issuing import BadgeIssuer
 from services.credential.badges.keys import BadgeKeys
 from services.credential.badges.keystore import KeyStore, key_dir_of
+from services.credential.badges.lists import TrustedKey
 from services.credential.badges.projection import BadgeProjection, BadgeProjector
-from services.credential.badges.status import BadgeStatuses
+from services.credential.badges.status import BadgeStatuses, StatusBits
 from services.credential.badges.verifier import Verifier
 from shared import idnumber
 from shared.application import ServiceApplication
+from shared.cache import VersionedCache
 from shared.persistence import startup_lock
 
 
@@ -38,26 +40,38 @@ class BadgeService:
         self.keys = BadgeKeys(app, self.key_store, self.projector)
         self.statuses = BadgeStatuses(app, self.keys, self.projector)
         self.issuer = BadgeIssuer(app, self.key_store, app.settings, keys=self.keys, projector=self.projector)
+        self._lists: VersionedCache[tuple[list[TrustedKey], StatusBits]] = VersionedCache(max_entries=1)
+        """The parsed badge keys and the status bits, while the badge read model's version holds."""
+        self._nurseries: VersionedCache[str] = VersionedCache()
+        """Each verified badge's nursery, likewise."""
 
     def verify(self, text: str, *, id_number: str | None = None, now: dt.datetime | None = None) -> VerifyResult:
         """The online check: live trust list and status, the nursery id and 人证合一 from the records."""
         at = now or dt.datetime.now(dt.UTC)
-        verifier = Verifier(self.keys.trust_list(at), self.statuses.status_list(at),
+        version = self.projector.versions(BadgeProjection.version_name)[BadgeProjection.version_name]
+        keys, bits = self._lists.get("lists", version, lambda: (self.keys.trusted_keys(), self.statuses.status_bits()))
+        verifier = Verifier(self.keys.trust_list(at, keys), self.statuses.status_list(at, bits),
                             skew_seconds=self.settings.badge_clock_skew_seconds, source="online")
         result = verifier.verify(text, now=at, id_number=id_number)
         if result.holder is None:
             return result
-        row = self.app.store.query_one(
-            "SELECT b.nursery_id, s.id_hash FROM badges b LEFT JOIN staff s ON s.staff_id = b.staff_id"
-            " WHERE b.badge_id = ?",
-            (result.holder.badge_id,),
-        )
+        badge_id = result.holder.badge_id
+        nursery_id = self._nurseries.get(badge_id, version, lambda: self._nursery_of(badge_id))
         changes: dict[str, Any] = {}
-        if row is not None:
-            changes["holder"] = msgspec.structs.replace(result.holder, nursery_id=row["nursery_id"])
-            if id_number is not None and result.id_match is None and row["id_hash"]:
-                changes["id_match"] = self._matches_registry(id_number, row["id_hash"])
+        if nursery_id is not None:
+            changes["holder"] = msgspec.structs.replace(result.holder, nursery_id=nursery_id)
+            if id_number is not None and result.id_match is None:
+                row = self.app.store.query_one(
+                    "SELECT s.id_hash FROM badges b JOIN staff s ON s.staff_id = b.staff_id WHERE b.badge_id = ?",
+                    (badge_id,),
+                )
+                if row is not None and row["id_hash"]:
+                    changes["id_match"] = self._matches_registry(id_number, row["id_hash"])
         return msgspec.structs.replace(result, **changes) if changes else result
+
+    def _nursery_of(self, badge_id: str) -> str | None:
+        row = self.app.store.query_one("SELECT nursery_id FROM badges WHERE badge_id = ?", (badge_id,))
+        return row["nursery_id"] if row is not None else None
 
     def _matches_registry(self, typed: str, id_hash: str) -> bool | None:
         key = getattr(self.app, "id_hash_key", None)

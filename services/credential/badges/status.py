@@ -7,7 +7,7 @@ is suspended, reinstated or revoked; every badge that shows it records the chang
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from contracts.badges import BadgeView
@@ -22,6 +22,14 @@ from shared.errors import Invalid, NotFound
 
 STATUS_TTL_SECONDS = 24 * 3600
 """How long an offline verifier may rely on a status list (inspectors refresh at least daily)."""
+
+class StatusBits(NamedTuple):
+    """The status list's contents, without its time: how many indexes, and which are revoked or suspended."""
+
+    size: int
+    revoked: bytes
+    suspended: bytes
+
 
 _COLUMNS = "badge_id, staff_id, nursery_id, status_index, kid, issued_at, expires_at, status, badge_status"
 
@@ -99,17 +107,25 @@ class BadgeStatuses:
 
     # The status list ---------------------------------------------------------------------------
 
-    def status_list(self, now: dt.datetime | None = None) -> StatusList:
-        """Revoked and suspended bits for every index issued so far, as of now."""
+    def status_bits(self) -> StatusBits:
+        """The revoked and suspended bits of every index issued so far."""
         self.projector.catch_up()
-        at = int((now or dt.datetime.now(dt.UTC)).timestamp())
         top = self.app.store.query_one("SELECT MAX(status_index) AS top FROM badges")
         size = int(top["top"]) + 1 if top and top["top"] is not None else 0
         rows = self.app.store.query("SELECT status_index, status FROM badges WHERE status <> 'active'")
         revoked = {int(r["status_index"]) for r in rows if r["status"] == "revoked"}
         suspended = {int(r["status_index"]) for r in rows if r["status"] == "suspended"}
+        return StatusBits(size, bitstring(revoked, size), bitstring(suspended, size))
+
+    def status_list(self, now: dt.datetime | None = None, bits: StatusBits | None = None) -> StatusList:
+        """Revoked and suspended bits for every index issued so far, as of now.
+
+        ``bits`` are the ``status_bits()`` when the caller has them at hand (kept in memory).
+        """
+        at = int((now or dt.datetime.now(dt.UTC)).timestamp())
+        size, revoked, suspended = self.status_bits() if bits is None else bits
         return StatusList(issuer=ISSUER, issued_at=at, ttl=STATUS_TTL_SECONDS, size=size,
-                          revoked=bitstring(revoked, size), suspended=bitstring(suspended, size))
+                          revoked=revoked, suspended=suspended)
 
     def signed_status_list(self, now: dt.datetime | None = None) -> bytes:
         """The status list as COSE_Sign1, signed by the active badge key."""
