@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from contracts.events.training import CompletionRecorded, YearTotals
 from contracts.training import NewCourse, NewProvider
+from services.credential import training_status
 from services.credential.application import Credentials
 from services.credential.domain.assignment import Assignment
 from services.credential.domain.certificate import Certificate
@@ -128,6 +130,37 @@ def credential_district(app: Credentials, *, nurseries: int = 500, staff: int = 
     district.events += saved_in_batches(app, people())
     app.projector.catch_up()
     return district
+
+
+def training_as_learned(app: Credentials, staff_ids: list[str], completions: int, *, seed: int = 5) -> int:
+    """Completions as the credential service learns them from the training feed, across 2023-2026.
+
+    Each is a ``CompletionRecorded`` contract event with the person's running totals, applied by the
+    service's own follower code (``training_status.apply``) many per transaction, as the follower
+    would apply a page. The training service and HTTP are not involved. Returns the events applied.
+    """
+    rng = random.Random(seed)
+    totals: dict[tuple[str, int], list[float]] = {}
+    applied = 0
+    while applied < completions:
+        with app.store.transaction(commit=True) as cur:
+            for _ in range(min(5_000, completions - applied)):
+                applied += 1
+                staff_id = staff_ids[applied % len(staff_ids)]
+                year = 2023 + rng.randrange(4)
+                category, hours = ("skills", 8.0) if rng.random() < 0.6 else ("ethics", 4.0)
+                running = totals.setdefault((staff_id, year), [0.0, 0.0])
+                running[category == "ethics"] += hours
+                last_month = 12 if year < TODAY.year else max(1, TODAY.month - 1)
+                event = CompletionRecorded(
+                    completion_id=str(uuid5(NAMESPACE_URL, f"urn:bench:completion:{seed}:{applied}")), staff_id=staff_id,
+                    provider_id="00000000-0000-4000-8000-000000000001", course_code=f"{category[:2].upper()}01",
+                    category=category, hours=hours, completed_on=dt.date(year, rng.randint(1, last_month), rng.randint(1, 28)),
+                    counted=True, totals=YearTotals(year=year, skills_hours=running[0], ethics_hours=running[1],
+                                                    skills_required=72, ethics_required=40),
+                )
+                training_status.apply(cur, event, applied)
+    return applied
 
 
 # Training ledger ----------------------------------------------------------------------------------

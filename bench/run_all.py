@@ -15,7 +15,7 @@ import time
 
 from bench.common import REPO, RESULTS, git_commit, machine
 
-BENCHMARKS = ["completions_http", "completions_bulk", "badges", "replay", "compliance"]
+BENCHMARKS = ["completions_http", "completions_bulk", "badges", "replay", "compliance", "memory"]
 
 
 def main() -> None:

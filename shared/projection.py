@@ -164,8 +164,10 @@ class Projector:
             seen = self._caught_up_to
             if seen is not None and seen >= latest:
                 return seen  # a concurrent catch-up (the writer's, usually) applied them while we waited
+            hint = self._caught_up_to  # where this projector left off; _apply checks it under the row lock
             while True:
-                position = self.position()
+                position = hint if hint is not None else self.position()
+                hint = None
                 notifications = self.app.recorder.select_notifications(
                     start=position, limit=self.BATCH, inclusive_of_start=False
                 )
@@ -181,6 +183,7 @@ class Projector:
                 if notifications[-1].id >= latest:
                     self._caught_up_to = notifications[-1].id
                     return notifications[-1].id  # everything recorded before this call is applied
+                hint = notifications[-1].id
 
     def _apply(self, position: int, notifications: list[Any]) -> None:
         lock = " FOR UPDATE" if self.store.is_postgres else ""
