@@ -115,13 +115,11 @@ def main() -> None:
 
 
 EXPLAIN_ROSTER = (
-    "The same roster code answers in ~1 ms (p50, in process) on SQLite and ~5 ms on PostgreSQL: the difference "
-    "is database round trips. The roster's three reads now share one transaction, but the catch-up check, the "
-    "policy version and (over HTTP) the bearer-key lookup are each their own pooled transaction: a pre-ping of "
-    "the connection (POSTGRES_PRE_PING), BEGIN, SET LOCAL search_path, the SELECT, COMMIT. Over HTTP add the "
-    "request's hop to the thread pool and the load generator on the same cores. What would reach it: the schema "
-    "set once per pooled connection instead of per transaction, no pre-ping (the pool's own health check "
-    "instead), and the key lookup cached per process."
+    "A roster reads the nursery, its assignments, its people's certificates and training totals in one "
+    "transaction, plus the catch-up check and the policy version; over HTTP add the bearer-key check and the "
+    "request's hop to a worker thread. On PostgreSQL each of these is a round trip and Python CPU in psycopg. "
+    "What would reach it: the roster as one read-model row per person kept by the projector (one query), and "
+    "the policy kept in memory under a read-model version like the keys (shared/cache.py)."
 )
 EXPLAIN_DISTRICT = (
     "The district report reads every active assignment and every certificate and evaluates the compliance "
