@@ -1,7 +1,8 @@
 """Run every benchmark one after another, then write bench/results/SUMMARY.md (all goals in one table).
 
     .venv/bin/python -m bench.run_all                 (short run, PostgreSQL and SQLite)
-    .venv/bin/python -m bench.run_all --scale 10      (10x the data: 10^5 events)
+    .venv/bin/python -m bench.run_all --scale 0.1     (a tenth of the data: a quick look)
+    .venv/bin/python -m bench.run_all --summary-only  (rewrite SUMMARY.md from the results files)
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS, default=BENCHMARKS)
+    parser.add_argument("--summary-only", action="store_true", help="run nothing; write SUMMARY.md from results/")
     args = parser.parse_args()
+    if args.summary_only:
+        summary({}, [], args)
+        return
     took: dict[str, float] = {}
     failed: list[str] = []
     for name in args.only:
@@ -43,28 +48,27 @@ def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace)
     info = machine()
     lines = [
         "# Benchmark summary", "",
-        f"Run {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on commit {git_commit()}, "
-        f"{info['cpus']} CPU ({info['cpu_model']}), {info['memory']}, load average {info['loadavg_at_start']} "
-        f"(other work shares this machine). Options: storage={args.storage} scale={args.scale} seconds={args.seconds}.",
-        "", "| benchmark | goal | target | measured | met |", "|---|---|---|---|---|",
+        f"Written {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on commit {git_commit()}, "
+        f"{info['cpus']} CPU ({info['cpu_model']}), {info['memory']}. Each line comes from its benchmark's file, "
+        "whose header gives the run's own time, commit, load average and options.",
+        "", "| benchmark | run | goal | target | measured | met |", "|---|---|---|---|---|---|",
     ]
     for name in BENCHMARKS:
         path = RESULTS / f"{name}.json"
         if not path.exists():
             continue
         body = json.loads(path.read_text())
+        run = f"{body['started'][:16].replace('T', ' ')}, {body['machine'].get('commit', '?')}"
         for goal in body["goals"]:
-            lines.append(f"| [{name}]({name}.md) | {goal['what']} | {goal['target']} | {goal['measured']} | "
+            lines.append(f"| [{name}]({name}.md) | {run} | {goal['what']} | {goal['target']} | {goal['measured']} | "
                          f"{'yes' if goal['met'] else '**no**'} |")
-    lines += ["", "Seconds per benchmark in this run: " + ", ".join(f"{k} {v}" for k, v in took.items()) + "."]
+    if took:
+        lines += ["", "Seconds per benchmark in this run: " + ", ".join(f"{k} {v}" for k, v in took.items()) + "."]
     if failed:
         lines.append(f"Failed: {', '.join(failed)} (see the console output).")
-    if args.scale < 10:
-        lines.append("Sizes not run here: logs of 10^5 events (`--scale 10`, about ten times as long) and 10^6 "
-                     "(`--scale 100`); the short run stops at 3x10^4 events (4x10^4 for the credential district).")
     lines.append("")
-    lines.append("Each benchmark's own file has its tables, the explanation of every goal not met, and notes; "
-                 "FINDINGS.md is the written reading of the committed run.")
+    lines.append("Each benchmark's own file has its tables (by log size, 10^4 to 10^6 events where the log matters), "
+                 "the explanation of every goal not met, and notes; FINDINGS.md is the written reading of these runs.")
     (RESULTS / "SUMMARY.md").write_text("\n".join(lines) + "\n")
     print(f"\nwrote {RESULTS / 'SUMMARY.md'}")
 

@@ -127,19 +127,26 @@ class ServiceApplication(Application[UUID]):
         return [KeyInfo(**dict(row)) for row in rows]
 
     def authenticate(self, token: str) -> Principal | None:
-        """The principal of a live key, or None for an unknown, revoked or expired one.
+        """The principal of a live key, or None for an unknown, revoked or expired one."""
+        return self.authenticate_at(token)[0]
+
+    def authenticate_at(self, token: str) -> tuple[Principal | None, dict[str, int]]:
+        """The principal of a live key (or None), and the versions of the kept read models it was checked at.
 
         A key's row is kept in memory until the key read model's version moves: one query per
         request, and a key issued or revoked through any replica counts from the next request on.
+        The same query reads the versions of the service's other kept read models, so the request
+        can use them too (the HTTP layer hands them on as ``request.auth``) instead of asking again.
         """
-        version = self.projector.versions(ApiKeyProjection.version_name)[ApiKeyProjection.version_name]
+        versions = self.projector.versions(*self.projector.version_names())
         token_hash = hash_token(token)
-        row = self._live_keys.get(token_hash, version, lambda: self._key_row(token_hash))
+        row = self._live_keys.get(token_hash, versions[ApiKeyProjection.version_name], lambda: self._key_row(token_hash))
         if row is None or row["revoked_at"]:
-            return None
+            return None, versions
         if row["expires_at"] and dt.datetime.fromisoformat(row["expires_at"]) <= dt.datetime.now(dt.UTC):
-            return None
-        return Principal(key_id=row["key_id"], role=Role(row["role"]), scope=row["scope"], name=row["name"])
+            return None, versions
+        principal = Principal(key_id=row["key_id"], role=Role(row["role"]), scope=row["scope"], name=row["name"])
+        return principal, versions
 
     def _key_row(self, token_hash: str) -> dict[str, Any] | None:
         row = self.store.query_one(

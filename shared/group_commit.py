@@ -33,14 +33,15 @@ class GroupCommit(Generic[T, R]):
         save_one: Callable[[T], R | None],
         *,
         collision: type[BaseException] | tuple[type[BaseException], ...],
-        after_group: Callable[[], None] | None = None,
+        after_group: Callable[[Sequence[T]], None] | None = None,
         max_group: int = 256,
         name: str = "group-commit",
     ):
         """``save_all`` saves a group in one transaction or raises ``collision``; ``save_one`` saves one item.
 
-        ``after_group`` runs once after each group is saved, before its waiters are answered
-        (a service brings its read models up to date there, once for the whole group).
+        ``after_group(items)`` runs once after each group is saved, before its waiters are answered
+        (a service brings its read models up to date there, once for the whole group, and may
+        note on each item what its waiter needs to answer with).
         """
         self.save_all = save_all
         self.after_group = after_group
@@ -112,7 +113,7 @@ class GroupCommit(Generic[T, R]):
             for _, future in group:
                 future.set_exception(exc)
             return
-        self._after()
+        self._after([item for item, _ in group])
         for _, future in group:
             future.set_result(None)
 
@@ -123,17 +124,17 @@ class GroupCommit(Generic[T, R]):
                 answers.append((future, self.save_one(item), None))
             except BaseException as exc:
                 answers.append((future, None, exc))
-        self._after()
+        self._after([item for (item, _), (_, _, exc) in zip(group, answers) if exc is None])
         for future, answer, exc in answers:
             if exc is not None:
                 future.set_exception(exc)
             else:
                 future.set_result(answer)
 
-    def _after(self) -> None:
+    def _after(self, items: list[T]) -> None:
         if self.after_group is None:
             return
         try:
-            self.after_group()
+            self.after_group(items)
         except Exception:  # the items are saved; a reader catches up by itself later
             log.exception("%s: after_group failed", self.name)

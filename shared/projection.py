@@ -114,6 +114,10 @@ class Projector:
         """The projections that keep a version, by the row name of their version."""
         return {f"version:{p.version_name}": p for p in self.projections if p.version_name}
 
+    def version_names(self) -> list[str]:
+        """The names of the read models that keep a version (see ``Projection.version_name``)."""
+        return [p.version_name for p in self.projections if p.version_name]
+
     def versions(self, *names: str) -> dict[str, int]:
         """The current version of each named read model (see ``Projection.version_name``).
 

@@ -40,7 +40,7 @@ class TrainingRecords(
         """Providers' catalogues for checking completions, by provider id (see ``catalogue_rows``)."""
         self.completion_writer: GroupCommit[Any, Any] = GroupCommit(
             self.save_completion_group, self.save_one_completion,
-            collision=IntegrityError, after_group=self.projector.catch_up, name="training-completions",
+            collision=IntegrityError, after_group=self.after_completion_group, name="training-completions",
         )
         """Single completions posted concurrently are saved together, one transaction per group."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -102,14 +102,17 @@ class CatalogueMixin:
         )
         return [course_view(r) for r in rows]
 
-    def catalogue_rows(self, provider_id: UUID | str) -> tuple[Any, dict[str, Any]]:
+    def catalogue_rows(
+        self, provider_id: UUID | str, versions: Mapping[str, int] | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
         """The provider's row (or None) and its courses by code, for checking completions.
 
         Caught up with the log; kept in memory while the catalogue's version has not moved, so
-        posting a completion costs one query here, not two (see ``shared/cache.py``).
+        this costs one query, not two (see ``shared/cache.py``), and none when the caller passes
+        the ``versions`` its request was authenticated at (``request.auth``).
         """
         name = CatalogueProjection.version_name
-        version = self.projector.versions(name)[name]
+        version = versions[name] if versions and name in versions else self.projector.versions(name)[name]
         found = self.catalogues.get(str(provider_id), version, lambda: self._load_catalogue(str(provider_id)))
         return found if found is not None else (None, {})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -41,6 +41,20 @@ class Outcome:
     completion_id: str | None = None
     error: Invalid | None = None
     differences: list[str] = field(default_factory=list)
+    row: Any = None
+    """The ledger row when the writer already read it (a single posted completion), else None."""
+
+
+@dataclass
+class Pending:
+    """A checked completion queued for the group-commit writer, which notes its ledger row once saved."""
+
+    kwargs: dict[str, Any]
+    row: Any = None
+
+    @property
+    def completion_id(self) -> str:
+        return str(completion_id_for(self.kwargs["provider_id"], self.kwargs["event_id"]))
 
 
 def completion_result(row: Any) -> CompletionResult:
@@ -64,9 +78,13 @@ class PostingMixin:
 
     def post_completions(
         self, provider_id: UUID, items: Sequence[NewCompletion], actor: dict[str, Any],
+        versions: Mapping[str, int] | None = None,
     ) -> list[Outcome]:
-        """Check and record completions of one provider; one outcome per item, in order."""
-        provider, courses = self.catalogue_rows(provider_id)  # caught up with the log
+        """Check and record completions of one provider; one outcome per item, in order.
+
+        ``versions``: the kept read models' versions the request was authenticated at, if any.
+        """
+        provider, courses = self.catalogue_rows(provider_id, versions)  # caught up with the log
 
         if provider is None:
             raise NotFound(f"no provider with id {provider_id}")
@@ -124,24 +142,34 @@ class PostingMixin:
     def _save_single(self, new: tuple[int, dict[str, Any]], outcomes: list[Outcome]) -> None:
         """One posted completion: saved by the group-commit writer together with concurrent ones."""
         index, kwargs = new
-        stored = self.completion_writer.submit(kwargs)
+        pending = Pending(kwargs)
+        stored = self.completion_writer.submit(pending)
         if stored is not None:  # a concurrent post of the same id committed first
-            cid = str(completion_id_for(kwargs["provider_id"], kwargs["event_id"]))
-            outcomes[index] = compared(index, kwargs["event_id"], cid, stored, Completion(**kwargs).content)
+            outcomes[index] = compared(index, kwargs["event_id"], pending.completion_id, stored,
+                                       Completion(**kwargs).content)
+        else:
+            outcomes[index].row = pending.row
 
-    def save_completion_group(self, group: Sequence[dict[str, Any]]) -> None:
-        """Save a group of completions (given as their constructor arguments) in one transaction."""
-        self.save(*(Completion(**kwargs) for kwargs in group))
+    def save_completion_group(self, group: Sequence[Pending]) -> None:
+        """Save a group of queued completions in one transaction."""
+        self.save(*(Completion(**pending.kwargs) for pending in group))
 
-    def save_one_completion(self, kwargs: dict[str, Any]) -> Content | None:
+    def save_one_completion(self, pending: Pending) -> Content | None:
         """Save one completion alone; on a collision, the content recorded under its id."""
-        completion = Completion(**kwargs)  # afresh: a failed group save consumed the pending events
+        completion = Completion(**pending.kwargs)  # afresh: a failed group save consumed the pending events
         try:
             self.save(completion)
         except IntegrityError:
             recorded: Completion = self.repository.get(completion.id)
             return recorded.content
         return None
+
+    def after_completion_group(self, saved: Sequence[Pending]) -> None:
+        """Once per group: bring the ledger up to date, and note each saved completion's row for its answer."""
+        self.projector.catch_up()
+        rows = self.ledger_rows([pending.completion_id for pending in saved])
+        for pending in saved:
+            pending.row = rows.get(pending.completion_id)
 
     def _save_completions(self, new: list[tuple[int, dict[str, Any]]], outcomes: list[Outcome]) -> None:
         """Save many per transaction; if one collides, save that batch one by one and compare collisions."""

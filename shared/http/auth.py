@@ -34,11 +34,12 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             self._failed(limiter, client, service)
             raise NotAuthorizedException("Send an API key as 'Authorization: Bearer <key>'.")
-        principal = await anyio.to_thread.run_sync(service.authenticate, token.strip())
+        principal, versions = await anyio.to_thread.run_sync(service.authenticate_at, token.strip())
         if principal is None:
             self._failed(limiter, client, service)
             raise NotAuthorizedException("The API key is unknown, revoked or expired.")
-        return AuthenticationResult(user=principal, auth=None)  # the token itself goes no further
+        # request.auth: the kept read models' versions the key was checked at; the token goes no further
+        return AuthenticationResult(user=principal, auth=versions)
 
     @staticmethod
     def _failed(limiter: FailureLimiter, client: str, service: Any) -> None:

@@ -132,3 +132,22 @@ def test_a_stopped_writer_takes_no_more_requests(ledger, writer):
     with pytest.raises(RuntimeError):
         writer.submit(("b", "2"))
     assert ledger.rows == {"a": "1"}
+
+
+def test_the_after_hook_sees_each_saved_group_before_its_waiters_are_answered(ledger):
+    seen: list[list[str]] = []
+    answered_after_hook: list[bool] = []
+
+    def after(items) -> None:
+        seen.append([key for key, _ in items])
+
+    writer = GroupCommit(ledger.save_all, ledger.save_one, collision=Taken, after_group=after)
+    try:
+        ledger.rows["old"] = "recorded earlier"
+        assert writer.submit(("a", "1")) is None
+        answered_after_hook.append(seen == [["a"]])
+        assert writer.submit(("old", "a retry")) == "recorded earlier"  # one by one: still handed to the hook
+    finally:
+        writer.stop()
+    assert answered_after_hook == [True]
+    assert seen == [["a"], ["old"]]

@@ -38,13 +38,14 @@ class CompletionController(Controller):
         """Record a completion (201); the same again answers the same (200); a different reuse of the event id is 409."""
         require_own_provider(request.user, provider_id)
         service: TrainingRecords = request.app.state.service
-        (outcome,) = service.post_completions(provider_id, [data], request.user.actor())
+        (outcome,) = service.post_completions(provider_id, [data], request.user.actor(), versions=request.auth)
         if outcome.outcome == "rejected" and outcome.error is not None:
             raise outcome.error
         if outcome.outcome == "conflict":
             raise Conflict(conflict_message(outcome), code="completion_conflict",
                            completion_id=outcome.completion_id, differs=outcome.differences)
-        result = completion_result(service.completion_row(outcome.completion_id or "", caught_up=True))
+        row = outcome.row if outcome.row is not None else service.completion_row(outcome.completion_id or "", caught_up=True)
+        result = completion_result(row)
         return Response(result, status_code=201 if outcome.outcome == "created" else 200)
 
     @post("/bulk", guards=[allow(Role.PROVIDER)], sync_to_thread=True, status_code=200,
