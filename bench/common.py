@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import platform
 import secrets
@@ -102,8 +103,8 @@ def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[rank]
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))  # the smallest rank covering p%
+    return ordered[rank - 1]
 
 
 def latency_summary(seconds: list[float]) -> dict[str, float]:
