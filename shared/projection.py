@@ -138,6 +138,8 @@ class Projector:
 
     def _pending(self, topics: list[str]) -> tuple[str, list[Any]]:
         """SQL giving a row ('', 1) if an event of one of the topics is recorded but not yet applied, else ('', 0)."""
+        if not topics:
+            return "SELECT '', 0", []
         table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
         of_topics = f"topic IN ({', '.join('?' * len(topics))})"
         if self.store.is_postgres:  # LATERAL lets the planner walk the notification index from the position
