@@ -6,6 +6,7 @@ import pytest
 
 from contracts.credentials import AssignmentEnd, NewViolation, Renewal, Revocation, Suspension
 from services.credential.application import Credentials
+from services.credential.usecases import queries
 from services.credential.usecases.common import today
 from shared.errors import Conflict
 from tests.integration.certification_world import REGISTRAR, assign, certificate, nursery, person
@@ -102,7 +103,7 @@ def test_a_suspension_with_an_end_date_lapses_the_worker_only_while_it_lasts(cre
     assert [credentials.roster(zhujing, on=D(d)).compliant_people for d in ("2026-03-31", "2026-04-15", "2026-05-01")] == [1, 0, 1]
 
 
-def test_the_district_report_from_real_data(credentials):
+def test_the_district_report_from_real_data(credentials, monkeypatch):
     on = D("2026-10-01")
     valid = (D("2026-01-01"), D("2027-12-31"))
     public_kg = nursery(credentials, "石化一幼", "石化街道", "public", "kindergarten")
@@ -144,3 +145,6 @@ def test_the_district_report_from_real_data(credentials):
     assert (share.teachers, share.with_infant_care, share.share, share.target, share.meets_target) == (4, 2, 0.5, 0.75, False)
     assert figures.policy_version == 1
     assert figures.nurseries[0].nursery_id == public_nursery  # worst first
+
+    monkeypatch.setattr(queries, "DISTRICT_PAGE", 2)  # the report reads people a page at a time: any page size
+    assert credentials.district_figures(on=on) == figures

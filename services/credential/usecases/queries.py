@@ -23,6 +23,43 @@ _ACTIVE = recorded.ACTIVE
 _ASSIGNMENT = recorded.ASSIGNMENT
 
 
+DISTRICT_PAGE = 2_000
+"""People the district report reads at a time."""
+
+
+class DistrictTally:
+    """The district report's running counts, a page of people at a time (each person is in one page)."""
+
+    def __init__(self) -> None:
+        self.people = self.compliant = self.teachers = self.with_infant_care = self.training_complete = 0
+        self.nurseries: dict[str, list[Any]] = {}
+        """Per nursery id: [name, town, people, compliant people]."""
+
+    def add(self, rows: list[Any], facts: dict[str, list[Any]], trained: dict[str, Any], policy: Any,
+            on: dt.date) -> None:
+        """Count one page: ``rows`` are its people's active assignments, with their nursery's columns."""
+        everywhere: dict[str, bool] = {}
+        here: dict[tuple[str, str], bool] = {}
+        teachers: set[str] = set()
+        for row in rows:
+            sid, nid = row["staff_id"], row["nursery_id"]
+            view = assignment_view(row, policy, facts[sid], on)
+            ok = bool(view.compliance and view.compliance.compliant)
+            everywhere[sid] = everywhere.get(sid, True) and ok
+            here[(nid, sid)] = here.get((nid, sid), True) and ok
+            self.nurseries.setdefault(nid, [row["nursery_name"], row["town"], 0, 0])
+            if row["role"] == "teacher" and row["ownership"] == "public" and row["kind"] == "kindergarten":
+                teachers.add(sid)
+        for (nid, _), ok in here.items():
+            self.nurseries[nid][2] += 1
+            self.nurseries[nid][3] += ok
+        self.people += len(everywhere)
+        self.compliant += sum(everywhere.values())
+        self.teachers += len(teachers)
+        self.with_infant_care += sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
+        self.training_complete += sum(t.complete for t in trained.values())
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
@@ -141,57 +178,53 @@ class QueryUseCases:
         return sorted(found, key=lambda c: (c.days_left, c.cert_type, c.number))
 
     def district_figures(self: Any, *, on: dt.date) -> DistrictFigures:
-        """持证上岗率 overall and per nursery, the public kindergarten teachers' infant-care share, expiring counts."""
+        """持证上岗率 overall and per nursery, the public kindergarten teachers' infant-care share, expiring counts.
+
+        People are read a page at a time (their assignments, certificates and training), so the
+        report's memory does not grow with the district; only the per-nursery tallies are kept.
+        """
         self.projector.catch_up()
         policy = self.current_policy(caught_up=True)
         day = on.isoformat()
-        rows = self.store.query(
-            f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
-            f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id WHERE {_ACTIVE}",
-            (day, day),
-        )
-        people = {r["staff_id"] for r in rows}
-        facts: dict[str, list[Any]] = {sid: [] for sid in people}
-        for cert in self.store.query("SELECT holder_id, facts FROM certificates"):
-            if cert["holder_id"] in facts:
-                facts[cert["holder_id"]].append(facts_of(cert))
-        compliant_everywhere = {sid: True for sid in people}
-        by_nursery: dict[str, dict[str, bool]] = {}
-        nurseries: dict[str, Any] = {}
-        teachers: set[str] = set()
-        for row in rows:
-            sid, nid = row["staff_id"], row["nursery_id"]
-            view = assignment_view(row, policy, facts[sid], on)
-            ok = bool(view.compliance and view.compliance.compliant)
-            compliant_everywhere[sid] = compliant_everywhere[sid] and ok
-            staff_here = by_nursery.setdefault(nid, {})
-            staff_here[sid] = staff_here.get(sid, True) and ok
-            nurseries[nid] = row
-            if row["role"] == "teacher" and row["ownership"] == "public" and row["kind"] == "kindergarten":
-                teachers.add(sid)
-        with_infant_care = sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
-        share = rate(with_infant_care, len(teachers))
-        expiring = [c.days_left for c in self.expiring(on=on, within=90)]
-        compliant = sum(compliant_everywhere.values())
-        training_complete = sum(t.complete for t in training_of(self.store, people, on.year).values())
-        figures = [
-            NurseryFigure(
-                nursery_id=nid, name=nurseries[nid]["nursery_name"], town=nurseries[nid]["town"], people=len(staff),
-                compliant_people=sum(staff.values()), certified_rate=rate(sum(staff.values()), len(staff)),
+        tally = DistrictTally()
+        after = ""
+        while True:
+            page = [r["staff_id"] for r in self.store.query(
+                f"SELECT DISTINCT a.staff_id FROM assignments a WHERE {_ACTIVE} AND a.staff_id > ?"
+                " ORDER BY a.staff_id LIMIT ?", (day, day, after, DISTRICT_PAGE))]
+            if not page:
+                break
+            after = page[-1]
+            marks = ", ".join("?" * len(page))
+            rows = self.store.query(
+                f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
+                f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id"
+                f" WHERE {_ACTIVE} AND a.staff_id IN ({marks})",
+                (day, day, *page),
             )
-            for nid, staff in by_nursery.items()
+            facts: dict[str, list[Any]] = {sid: [] for sid in page}
+            for cert in self.store.query(f"SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
+                facts[cert["holder_id"]].append(facts_of(cert))
+            trained = training_of(self.store, page, on.year)
+            tally.add(rows, facts, trained, policy, on)
+        expiring = [c.days_left for c in self.expiring(on=on, within=90)]
+        share = rate(tally.with_infant_care, tally.teachers)
+        figures = [
+            NurseryFigure(nursery_id=nid, name=name, town=town, people=people, compliant_people=compliant,
+                          certified_rate=rate(compliant, people))
+            for nid, (name, town, people, compliant) in tally.nurseries.items()
         ]
         return DistrictFigures(
-            on=day, policy_version=policy.version, people=len(people), compliant_people=compliant,
-            certified_rate=rate(compliant, len(people)),
+            on=day, policy_version=policy.version, people=tally.people, compliant_people=tally.compliant,
+            certified_rate=rate(tally.compliant, tally.people),
             nurseries=sorted(figures, key=lambda f: (f.certified_rate if f.certified_rate is not None else 2, f.town, f.name)),
             public_kindergarten_teachers=TeacherInfantCareShare(
-                teachers=len(teachers), with_infant_care=with_infant_care, share=share, target=INFANT_CARE_TARGET,
+                teachers=tally.teachers, with_infant_care=tally.with_infant_care, share=share, target=INFANT_CARE_TARGET,
                 meets_target=share is not None and share >= INFANT_CARE_TARGET,
             ),
             expiring_within_30=sum(d <= 30 for d in expiring),
             expiring_within_60=sum(d <= 60 for d in expiring),
             expiring_within_90=len(expiring),
-            training_year=on.year, training_complete_people=training_complete,
-            training_completion_rate=rate(training_complete, len(people)), training_as_of=self.training_as_of(),
+            training_year=on.year, training_complete_people=tally.training_complete,
+            training_completion_rate=rate(tally.training_complete, tally.people), training_as_of=self.training_as_of(),
         )
