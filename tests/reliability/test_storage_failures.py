@@ -53,7 +53,7 @@ def _is_storage_503(response) -> bool:
 def test_a_storage_failure_while_checking_the_key_is_a_503(client, monkeypatch, failure):
     service = client.app.state.service
     headers = issue(service, "admin")
-    monkeypatch.setattr(service, "authenticate", _raise(failure))
+    monkeypatch.setattr(service, "authenticate_at", _raise(failure))
     response = client.get("/v1/keys", headers=headers)
     assert _is_storage_503(response), (response.status_code, response.text)
 
