@@ -33,8 +33,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason} (install with `apt-get install -y chromium` and `pip install playwright`)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver():
+    """One browser driver for the browser tests; package scope ends its event loop before other tests run."""
     if not Path(CHROMIUM).exists():
         _unavailable(f"no chromium at {CHROMIUM}")
     try:
