@@ -154,8 +154,10 @@ class _PostgresTarget(_Target):
         with self.app.store.transaction(commit=False) as cur:
             cur.raw.execute(sql.SQL("SELECT COUNT(*) AS n FROM ({}) d").format(query))
             n = int(cur.raw.fetchone()["n"])
-            cur.raw.execute(query + sql.SQL(" LIMIT {}").format(sql.Literal(EXAMPLES)))
-            examples = [tuple(r.values()) for r in cur.raw.fetchall()]
+            examples: list[tuple[Any, ...]] = []
+            if n:  # only a table that differs is read again, for its examples
+                cur.raw.execute(query + sql.SQL(" LIMIT {}").format(sql.Literal(EXAMPLES)))
+                examples = [tuple(r.values()) for r in cur.raw.fetchall()]
         return n, examples
 
     def close(self, keep: bool) -> None:
@@ -171,6 +173,11 @@ class _SQLiteTarget(_Target):
         self.live_path = Path(app.settings.data_dir) / f"{app.service}.sqlite"
         self.path = self.live_path.with_name(f"{app.service}-replay-{uuid.uuid4().hex[:6]}.sqlite")
         self.datastore = SQLiteDatastore(db_name=str(self.path))
+        # The scratch file is deleted after the comparison and a replay cut off starts again from
+        # nothing, so its commits need not wait for the disk. The setting is per connection and
+        # outside a transaction; the replay runs on one thread, so the pool hands back this connection.
+        with self.datastore.get_connection(commit=True) as conn:
+            conn.cursor().execute("PRAGMA synchronous=OFF")
         self.store = ReadStore(self.datastore, None)
 
     def _connect(self) -> sqlite3.Connection:
@@ -189,7 +196,7 @@ class _SQLiteTarget(_Target):
         query = f'SELECT {cols} FROM {names[left]}."{table}" EXCEPT SELECT {cols} FROM {names[right]}."{table}"'
         with closing(self._connect()) as conn:
             n = conn.execute(f"SELECT COUNT(*) FROM ({query})").fetchone()[0]
-            examples = conn.execute(f"{query} LIMIT {EXAMPLES}").fetchall()
+            examples = conn.execute(f"{query} LIMIT {EXAMPLES}").fetchall() if n else []
             # EXCEPT is a set difference: also compare row counts (a duplicated row is a difference too).
             if not n:
                 counts = [conn.execute(f'SELECT COUNT(*) FROM {names[s]}."{table}"').fetchone()[0] for s in (left, right)]
