@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import REPO, RESULTS, git_commit, machine
+from bench.common import REPO, RESULTS, git_commit
 
 BENCHMARKS = ["completions_http", "completions_bulk", "badges", "replay", "compliance", "memory"]
 
@@ -45,12 +45,11 @@ def main() -> None:
 
 
 def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace) -> None:
-    info = machine()
     lines = [
         "# Benchmark summary", "",
-        f"Written {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on commit {git_commit()}, "
-        f"{info['cpus']} CPU ({info['cpu_model']}), {info['memory']}. Each line comes from its benchmark's file, "
-        "whose header gives the run's own time, commit, load average and options.",
+        f"Written {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on commit {git_commit()}. "
+        "Each line comes from its benchmark's file; the run column gives when, on which commit and on which "
+        "processor it ran, and the file's header the machine's size, load average, versions and options.",
         "", "| benchmark | run | goal | target | measured | met |", "|---|---|---|---|---|---|",
     ]
     for name in BENCHMARKS:
@@ -58,7 +57,8 @@ def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace)
         if not path.exists():
             continue
         body = json.loads(path.read_text())
-        run = f"{body['started'][:16].replace('T', ' ')}, {body['machine'].get('commit', '?')}"
+        cpu = body['machine'].get('cpu_model', '?').replace('(R)', '').replace(' Processor', '')
+        run = f"{body['started'][:16].replace('T', ' ')}, {body['machine'].get('commit', '?')}, {cpu}"
         for goal in body["goals"]:
             lines.append(f"| [{name}]({name}.md) | {run} | {goal['what']} | {goal['target']} | {goal['measured']} | "
                          f"{'yes' if goal['met'] else '**no**'} |")
