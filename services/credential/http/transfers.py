@@ -43,7 +43,8 @@ class TransferController(Controller):
         request: Request[Principal, Any, Any],
         status: Annotated[TransferStatus | None, Parameter(description="Only requests in this state")] = None,
         staff_id: Annotated[UUID | None, Parameter(description="Only requests for this person")] = None,
-        after: Annotated[str, Parameter(description="Page after this transfer id", max_length=36)] = "",
+        after: Annotated[str, Parameter(description="Page after this transfer id", max_length=36,
+                                        pattern=r"^[0-9a-fA-F-]*$")] = "",
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
     ) -> list[TransferView]:
         """Requests by transfer id; an hr key sees those its nursery made or must answer."""
