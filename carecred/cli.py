@@ -86,6 +86,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port_of(args.service),
         log_level="warning",
+        # The app reads X-Forwarded-For itself, and only from CARECRED_TRUSTED_PROXIES;
+        # uvicorn's own handling would believe any client on 127.0.0.1.
+        proxy_headers=False,
     )
     return 0
 

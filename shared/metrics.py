@@ -1,9 +1,15 @@
-"""Prometheus metrics of the domain (request metrics come from Litestar's Prometheus plugin)."""
+"""Prometheus metrics: requests (kept by ``shared.http.observability.observed``) and the domain's."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
+_REQUEST_LABELS = ["method", "path", "status_code", "app_name"]
+"""``path`` is the route's template (``/v1/staff/{staff_id:uuid}``), or ``(unmatched)``; ``app_name`` the service."""
+REQUESTS = Counter("carecred_requests_total", "HTTP requests answered, by route and status", _REQUEST_LABELS)
+REQUEST_SECONDS = Histogram(
+    "carecred_request_duration_seconds", "Time to answer an HTTP request, by route and status", _REQUEST_LABELS
+)
 EVENTS_WRITTEN = Counter(
     "carecred_events_written_total", "Domain events recorded in the event store", ["service"]
 )

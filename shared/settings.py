@@ -58,7 +58,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     """Level of carecred's JSON logs on stderr (INFO logs one line per request)."""
     auth_failures_per_minute: int = 20
-    """Failed authentications allowed per client and minute before 429."""
+    """Failed authentications answered 401 per client and minute; beyond it 429 (a valid key is always served)."""
+    trusted_proxies: str = ""
+    """Addresses or CIDR networks of the reverse proxies whose ``X-Forwarded-For`` is believed
+    (comma-separated); empty: none, the direct peer is the client (``shared/http/proxies.py``)."""
     credential_url: str = ""
     """Base URL of the credential service, for the training service's follower."""
     training_url: str = ""

@@ -15,6 +15,7 @@ from services.credential.http.reports import DistrictController, ProfileControll
 from services.credential.http.violations import ViolationController
 from services.credential.http.web import WEB_CONTROLLERS
 from services.credential.http.staff import StaffController
+from services.credential.http.transfers import TransferController
 from shared.http.app import build_app
 from shared.settings import Settings
 
@@ -26,7 +27,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         service,
         [
             NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
-            ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
+            TransferController, ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
             *WEB_CONTROLLERS,
         ],
         title="carecred credential service",

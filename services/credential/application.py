@@ -13,6 +13,7 @@ from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
 from services.credential.certification_projection import CertificationProjection
 from services.credential.projections import RegistryProjection
+from services.credential.transfer_projection import TransferProjection
 from services.credential.training_status import training_follower
 from services.credential.usecases.assignments import AssignmentUseCases
 from services.credential.usecases.badges import BadgeUseCases
@@ -20,6 +21,7 @@ from services.credential.usecases.certificates import CertificateUseCases
 from services.credential.usecases.integrity import IntegrityUseCases
 from services.credential.usecases.policy import PolicyUseCases
 from services.credential.usecases.queries import QueryUseCases
+from services.credential.usecases.transfers import TransferUseCases
 from shared import idnumber
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
@@ -31,8 +33,8 @@ _STAFF_COLUMNS = "s.staff_id, s.name, s.id_masked, s.registered_by, s.registered
 
 
 class Credentials(
-    PolicyUseCases, CertificateUseCases, AssignmentUseCases, IntegrityUseCases, QueryUseCases, BadgeUseCases,
-    ServiceApplication,
+    PolicyUseCases, CertificateUseCases, AssignmentUseCases, TransferUseCases, IntegrityUseCases, QueryUseCases,
+    BadgeUseCases, ServiceApplication,
 ):
     """Nurseries, the staff registry, certificates, role policy, assignments and compliance."""
 
@@ -43,7 +45,7 @@ class Credentials(
         self.id_hash_key = self.settings.resolved_id_hash_key()
 
     def projections(self) -> list[Projection]:
-        return [RegistryProjection(), CertificationProjection()]
+        return [RegistryProjection(), CertificationProjection(), TransferProjection()]
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event)
@@ -83,7 +85,7 @@ class Credentials(
     # Staff registry -------------------------------------------------------------------------
 
     def register_staff(self, *, name: str, id_number: str, registered_by: UUID | None, actor: dict[str, Any]) -> StaffView:
-        """Register a person; 409 with the existing staff id if the ID number is already registered."""
+        """Register a person; 409 ``already_registered`` with only the existing staff id if the ID number is known."""
         try:
             number = idnumber.normalise(id_number)
         except idnumber.InvalidIdNumber as exc:
@@ -98,8 +100,11 @@ class Credentials(
         try:
             self.save_and_project(staff)
         except IntegrityError:
+            # Only the staff id, whoever asks: enough to assign the person or ask their nursery for a
+            # transfer, nothing about them (an HR key may not be able to see them at all).
             raise Conflict(
-                "a person with this ID number is already registered",
+                "a person with this ID number is already registered; assign them with this staff_id"
+                " (a person who works at another nursery needs its consent: POST /v1/transfers)",
                 code="already_registered", staff_id=str(staff.id),
             ) from None
         return self.staff(staff.id)

@@ -17,7 +17,8 @@ from shared.http.auth import PUBLIC, ApiKeyMiddleware
 from shared.http.feed import feed_controller
 from shared.auth.limiter import FailureLimiter
 from shared.http.health import HealthController
-from shared.http.observability import MetricsController, prometheus_config, request_id_middleware
+from shared.http.observability import MetricsController, observed
+from shared.http.proxies import parse_trusted_proxies, with_client_address
 from shared.http.keys import KeysController
 from shared.http.problems import internal_error_handler, problem_details_plugin
 from shared.http.strict import strict_body
@@ -33,16 +34,16 @@ def build_app(
 ) -> Litestar:
     """A service's HTTP app: its routes plus health, keys, feed, OpenAPI at /schema, problem+json errors."""
     feed = [feed_controller(feed_page)] if feed_page is not None else []
-    return Litestar(
+    try:
+        trusted_proxies = parse_trusted_proxies(service.settings.trusted_proxies)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    app = Litestar(
         route_handlers=[HealthController, MetricsController, KeysController, AuditController, *feed, *route_handlers],
         state=State({"service": service, "auth_failures": FailureLimiter(service.settings.auth_failures_per_minute)}),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: internal_error_handler},
-        middleware=[
-            request_id_middleware,
-            DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key=PUBLIC, exclude=["^/schema"]),
-            prometheus_config(service.service).middleware,
-        ],
+        middleware=[DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key=PUBLIC, exclude=["^/schema"])],
         before_request=strict_body,
         request_max_body_size=service.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -59,3 +60,10 @@ def build_app(
         on_startup=[service.start_followers],
         on_shutdown=[service.stop_followers, service.close],
     )
+    # Around everything Litestar does for a request (routing, the key check, exception handling):
+    # first the real client address, then request id, access log and metrics, so that requests
+    # refused before a handler runs (401, 429, an unknown path) are logged and counted like any
+    # other. Litestar's ``middleware=`` runs only once a route has matched, inside the handler
+    # that turns the key check's exceptions into responses, so it cannot do this.
+    app.asgi_handler = with_client_address(observed(app.asgi_handler, service.service), trusted_proxies)
+    return app

@@ -10,7 +10,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from shared.auth.limiter import FailureLimiter
+from shared.auth.limiter import FailureLimiter, client_key
 from shared.auth.roles import Principal, Role
 from shared.http.problems import problem
 from shared.metrics import AUTH_FAILURES
@@ -20,31 +20,32 @@ PUBLIC = "public"
 
 
 class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
-    """Authenticate ``Authorization: Bearer <key>`` against the service's key read model."""
+    """Authenticate ``Authorization: Bearer <key>`` against the service's key read model.
+
+    The key is always checked first: a valid key is served even from an address that has failed
+    too often (see ``shared.auth.limiter``); only failures are counted, and beyond the limit a
+    failure is answered 429 instead of 401.
+    """
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        service = connection.app.state.service
+        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() == "bearer" and token:
+            principal, versions = await anyio.to_thread.run_sync(service.authenticate_at, token)
+            if principal is not None:
+                # request.auth: the kept read models' versions the key was checked at; the token goes no further
+                return AuthenticationResult(user=principal, auth=versions)
+            message = "The API key is unknown, revoked or expired."
+        else:
+            message = "Send an API key as 'Authorization: Bearer <key>'."
+        AUTH_FAILURES.labels(service.service).inc()
         limiter: FailureLimiter = connection.app.state.auth_failures
         client = connection.client.host if connection.client else "unknown"
-        if wait := limiter.retry_after(client):
+        if wait := limiter.failed(client_key(client)):
             raise problem(429, "too_many_failed_logins", f"Too many failed authentications; retry in {wait}s.",
                           headers={"Retry-After": str(wait)})
-        header = connection.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        service = connection.app.state.service
-        if scheme.lower() != "bearer" or not token.strip():
-            self._failed(limiter, client, service)
-            raise NotAuthorizedException("Send an API key as 'Authorization: Bearer <key>'.")
-        principal, versions = await anyio.to_thread.run_sync(service.authenticate_at, token.strip())
-        if principal is None:
-            self._failed(limiter, client, service)
-            raise NotAuthorizedException("The API key is unknown, revoked or expired.")
-        # request.auth: the kept read models' versions the key was checked at; the token goes no further
-        return AuthenticationResult(user=principal, auth=versions)
-
-    @staticmethod
-    def _failed(limiter: FailureLimiter, client: str, service: Any) -> None:
-        limiter.record_failure(client)
-        AUTH_FAILURES.labels(service.service).inc()
+        raise NotAuthorizedException(message)
 
 
 def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:

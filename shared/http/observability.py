@@ -10,10 +10,11 @@ from typing import Any
 
 import msgspec
 from litestar.datastructures import MutableScopeHeaders
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.auth import PUBLIC
+from shared.metrics import REQUEST_SECONDS, REQUESTS
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 access_log = logging.getLogger("carecred.access")
@@ -49,8 +50,21 @@ def configure_logging(level: str = "INFO") -> None:
     root.propagate = False
 
 
-def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Take the caller's X-Request-ID (or make one), log one access line, echo the id back."""
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "(unmatched)"
+"""The ``path`` label of requests no route matched (404, 405): one series, however many paths are tried."""
+_NOT_COUNTED = ("/metrics",)
+
+
+def observed(app: ASGIApp, service: str) -> ASGIApp:
+    """Every HTTP request: a request id (the caller's ``X-Request-ID`` or a new one) echoed on the
+    response, one access-log line with the status really sent, and the request metrics.
+
+    This wraps the whole Litestar app (see ``shared.http.app``), outside its exception handling,
+    so requests refused before any handler runs are seen like the others: a missing or wrong key
+    (401, 429), a path no route matches (404, 405), a body too large (413). Route middleware would
+    miss them: Litestar answers those from the exception handler around its router.
+    """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,7 +74,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         request_id = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
         token = REQUEST_ID.set(request_id)
         started = time.perf_counter()
-        status = 500
+        status = 500  # if the app fails without answering, the server answers 500
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -72,27 +86,30 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
             user = scope.get("user")
+            client = scope.get("client")
             access_log.info(
                 "%s %s %s", scope["method"], scope["path"], status,
                 extra={
-                    "method": scope["method"], "path": scope["path"], "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request_id, "method": scope["method"], "path": scope["path"], "status": status,
+                    "duration_ms": round(seconds * 1000, 2), "client": client[0] if client else None,
                     "key_id": getattr(user, "key_id", None), "role": str(getattr(user, "role", "")) or None,
                 },
             )
+            if not scope["path"].startswith(_NOT_COUNTED):
+                method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+                labels = (method, scope.get("path_template") or UNMATCHED, str(status), service)
+                REQUESTS.labels(*labels).inc()
+                REQUEST_SECONDS.labels(*labels).observe(seconds)
             REQUEST_ID.reset(token)
 
     return middleware
 
 
 class MetricsController(PrometheusController):
-    """Prometheus metrics: request rates and latencies, events written, follower lag."""
+    """Prometheus metrics: requests by route and status, latencies, events written, follower lag."""
 
     path = "/metrics"
     opt = {PUBLIC: True}
     include_in_schema = False
-
-
-def prometheus_config(service: str) -> PrometheusConfig:
-    return PrometheusConfig(app_name=service, prefix="carecred", group_path=True, exclude=["^/metrics"])

@@ -19,8 +19,16 @@ def nursery_scope(principal: Principal) -> UUID | None:
 def require_own_nursery(principal: Principal, nursery_id: UUID | str | None) -> None:
     """403 when an hr key acts on another nursery than its own."""
     own = nursery_scope(principal)
-    if own is not None and (nursery_id is None or UUID(str(nursery_id)) != own):
+    if own is not None and (nursery_id is None or _uuid_or_none(nursery_id) != own):
         raise Forbidden("an hr key may act only for its own nursery", code="outside_scope")
+
+
+def _uuid_or_none(value: UUID | str) -> UUID | None:
+    """A nursery id from a request (a body may hold any text): not a UUID is not the key's nursery."""
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
 
 
 def acting_nursery(principal: Principal, requested: str | None) -> str | None:

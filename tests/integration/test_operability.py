@@ -1,13 +1,10 @@
-"""Operators see what happens: request ids in logs, metrics, and failed logins slowed down."""
+"""Operators see what happens: request ids in the logs, request and event counts in the metrics."""
 
 from __future__ import annotations
 
 import logging
 
-from litestar.testing import TestClient
-
-from services.credential.app import create_app
-from tests.conftest import issue, make_settings
+from tests.conftest import issue
 
 
 def test_a_request_id_is_echoed_and_logged_with_the_key_but_never_the_token(credential_http, caplog):
@@ -37,12 +34,5 @@ def test_metrics_count_requests_and_events_written(credential_http):
     assert "carecred_request_duration_seconds_bucket" in text
 
 
-def test_failed_authentication_is_rate_limited_per_client(tmp_path):
-    settings = make_settings("sqlite", tmp_path, auth_failures_per_minute=3)
-    with TestClient(create_app(settings)) as client:
-        statuses = [client.get("/v1/staff", headers={"Authorization": "Bearer guess"}).status_code for _ in range(5)]
-        assert statuses == [401, 401, 401, 429, 429]
-        refused = client.get("/v1/staff", headers=issue(client.app.state.service, "registrar"))
-        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
-        assert refused.json()["code"] == "too_many_failed_logins"
-        assert client.get("/health").status_code == 200
+# The failed-login limit and who counts as a client: tests/integration/test_client_address.py;
+# rejected requests in the log and the metrics: tests/integration/test_rejected_requests.py.

@@ -51,6 +51,11 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
     client, w, hr_b = credential_http, nursery_a["world"], nursery_a["hr_b"]
     staff, cert, assignment, badge = w.staff_id, nursery_a["certificates"][0], nursery_a["assignment"], nursery_a["badge"]
     secrets = [s for s in nursery_a["secrets"] if s not in (cert, badge.badge_id)]  # ids the caller sent may be echoed
+    # A third nursery asks for 李娜: nursery B neither asked nor must answer, so it sees no such request.
+    app = client.app.state.service
+    hr_c = issue(app, Role.HR, scope=nursery(app, "亭林镇托育园", town="亭林镇"))
+    transfer = client.post("/v1/transfers", headers=hr_c, json={"staff_id": staff, "start_on": TODAY.isoformat()})
+    transfer_id = transfer.json()["transfer_id"]
     before = client.app.state.service.recorder.max_notification_id()
     documented = [  # (method, path, body, expected status) — as each handler's docstring says
         ("GET", f"/v1/staff/{staff}", None, 404),
@@ -62,7 +67,12 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
                                       "issued_on": "2026-01-01", "expires_on": "2027-01-01", "holder_id": staff}, 404),
         ("POST", "/v1/assignments", {"staff_id": staff, "nursery_id": w.nursery_id, "role": "nursery_worker",
                                      "start_on": TODAY.isoformat()}, 403),
-        # (Assigning the person to nursery B itself is the hiring flow, allowed: people move between nurseries.)
+        # (Assigning the person to nursery B itself is hiring: 409 employed_elsewhere, below.)
+        ("POST", "/v1/transfers", {"staff_id": staff, "nursery_id": w.nursery_id, "start_on": TODAY.isoformat()}, 403),
+        ("GET", f"/v1/transfers/{transfer_id}", None, 404),
+        ("POST", f"/v1/transfers/{transfer_id}/consent", {}, 404),
+        ("POST", f"/v1/transfers/{transfer_id}/refuse", {"reason": "x"}, 404),
+        ("POST", f"/v1/transfers/{transfer_id}/withdraw", {"reason": "x"}, 404),
         ("GET", f"/v1/assignments/{assignment}", None, 404),
         ("POST", f"/v1/assignments/{assignment}/end", {"end_on": TODAY.isoformat(), "reason": "离职"}, 404),
         ("GET", f"/v1/nurseries/{w.nursery_id}/roster", None, 403),
@@ -74,20 +84,24 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
     for method, path, body, status in documented:
         response = client.request(method, path, json=body, headers=hr_b)
         refused_without_data(response, secrets, status)
+    hiring = client.post("/v1/assignments", headers=hr_b, json={"staff_id": staff, "role": "nursery_worker",
+                                                                "start_on": TODAY.isoformat()})
+    assert (hiring.status_code, hiring.json()["code"]) == (409, "employed_elsewhere"), hiring.text
+    assert not [s for s in secrets if s in hiring.text], hiring.text  # tests/integration/test_transfers.py
     assert client.app.state.service.recorder.max_notification_id() == before, "a refused request wrote an event"
     # Lists answer, but only with nursery B's own people.
     registrar = issue(client.app.state.service, Role.REGISTRAR)
     for path, shows in (("/v1/staff", "李娜"), ("/v1/certificates/expiring?within=366", cert),
-                        (f"/v1/badges?staff_id={staff}", badge.badge_id)):
+                        (f"/v1/badges?staff_id={staff}", badge.badge_id), ("/v1/transfers", transfer_id)):
         assert shows in client.get(path, headers=registrar).text  # the data is there to leak
         response = client.get(path, headers=hr_b)
         assert response.status_code in (200, 403, 404), (path, response.text)
-        assert not [s for s in nursery_a["secrets"] if s in response.text], (path, response.text)
+        assert not [s for s in [*nursery_a["secrets"], transfer_id] if s in response.text], (path, response.text)
     # Every hr route of the service is in one of the lists above, is district-wide by design,
     # or only tells the caller about its own key (/app/whoami).
     district_wide = {"/v1/nurseries", "/v1/nurseries/{nursery_id:uuid}", "/v1/policy",
                      "/v1/policy/versions/{version:int}", "/v1/verify", "/app/whoami"}
-    seen = {p for _, p, _, _ in documented} | {"/v1/staff", "/v1/certificates/expiring", "/v1/badges"}
+    seen = {p for _, p, _, _ in documented} | {"/v1/staff", "/v1/certificates/expiring", "/v1/badges", "/v1/transfers"}
     for method, path, handler in protected_routes(client.app):
         if Role.HR in roles_of(handler) and path not in district_wide:
             pattern = path.split("{")[0]

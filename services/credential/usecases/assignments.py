@@ -23,7 +23,8 @@ class AssignmentUseCases:
     """Assignments (岗位安排) of registered people to roles at nurseries."""
 
     def assign(self: Any, data: NewAssignment, *, nursery_id: str, actor: dict[str, Any]) -> AssignmentView:
-        """Assign a person; 409 ``not_certified`` listing every shortfall unless compliant on the start date."""
+        """Assign a person; 409 ``employed_elsewhere`` (an HR key, without the current nursery's consent) or
+        ``not_certified`` listing every shortfall unless compliant on the start date."""
         policy: Policy = self.current_policy()
         role = policy.role(data.role)
         if role is None:
@@ -34,6 +35,8 @@ class AssignmentUseCases:
         if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery),)) is None:
             raise Invalid(f"no nursery with id {nursery}", field="nursery_id", code="unknown_nursery")
         staff_id = str(staff_row(self.store, uuid_field(data.staff_id, "staff_id"), visible_to=None, field="staff_id")["staff_id"])
+        # Before anything about the person is told (their certificates below): is it theirs to hire?
+        self.require_employers_consent(staff_id, str(nursery), data.start_on, actor)
         overlapping = self.store.query_one(
             "SELECT assignment_id FROM assignments WHERE staff_id = ? AND nursery_id = ? AND role = ?"
             " AND (end_on IS NULL OR end_on >= ?)",
