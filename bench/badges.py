@@ -47,7 +47,7 @@ def issue_badge(app: Credentials) -> tuple[str, str]:
     row = app.store.query_one("SELECT id_hash FROM staff WHERE staff_id = ?", (staff.staff_id,))
     today = dt.date.today()
     holder = BadgeHolder(
-        staff_id=staff.staff_id, name=staff.name, id_masked=staff.id_masked, nursery_id=nursery.nursery_id,
+        staff_id=staff.staff_id, name=staff.name, nursery_id=nursery.nursery_id,
         nursery_name="朱泾镇阳光托育园", roles=["infant_caregiver"], certificates=[
             BadgeCertificate(type="infant_care", number="YY-2024-000123", expires_on=today + dt.timedelta(days=900)),
             BadgeCertificate(type="health", number="JK-2026-004512", expires_on=today + dt.timedelta(days=200))])
