@@ -22,6 +22,7 @@ from tests.integration.certification_world import REGISTRAR, assign, certificate
 
 TODAY = dt.date.today()
 LI_NA_ID = make_valid("31011619900307123")
+WANG_FANG_ID = make_valid("31011619920615345")
 
 
 @dataclass
