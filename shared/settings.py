@@ -77,7 +77,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     badge_status_max_age_seconds: Annotated[int, msgspec.Meta(ge=60, le=7 * 86400)] = 12 * 3600
     """How long an offline verifier may rely on a status list (its signed time-to-live): past it,
     a badge that would be valid is ``status_unknown``. 12 hours: a day's visits on one morning's lists."""
-    badge_holder_iterations: int = 300_000
+    badge_holder_iterations: int = 200_000
     """PBKDF2 iterations of the holder binding on new badges (docs/badges.md: the cost of a guess;
     verifiers accept 100,000 to 5,000,000)."""
 

@@ -10,11 +10,11 @@ region, no birth date, no digit.
 
 Why this protects the number (the full computation is in ``docs/badges.md``): an attacker with
 the badge must run the same slow function once per candidate ID number, and there are about
-5·10^10 candidates (region codes × birth dates × sequence numbers; the check character is
-determined), so trying them all costs hundreds of core-years at the default iterations. And
-because the check is only 16 bits, even a finished search leaves every 65,536th candidate
-matching: hundreds of thousands of ID numbers fit any badge, so the badge never singles one
-out. The price: a wrong ID number matches by chance once in 65,536 — the inspector also
+2·10^10 candidates (region codes × birth dates × sequence numbers of one sex; the check
+character is determined), so trying them all costs about a hundred core-years at the default
+iterations. And because the check is only 16 bits, even a finished search leaves every
+65,536th candidate matching: hundreds of thousands of ID numbers fit any badge, so the badge
+never singles one out. The price: a wrong ID number matches by chance once in 65,536 — the inspector also
 compares the name and photo on the ID card, and online the registry's exact keyed hash decides.
 
 Both the issuer and every verifier compute this in the same way; the vectors in
@@ -91,8 +91,8 @@ def check_iterations(iterations: int) -> None:
 def bind(canonical_number: str, salt: bytes, iterations: int) -> HolderBinding:
     """The binding of a badge with this salt (``salt_for``).
 
-    ``iterations`` is ``Settings.badge_holder_iterations`` (default 300,000: about 0.26 s a guess on
-    one core of the reference machine, see docs/badges.md; well under half a second on a phone,
-    where Web Crypto runs PBKDF2 natively)."""
+    ``iterations`` is ``Settings.badge_holder_iterations`` (default 200,000: about 0.17 s a guess on
+    one core of the reference machine, and about as long in its Chromium, see docs/badges.md; well
+    under half a second on a phone, where Web Crypto runs PBKDF2 natively)."""
     check_iterations(iterations)
     return HolderBinding(iterations, check_of(canonical_number, salt, iterations))
