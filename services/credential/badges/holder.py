@@ -92,7 +92,7 @@ def bind(canonical_number: str, salt: bytes, iterations: int) -> HolderBinding:
     """The binding of a badge with this salt (``salt_for``).
 
     ``iterations`` is ``Settings.badge_holder_iterations`` (default 200,000: about 0.17 s a guess on
-    one core of the reference machine, and about as long in its Chromium, see docs/badges.md; well
+    one core of the reference machine natively, 0.13-0.16 s in its Chromium, see docs/badges.md; well
     under half a second on a phone, where Web Crypto runs PBKDF2 natively)."""
     check_iterations(iterations)
     return HolderBinding(iterations, check_of(canonical_number, salt, iterations))
