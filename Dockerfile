@@ -7,7 +7,8 @@ COPY carecred ./carecred
 COPY contracts ./contracts
 COPY shared ./shared
 COPY services ./services
-RUN pip install --no-cache-dir . \
+# The scanner's third-party script (pinned, sha512-checked) from the npm registry, then into the package.
+RUN python -m carecred.webdeps && pip install --no-cache-dir . \
     && useradd --system --create-home carecred \
     && mkdir -p /var/lib/carecred && chown carecred /var/lib/carecred
 USER carecred

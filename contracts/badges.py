@@ -22,7 +22,6 @@ class BadgeHolder(msgspec.Struct, frozen=True, kw_only=True):
 
     staff_id: str
     name: str
-    id_masked: str
     nursery_id: str
     nursery_name: str
     roles: list[str]
@@ -30,7 +29,10 @@ class BadgeHolder(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class IssueBadge(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A badge to issue for a compliant person; with the ID number from the card, it can confirm 人证合一 offline."""
+    """A badge to issue for a compliant person; with the ID number from the card, it can confirm 人证合一 offline.
+
+    Without ``id_number`` the badge carries no holder binding, and every offline check of it says
+    that the holder cannot be checked."""
 
     staff_id: str
     nursery_id: str | None = None
@@ -52,7 +54,7 @@ class IssuedBadge(msgspec.Struct, kw_only=True):
     png_base64: str
     svg: str
     id_check: bool
-    """Whether the badge carries the salted ID-number check (人证合一) for offline use."""
+    """Whether the badge carries the holder binding (人证合一) for offline checks."""
 
 
 class BadgeView(msgspec.Struct, kw_only=True):
@@ -94,6 +96,21 @@ class Verdict(enum.StrEnum):
     REVOKED = "revoked"
     SUSPENDED = "suspended"
     MALFORMED = "malformed"
+    HOLDER_MISMATCH = "holder_mismatch"
+    """Genuine and current, but the ID number typed is not its holder's (人证不一)."""
+    STATUS_UNKNOWN = "status_unknown"
+    """Genuine and current, but the status data is missing or older than its maximum age."""
+
+
+class HolderCheck(enum.StrEnum):
+    """How a verdict relates the badge to the ID number the inspector typed (人证合一)."""
+
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    NOT_CHECKED = "not_checked"
+    """No ID number was typed."""
+    UNAVAILABLE = "unavailable"
+    """An ID number was typed, but the badge carries no holder binding and no registry was at hand."""
 
 
 class HolderView(msgspec.Struct, kw_only=True):
@@ -102,16 +119,17 @@ class HolderView(msgspec.Struct, kw_only=True):
     badge_id: str
     staff_id: str
     name: str
-    id_masked: str
     nursery_id: str | None
     """Known online (from the issuer's records); a badge itself carries only the nursery's name."""
     nursery_name: str
     roles: list[str]
     certificates: list[BadgeCertificate]
+    id_check: bool = False
+    """Whether the badge carries the holder binding, so that a typed ID number can be checked offline."""
 
 
 class Freshness(msgspec.Struct, kw_only=True):
-    """How current the status data behind a verdict is."""
+    """How current the status data behind a verdict is: stale past ``expires_at`` (its maximum age)."""
 
     source: Literal["online", "cached", "none"]
     issued_at: dt.datetime | None
@@ -133,5 +151,5 @@ class VerifyResult(msgspec.Struct, kw_only=True):
     """How old the revocation and suspension data is."""
     trust: Freshness | None = None
     """How old the trust list (the accepted keys) is."""
-    id_match: bool | None = None
-    """人证合一: whether the typed ID number is the holder's (None when none was typed)."""
+    holder_check: HolderCheck = HolderCheck.NOT_CHECKED
+    """人证合一: whether the typed ID number is the holder's; a mismatch makes the verdict ``holder_mismatch``."""

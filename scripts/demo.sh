@@ -14,4 +14,7 @@ if [ ! -x .venv/bin/carecred ]; then
     exit 1
   fi
 fi
+# The scanner's QR decoder comes from the npm registry (pinned in services/credential/web/npm-lock.json, never
+# committed); without it the page still verifies pasted text and, where the browser has one, uses BarcodeDetector.
+.venv/bin/python -m carecred.webdeps || echo "warning: the scanner's QR library could not be fetched; camera scanning needs BarcodeDetector" >&2
 exec .venv/bin/carecred demo "$@"

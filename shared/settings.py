@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import unquote, urlsplit
 
 import msgspec
@@ -76,6 +77,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """A badge expires this many days after issue, or at its earliest certificate expiry if sooner."""
     badge_clock_skew_seconds: int = 300
     """Clock difference tolerated on a badge's issued-at and expiry when verifying."""
+    badge_status_max_age_seconds: Annotated[int, msgspec.Meta(ge=60, le=7 * 86400)] = 12 * 3600
+    """How long an offline verifier may rely on a status list (its signed time-to-live): past it,
+    a badge that would be valid is ``status_unknown``. 12 hours: a day's visits on one morning's lists."""
+    badge_holder_iterations: int = 200_000
+    """PBKDF2 iterations of the holder binding on new badges (docs/badges.md: the cost of a guess;
+    verifiers accept 100,000 to 5,000,000)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

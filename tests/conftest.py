@@ -61,6 +61,7 @@ def make_settings(backend: str, tmp_path, **overrides: object) -> Settings:
         "data_dir": str(tmp_path / "data"),
         "id_hash_key": TEST_ID_HASH_KEY,
         "auth_failures_per_minute": 100_000,  # the access tests fail on purpose, many times
+        "badge_holder_iterations": 100_000,  # the least verifiers accept; the default is tested by the vectors
     }
     if backend == "postgres":
         base.update(storage="postgres", database_url=TEST_DATABASE_URL, pg_pool_size=4,

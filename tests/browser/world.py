@@ -22,6 +22,7 @@ from tests.integration.certification_world import REGISTRAR, assign, certificate
 
 TODAY = dt.date.today()
 LI_NA_ID = make_valid("31011619900307123")
+WANG_FANG_ID = make_valid("31011619920615345")
 
 
 @dataclass
@@ -62,7 +63,7 @@ def seed(app: Credentials) -> PageWorld:
 
     def badge(key: str, name: str, sid: str, number: str, certs: list) -> str:
         staff = app.staff(sid)
-        holder = BadgeHolder(staff_id=sid, name=name, id_masked=staff.id_masked, nursery_id=w.nursery_id,
+        holder = BadgeHolder(staff_id=sid, name=name, nursery_id=w.nursery_id,
                              nursery_name="朱泾镇阳光托育园", roles=["infant_caregiver"], certificates=certs)
         issued = badges.issuer.issue(holder, actor=REGISTRAR, id_number=number)
         w.qr[key] = issued.qr_text

@@ -26,7 +26,7 @@ class World:
     def holder(self, *certificates: BadgeCertificate) -> BadgeHolder:
         staff = self.app.staff(self.staff_id)  # type: ignore[arg-type]
         return BadgeHolder(
-            staff_id=staff.staff_id, name=staff.name, id_masked=staff.id_masked, nursery_id=self.nursery_id,
+            staff_id=staff.staff_id, name=staff.name, nursery_id=self.nursery_id,
             nursery_name="朱泾镇阳光托育园", roles=["infant_caregiver"],
             certificates=list(certificates) or default_certificates(),
         )

@@ -6,6 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from services.credential.badges.lists import StatusList, TrustList
+from shared.idnumber import make_valid
 from tests.conftest import issue
 from tests.integration.badge_world import LI_NA, World, make_world
 
@@ -21,7 +22,7 @@ def test_an_inspector_scans_a_badge_and_confirms_the_id_card_without_it_being_ec
     answer = credential_http.post("/v1/verify", json={"qr": issued.qr_text, "id_number": LI_NA}, headers=inspector)
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["verdict"] == "valid" and body["id_match"] is True
+    assert body["verdict"] == "valid" and body["holder_check"] == "match"
     assert body["holder"]["name"] == "李娜" and body["holder"]["nursery_id"] == world.nursery_id
     assert body["status"]["source"] == "online" and "issued_at" in body["status"]
     assert LI_NA not in answer.text and LI_NA[6:14] not in answer.text
@@ -79,3 +80,25 @@ def test_offline_verifiers_download_the_signed_lists_without_a_key(credential_ht
     trust = TrustList.parse(trust_answer.content, serialization.load_pem_public_key(anchor.content))
     status = StatusList.parse(status_answer.content, trust)
     assert status.size == 1 and len(trust.keys) == 1
+
+
+def test_a_wrong_id_number_is_its_own_verdict_not_a_valid_badge(credential_http, world):
+    issued = world.issue()
+    inspector = issue(world.app, "inspector")
+    wrong = make_valid("11010519491231002")
+    body = credential_http.post("/v1/verify", json={"qr": issued.qr_text, "id_number": wrong}, headers=inspector).json()
+    assert body["verdict"] == "holder_mismatch" and body["holder_check"] == "mismatch"
+    assert wrong not in str(body) and body["holder"]["name"] == "李娜"
+    unchecked = credential_http.post("/v1/verify", json={"qr": issued.qr_text}, headers=inspector).json()
+    assert unchecked["verdict"] == "valid" and unchecked["holder_check"] == "not_checked"
+    assert "NOT checked" in unchecked["reason"]
+
+
+def test_after_an_anchor_rotation_the_published_trust_list_leads_the_old_pin_to_the_new_anchor(credential_http, world):
+    old_pem = credential_http.get("/.well-known/carecred/trust-anchor").content
+    new = world.badges.keys.rotate_anchor(actor={"role": "test"})
+    served = credential_http.get("/.well-known/carecred/trust-anchor")
+    assert served.headers["x-key-id"] == new.kid
+    trust = TrustList.parse(credential_http.get("/.well-known/carecred/trust-list").content,
+                            serialization.load_pem_public_key(old_pem))
+    assert trust.anchor.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo) == served.content

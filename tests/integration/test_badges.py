@@ -8,11 +8,14 @@ import os
 import stat
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from contracts.badges import BadgeCertificate, Verdict
-from services.credential.badges import qr
+from services.credential.badges import cose, qr
 from services.credential.badges.issuing import end_of_day
-from services.credential.badges.lists import StatusList, TrustList
+from services.credential.badges.lists import ListError, StatusList, TrustList
+from services.credential.badges.verifier import Verifier
 from shared.errors import Conflict, Invalid
 from shared.idnumber import make_valid
 from tests.integration.badge_world import ACTOR, LI_NA, make_world
@@ -31,10 +34,10 @@ def test_a_badge_round_trips_from_its_png_through_a_qr_decoder_to_the_verifier(w
     assert scanned == issued.qr_text and scanned.startswith("TY1:")
     result = world.badges.verify(scanned, id_number=LI_NA)
     assert result.verdict is Verdict.VALID
-    assert result.holder.name == "李娜" and result.holder.id_masked == "310***********1235"
+    assert result.holder.name == "李娜" and result.holder.id_check
     assert result.holder.nursery_id == world.nursery_id and result.holder.staff_id == world.staff_id
     assert result.holder.badge_id == issued.badge_id
-    assert result.id_match is True and issued.id_check
+    assert result.holder_check == "match" and issued.id_check
     assert result.status.source == "online" and result.status.age_seconds == 0
     assert issued.svg.startswith("<svg") and issued.qr_version <= 15
 
@@ -128,7 +131,7 @@ def test_offline_verifiers_get_lists_signed_by_the_pinned_anchor_and_a_trusted_k
     anchor = world.badges.keys.anchor_public_key()
     trust = TrustList.parse(world.badges.keys.signed_trust_list(), anchor)
     status = StatusList.parse(world.badges.statuses.signed_status_list(), trust)
-    assert status.size == 1 and status.ttl == 86400
+    assert status.size == 1 and status.ttl == world.app.settings.badge_status_max_age_seconds == 12 * 3600
     assert trust.expires_at - trust.issued_at == 7 * 86400
 
 
@@ -163,4 +166,87 @@ def test_a_badge_too_large_for_a_qr_code_is_refused_before_anything_is_recorded(
     with pytest.raises(Invalid) as refused:
         world.issue(*many)
     assert refused.value.code == "badge_too_large"
+    assert world.app.recorder.max_notification_id() == before
+
+
+def test_a_wrong_id_number_is_a_holder_mismatch_online_and_offline(world):
+    bound, unbound = world.issue(), world.issue(id_number=None)
+    someone_else = make_valid("11010519491231002")
+    online = world.badges.verify(bound.qr_text, id_number=someone_else)
+    assert online.verdict is Verdict.HOLDER_MISMATCH and online.holder.name == "李娜"
+    # Online the registry's exact keyed hash decides, even for a badge issued without the number.
+    assert world.badges.verify(unbound.qr_text, id_number=LI_NA).holder_check == "match"
+    assert world.badges.verify(unbound.qr_text, id_number=someone_else).verdict is Verdict.HOLDER_MISMATCH
+    offline = Verifier(world.badges.keys.trust_list(), world.badges.statuses.status_list())
+    assert offline.verify(bound.qr_text, id_number=someone_else).verdict is Verdict.HOLDER_MISMATCH
+    assert offline.verify(bound.qr_text, id_number=LI_NA).verdict is Verdict.VALID
+    cannot = offline.verify(unbound.qr_text, id_number=LI_NA)
+    assert cannot.verdict is Verdict.VALID and cannot.holder_check == "unavailable" and not cannot.holder.id_check
+
+
+def test_offline_past_the_configured_maximum_age_the_status_is_unknown(backend, tmp_path):
+    from tests.conftest import make_settings
+
+    world = make_world(make_settings(backend, tmp_path, badge_status_max_age_seconds=3600))
+    try:
+        issued = world.issue()
+        signed_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        trust = TrustList.parse(world.badges.keys.signed_trust_list(signed_at), world.badges.keys.anchor_public_key())
+        status = StatusList.parse(world.badges.statuses.signed_status_list(signed_at), trust)
+        assert status.ttl == 3600
+        offline = Verifier(trust, status)
+        fresh = offline.verify(issued.qr_text, id_number=LI_NA, now=signed_at + dt.timedelta(minutes=59))
+        assert fresh.verdict is Verdict.VALID and f"status as of {signed_at.isoformat()}" in fresh.reason
+        late = offline.verify(issued.qr_text, id_number=LI_NA, now=signed_at + dt.timedelta(minutes=61))
+        assert late.verdict is Verdict.STATUS_UNKNOWN and late.status.stale
+        assert world.badges.verify(issued.qr_text, id_number=LI_NA).verdict is Verdict.VALID  # online is live
+    finally:
+        world.app.close()
+
+
+def test_a_certificate_valid_until_9999_12_31_does_not_overflow_the_badge(world):
+    forever = BadgeCertificate(type="infant_care", number="YY-FOREVER", expires_on=dt.date(9999, 12, 31))
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    issued = world.issue(forever, now=now)
+    assert issued.expires_at == now + dt.timedelta(days=world.app.settings.badge_validity_days)
+    result = world.badges.verify(issued.qr_text, id_number=LI_NA)
+    assert result.verdict is Verdict.VALID and result.holder.certificates[0].expires_on == dt.date(9999, 12, 31)
+    assert end_of_day(dt.date(9999, 12, 31)) == dt.datetime.max.replace(tzinfo=dt.UTC)
+    assert end_of_day(dt.date(9999, 12, 30)) == dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def test_the_trust_anchor_rotates_and_verifiers_that_pinned_it_follow_the_signed_handovers(world, settings):
+    first = world.badges.keys.anchor_public_key()
+    issued = world.issue()
+    one = world.badges.keys.rotate_anchor(actor=ACTOR)
+    two = world.badges.keys.rotate_anchor(actor=ACTOR, algorithm="EdDSA")
+    kids = {k.kid: k for k in world.badges.keys.list() if k.purpose == "anchor"}
+    assert len(kids) == 3 and kids[two.kid].activated_at and not kids[two.kid].retired_at
+    assert kids[one.kid].retired_at and world.badges.keys.anchor().kid == two.kid
+    signed = world.badges.keys.signed_trust_list()
+    for pinned in (first, serialization.load_pem_public_key(one.public_key_pem.encode())):
+        trust = TrustList.parse(signed, pinned)  # a phone that pinned either earlier anchor
+        assert cose.key_id(trust.anchor).hex() == two.kid
+        status = StatusList.parse(world.badges.statuses.signed_status_list(), trust)
+        assert Verifier(trust, status).verify(issued.qr_text, id_number=LI_NA).verdict is Verdict.VALID
+    stranger = ec.generate_private_key(ec.SECP256R1()).public_key()
+    with pytest.raises(ListError, match="pinned trust anchor"):
+        TrustList.parse(signed, stranger)
+    from services.credential.application import Credentials
+    from services.credential.badges.service import badges_for
+
+    again = Credentials(settings)  # the handovers are recorded, not only in this process
+    try:
+        assert len(badges_for(again).keys.handovers()) == 2
+    finally:
+        again.close()
+
+
+def test_an_anchor_whose_private_key_is_gone_cannot_hand_over(world):
+    anchor = world.badges.keys.anchor()
+    world.badges.key_store.path(anchor.kid).unlink()
+    before = world.app.recorder.max_notification_id()
+    with pytest.raises(Conflict) as refused:
+        world.badges.keys.rotate_anchor(actor=ACTOR)
+    assert refused.value.code == "anchor_key_missing"
     assert world.app.recorder.max_notification_id() == before

@@ -2,7 +2,9 @@
 
 The wire chain is the EU Digital COVID Certificate's, with our own prefix: CWT claims →
 COSE_Sign1 (ES256 or EdDSA, kid in the protected header) → zlib → Base45 → ``TY1:`` →
-alphanumeric QR code, error correction Q. See ``claims`` for the claim keys.
+alphanumeric QR code, error correction Q. See ``claims`` for the claim keys, ``holder`` for the
+holder binding (人证合一 without any digit of the ID number), ``verifier`` for the verdicts, and
+``docs/badges.md`` for the attacker model and the numbers behind it.
 
 How the rest of the credential service uses it (``service = badges_for(app)``):
 
@@ -14,7 +16,7 @@ How the rest of the credential service uses it (``service = badges_for(app)``):
   ``mark_status(status_index, status, ...)``;
 * the online check: ``service.verify(qr_text, id_number=...)``.
 
-Keys: ``carecred badge-keys generate|rotate|list|anchor``. Private keys live only as PEM files
+Keys: ``carecred badge-keys generate|rotate|list|anchor|rotate-anchor``. Private keys live only as PEM files
 (0600) in ``CARECRED_BADGE_KEY_DIR`` (default ``<data_dir>/badge-keys``), which replicas must
 share; their public halves and lifecycle are ``SigningKey`` events.
 """

@@ -3,6 +3,13 @@
 Each key records its algorithm: ES256 (-7, P-256, raw r||s signatures as COSE requires) and
 EdDSA (-8, Ed25519) sign and verify; PS256 (-37, RSA-PSS) only verifies, because some EU DCC
 test vectors use it.
+
+Two reading profiles. **Strict** (badges, trust and status lists): tag 18 is required, every
+CBOR layer is in the deterministic encoding, alg and kid come from the protected header and
+the unprotected header is empty — exactly what ``sign1`` writes, so one badge has one message.
+**Interop** (``strict=False``, only for the EU DCC test vectors, whose issuers wrote maps in
+any key order and put the kid in either header): tag 18 still required (inside an optional
+CWT tag 61), one CBOR item with nothing after it, headers read as DCC verifiers do.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from services.credential.badges.cbor import CborError, loads_exact
+from services.credential.badges.cbor import CborError, dumps, loads_deterministic, loads_exact
 
 ES256 = -7
 EDDSA = -8
@@ -77,7 +84,7 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
 
 def sign1(payload: bytes, private_key: PrivateKey, kid: bytes, algorithm: int) -> bytes:
     """A tagged COSE_Sign1 with alg and kid in the protected header."""
-    protected = cbor2.dumps({HEADER_ALG: algorithm, HEADER_KID: kid})
+    protected = dumps({HEADER_ALG: algorithm, HEADER_KID: kid})
     to_be_signed = _sig_structure(protected, payload)
     if algorithm == ES256 and isinstance(private_key, ec.EllipticCurvePrivateKey):
         der = private_key.sign(to_be_signed, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
@@ -87,7 +94,7 @@ def sign1(payload: bytes, private_key: PrivateKey, kid: bytes, algorithm: int) -
         signature = private_key.sign(to_be_signed)
     else:
         raise ValueError(f"key does not match COSE algorithm {algorithm}")
-    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+    return dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
 
 class Sign1:
@@ -137,31 +144,34 @@ class Sign1:
         return True
 
 
-def parse_sign1(data: bytes) -> Sign1:
-    """Parse a COSE_Sign1 (tagged 18, optionally inside a CWT tag 61, or untagged)."""
+def parse_sign1(data: bytes, *, strict: bool = True) -> Sign1:
+    """Parse a tagged COSE_Sign1 (see the module's docstring for the strict and interop profiles)."""
     try:
-        obj = loads_exact(data)
+        obj = loads_deterministic(data, tags=frozenset({COSE_SIGN1_TAG})) if strict else loads_exact(data)
     except CborError as exc:
-        raise MalformedCose(f"not CBOR: {exc}") from None
-    if isinstance(obj, cbor2.CBORTag) and obj.tag == CWT_TAG:
+        raise MalformedCose(f"cose: {exc}") from None
+    if not strict and isinstance(obj, cbor2.CBORTag) and obj.tag == CWT_TAG:
         obj = obj.value
-    if isinstance(obj, cbor2.CBORTag):
-        if obj.tag != COSE_SIGN1_TAG:
-            raise MalformedCose(f"CBOR tag {obj.tag} is not COSE_Sign1 (18)")
-        obj = obj.value
+    if not isinstance(obj, cbor2.CBORTag):
+        raise MalformedCose("cose: untagged; a COSE_Sign1 must carry CBOR tag 18")
+    if obj.tag != COSE_SIGN1_TAG:
+        raise MalformedCose(f"cose: CBOR tag {obj.tag} is not COSE_Sign1 (18)")
+    obj = obj.value
     if not (isinstance(obj, list) and len(obj) == 4):
-        raise MalformedCose("COSE_Sign1 must be an array of four items")
+        raise MalformedCose("cose: COSE_Sign1 must be an array of four items")
     protected_bytes, unprotected, payload, signature = obj
     if not (isinstance(protected_bytes, bytes) and isinstance(unprotected, dict)
             and isinstance(payload, bytes) and isinstance(signature, bytes)):
-        raise MalformedCose("COSE_Sign1 items have the wrong types")
+        raise MalformedCose("cose: COSE_Sign1 items have the wrong types")
+    if strict and unprotected:
+        raise MalformedCose("cose: the unprotected header must be empty")
     if protected_bytes:
         try:
-            protected = loads_exact(protected_bytes)
+            protected = loads_deterministic(protected_bytes) if strict else loads_exact(protected_bytes)
         except CborError as exc:
-            raise MalformedCose(f"protected header is not CBOR: {exc}") from None
+            raise MalformedCose(f"cose: protected header: {exc}") from None
         if not isinstance(protected, dict):
-            raise MalformedCose("protected header is not a map")
+            raise MalformedCose("cose: protected header is not a map")
     else:
         protected = {}
     return Sign1(protected_bytes, protected, unprotected, payload, signature)

@@ -49,6 +49,15 @@ class SigningKey(Aggregate):
         valid_until: str
         """The expiry of the last badge it signed: it stays in the trust list until then."""
 
+    class HandedOver(Event):
+        """A retired trust anchor's signed statement naming its successor, kept for verifiers that pinned it."""
+
+        TOPIC = "carecred.credential:SigningKey.HandedOver.v1"
+        to_kid: str
+        handed_over_at: str
+        statement: str
+        """The ``AnchorHandover`` COSE_Sign1, base64."""
+
     @staticmethod
     def create_id(kid: str, **_: Any) -> UUID:
         return signing_key_id_for(kid)
@@ -62,6 +71,7 @@ class SigningKey(Aggregate):
         self.activated_at: str | None = None
         self.retired_at: str | None = None
         self.valid_until: str | None = None
+        self.handed_over_to: str | None = None
 
     def activate(self, at: str, actor: dict[str, Any]) -> None:
         if self.activated_at is not None:
@@ -81,6 +91,16 @@ class SigningKey(Aggregate):
     def _retired(self, retired_at: str, valid_until: str, actor: dict[str, Any]) -> None:
         self.retired_at = retired_at
         self.valid_until = valid_until
+
+    def hand_over(self, to_kid: str, at: str, statement: str, actor: dict[str, Any]) -> None:
+        """Record the signed handover from this (outgoing) anchor to its successor."""
+        if self.purpose != "anchor":
+            raise Conflict(f"key {self.kid} is not a trust anchor", code="not_an_anchor")
+        self._handed_over(to_kid=to_kid, handed_over_at=at, statement=statement, actor=actor)
+
+    @event(HandedOver)
+    def _handed_over(self, to_kid: str, handed_over_at: str, statement: str, actor: dict[str, Any]) -> None:
+        self.handed_over_to = to_kid
 
 
 class Badge(Aggregate):

@@ -16,7 +16,7 @@ from qrcode.exceptions import DataOverflowError
 
 from contracts.badges import BadgeHolder, HolderView, IssuedBadge
 from services.credential.badges import claims as badge_claims
-from services.credential.badges import cose, qr
+from services.credential.badges import cose, holder, qr
 from services.credential.badges.domain import Badge
 from services.credential.badges.keys import ISSUER, BadgeKeys
 from services.credential.badges.keystore import KeyStore
@@ -40,7 +40,9 @@ def _qr_version(text: str) -> int:
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
-    """A certificate is valid through its expiry date, Shanghai time."""
+    """A certificate is valid through its expiry date, Shanghai time (9999-12-31: for as long as time goes)."""
+    if day >= dt.date.max - dt.timedelta(days=1):  # the next midnight, or its UTC time, is past datetime's range
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.UTC)
 
 
@@ -54,19 +56,21 @@ class BadgeIssuer:
         self.settings = settings
         self.keys = keys
         self.projector = projector
+        try:
+            holder.check_iterations(settings.badge_holder_iterations)
+        except ValueError as exc:
+            raise SystemExit(f"CARECRED_BADGE_HOLDER_ITERATIONS: {exc}") from None
 
-    def issue(self, holder: BadgeHolder, *, actor: dict[str, Any], id_number: str | None = None,
+    def issue(self, facts: BadgeHolder, *, actor: dict[str, Any], id_number: str | None = None,
               id_hash: str | None = None, now: dt.datetime | None = None) -> IssuedBadge:
         """Sign and record a badge. With ``id_number`` (checked against ``id_hash``, the registry's
-        keyed hash, when given) the badge carries the offline ID-number check (人证合一)."""
-        if not holder.certificates:
+        keyed hash, when given) the badge carries the holder binding (人证合一) for offline checks."""
+        if not facts.certificates:
             raise Invalid("a badge shows at least one certificate", field="certificates")
-        if len(holder.id_masked) != 18 or "*" not in holder.id_masked:
-            raise Invalid("id_masked must be a masked 18-character ID number", field="id_masked")
         canonical = self._canonical(id_number, id_hash)
         issued = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
         expires = min(issued + dt.timedelta(days=self.settings.badge_validity_days),
-                      *(end_of_day(c.expires_on) for c in holder.certificates))
+                      *(end_of_day(c.expires_on) for c in facts.certificates))
         if expires <= issued:
             raise Invalid("a certificate on the badge has expired", field="certificates", code="certificate_expired")
         key = self.keys.active()
@@ -74,23 +78,24 @@ class BadgeIssuer:
         private_key = self.key_store.load(key.kid)
         for _ in range(_ATTEMPTS):
             index = self._next_index()
+            salt = holder.salt_for(bytes.fromhex(key.kid), badge_claims.badge_id_for(index))
+            binding = holder.bind(canonical, salt, self.settings.badge_holder_iterations) if canonical else None
             view = HolderView(
-                badge_id=str(badge_claims.badge_id_for(index)), staff_id=holder.staff_id, name=holder.name,
-                id_masked=holder.id_masked, nursery_id=holder.nursery_id, nursery_name=holder.nursery_name,
-                roles=list(holder.roles), certificates=list(holder.certificates),
+                badge_id=str(badge_claims.badge_id_for(index)), staff_id=facts.staff_id, name=facts.name,
+                nursery_id=facts.nursery_id, nursery_name=facts.nursery_name,
+                roles=list(facts.roles), certificates=list(facts.certificates), id_check=binding is not None,
             )
             claims = badge_claims.BadgeClaims(
                 issuer=ISSUER, issued_at=int(issued.timestamp()), expires_at=int(expires.timestamp()),
-                holder=view, status_index=index,
-                id_digest=badge_claims.id_digest(canonical, index) if canonical else None,
+                holder=view, status_index=index, binding=binding,
             )
             text = wrap(cose.sign1(badge_claims.encode(claims), private_key, bytes.fromhex(key.kid),
                                    cose.SIGNING_ALGORITHMS[key.algorithm]))
             version = _qr_version(text)
             badge = Badge(
-                status_index=index, staff_id=holder.staff_id, nursery_id=holder.nursery_id, roles=list(holder.roles),
+                status_index=index, staff_id=facts.staff_id, nursery_id=facts.nursery_id, roles=list(facts.roles),
                 certificates=[{"type": c.type, "number": c.number, "expires_on": c.expires_on.isoformat()}
-                              for c in holder.certificates],
+                              for c in facts.certificates],
                 kid=key.kid, issued_at=issued.isoformat(), expires_at=expires.isoformat(), actor=actor,
             )
             try:
@@ -98,10 +103,10 @@ class BadgeIssuer:
             except IntegrityError:
                 continue  # another replica took this index: take the next one
             return IssuedBadge(
-                badge_id=str(badge.id), staff_id=holder.staff_id, status_index=index, key_id=key.kid,
+                badge_id=str(badge.id), staff_id=facts.staff_id, status_index=index, key_id=key.kid,
                 issued_at=issued, expires_at=expires, qr_text=text, qr_version=version,
                 png_base64=base64.b64encode(qr.png(text)).decode("ascii"), svg=qr.svg(text),
-                id_check=canonical is not None,
+                id_check=binding is not None,
             )
         raise Conflict("could not allocate a status-list index; try again", code="busy")
 

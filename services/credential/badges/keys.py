@@ -3,10 +3,15 @@
 The trust anchor (purpose ``anchor``) signs only trust lists; verifiers pin its public key.
 Badge keys (purpose ``badge``) sign badges and status lists; exactly one is active. A
 retired key stays in the trust list until the last badge it signed has expired.
+
+The anchor rotates with ``rotate_anchor``: the outgoing anchor signs an ``AnchorHandover``
+naming the new one, which every later trust list carries, so verifiers that pinned any earlier
+anchor follow the chain and re-pin by themselves (``lists.TrustList.parse``).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from services.credential.badges import cose
 from services.credential.badges.domain import SigningKey, signing_key_id_for
 from services.credential.badges.keystore import KeyStore
-from services.credential.badges.lists import TrustedKey, TrustList
+from services.credential.badges.lists import AnchorHandover, TrustedKey, TrustList
 from services.credential.badges.projection import BadgeProjector
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
@@ -66,8 +71,9 @@ class BadgeKeys:
             raise Invalid(f"algorithm must be one of {', '.join(cose.SIGNING_ALGORITHMS)}", field="algorithm")
         if purpose not in (BADGE, ANCHOR):
             raise Invalid("purpose must be 'badge' or 'anchor'", field="purpose")
-        if purpose == ANCHOR and self._rows(purpose=ANCHOR):
-            raise Conflict("a trust anchor exists already; verifiers have pinned it", code="anchor_exists")
+        if purpose == ANCHOR and self._rows(purpose=ANCHOR) and not retire_previous:
+            raise Conflict("a trust anchor exists already; verifiers have pinned it: rotate it instead",
+                           code="anchor_exists")
         previous = self.active(purpose, required=False) if activate else None
         if previous is not None and not retire_previous:
             raise Conflict(f"key {previous.kid} is active; rotate instead", code="key_active")
@@ -84,7 +90,13 @@ class BadgeKeys:
             key.activate(at, actor)
             if previous is not None:
                 old: SigningKey = self.app.repository.get(signing_key_id_for(previous.kid))
-                old.retire(at, self._last_badge_expiry(previous.kid) or at, actor)
+                if purpose == ANCHOR:  # the outgoing anchor vouches for its successor, then signs no more
+                    statement = AnchorHandover(ISSUER, int(dt.datetime.fromisoformat(at).timestamp()),
+                                               private_key.public_key()).sign(self.key_store.load(previous.kid))
+                    old.hand_over(kid, at, base64.b64encode(statement).decode("ascii"), actor)
+                    old.retire(at, at, actor)
+                else:
+                    old.retire(at, self._last_badge_expiry(previous.kid) or at, actor)
                 changed.append(old)
         self.app.save(*changed)
         self.projector.catch_up()
@@ -93,6 +105,23 @@ class BadgeKeys:
     def rotate(self, *, algorithm: str = "ES256", actor: dict[str, Any], now: dt.datetime | None = None) -> KeyInfo:
         """A new active badge key; the old one is retired but trusted until its badges expire."""
         return self.generate(algorithm=algorithm, activate=True, retire_previous=True, actor=actor, now=now)
+
+    def rotate_anchor(self, *, algorithm: str = "ES256", actor: dict[str, Any], now: dt.datetime | None = None) -> KeyInfo:
+        """A new trust anchor, handed over to by the current one (whose private key must be at hand)."""
+        current = self.anchor()
+        assert current is not None
+        if not self.key_store.has(current.kid):
+            raise Conflict(f"the private key of the trust anchor {current.kid} is not in {self.key_store.directory}:"
+                           " without it no handover can be signed, and verifiers must pin the new anchor by hand",
+                           code="anchor_key_missing")
+        return self.generate(purpose=ANCHOR, algorithm=algorithm, activate=True, retire_previous=True,
+                             actor=actor, now=now)
+
+    def handovers(self) -> list[bytes]:
+        """Every signed anchor handover, oldest first."""
+        self.projector.catch_up()
+        rows = self.app.store.query("SELECT statement FROM badge_anchor_handovers ORDER BY position")
+        return [base64.b64decode(row["statement"]) for row in rows]
 
     def ensure(self, actor: dict[str, Any]) -> None:
         """A trust anchor and an active badge key exist (first start, or tests)."""
@@ -178,7 +207,9 @@ class BadgeKeys:
         return TrustList(issuer=ISSUER, issued_at=at, expires_at=at + TRUST_LIST_DAYS * 86400, keys=live)
 
     def signed_trust_list(self, now: dt.datetime | None = None) -> bytes:
-        """The trust list as COSE_Sign1, signed by the trust anchor."""
+        """The trust list as COSE_Sign1, signed by the trust anchor, with every anchor handover so far."""
         anchor = self.anchor()
         assert anchor is not None
-        return self.trust_list(now).sign(self.private_key(anchor.kid), cose.SIGNING_ALGORITHMS[anchor.algorithm])
+        listed = self.trust_list(now)
+        listed.handovers = self.handovers()
+        return listed.sign(self.private_key(anchor.kid), cose.SIGNING_ALGORITHMS[anchor.algorithm])

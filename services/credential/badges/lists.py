@@ -1,12 +1,23 @@
 """The signed lists offline verifiers cache: the trust list and the status list.
 
-Both are COSE_Sign1 messages over a CBOR map, and both carry their own expiry.
+Both are COSE_Sign1 messages over a CBOR map in deterministic encoding, read strictly, and
+both carry their own expiry.
 
 **Trust list** (signed by the trust anchor, whose public key verifiers pin)::
 
     {1: issuer, 2: issued at, 3: expires at,
      4: [{1: kid, 2: COSE alg, 3: SubjectPublicKeyInfo DER, 4: valid from,
-          5: signs until (retired at) or null, 6: valid until or null}]}
+          5: signs until (retired at) or null, 6: valid until or null}],
+     5: [anchor handover, ...]}            (only after the anchor has been rotated)
+
+**Anchor handover** (signed by the outgoing anchor: how a verifier that pinned it learns its
+successor without any step out of band)::
+
+    {1: issuer, 2: handed over at, 3: the new anchor's SubjectPublicKeyInfo DER, 4: its COSE alg}
+
+A verifier walks the handovers from the anchor it pinned, each signed by the one before,
+checks the trust list's signature with the anchor it arrives at, and re-pins that one
+(``TrustList.anchor``). A list signed by any other key is refused.
 
 **Status list** (signed by the active badge key, found through the trust list)::
 
@@ -23,10 +34,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import cbor2
-
 from services.credential.badges import cose
-from services.credential.badges.cbor import CborError, loads_exact
+from services.credential.badges.cbor import CborError, dumps, loads_deterministic
 
 
 class ListError(ValueError):
@@ -62,6 +71,38 @@ class TrustedKey:
     valid_until: int | None = None
 
 
+@dataclass(frozen=True)
+class AnchorHandover:
+    """The outgoing trust anchor's signed statement naming its successor."""
+
+    issuer: str
+    handed_over_at: int
+    new_anchor: cose.PublicKey
+
+    def payload(self) -> bytes:
+        return dumps({1: self.issuer, 2: self.handed_over_at, 3: cose.public_key_der(self.new_anchor),
+                      4: cose.algorithm_of(self.new_anchor)})
+
+    def sign(self, outgoing: cose.PrivateKey) -> bytes:
+        public = outgoing.public_key()
+        return cose.sign1(self.payload(), outgoing, cose.key_id(public), cose.algorithm_of(public))
+
+    @staticmethod
+    def successor(message: bytes, outgoing: cose.PublicKey) -> cose.PublicKey | None:
+        """The anchor this handover names, if ``outgoing`` signed it; else None."""
+        sign1 = _parse(message)
+        if not sign1.verify(outgoing, cose.algorithm_of(outgoing)):
+            return None
+        body = _body(sign1)
+        try:
+            new_anchor = cose.load_public_key(body[3])
+            if cose.algorithm_of(new_anchor) != body[4]:
+                raise ValueError("the new anchor's algorithm does not match its key")
+            return new_anchor
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ListError(f"an anchor handover has the wrong shape: {exc}") from None
+
+
 @dataclass
 class TrustList:
     """The keys that sign badges and status lists, as published and signed by the trust anchor."""
@@ -70,27 +111,43 @@ class TrustList:
     issued_at: int
     expires_at: int
     keys: dict[bytes, TrustedKey] = field(default_factory=dict)
+    handovers: list[bytes] = field(default_factory=list)
+    """Signed anchor handovers, oldest first (``AnchorHandover``)."""
+    anchor: cose.PublicKey | None = None
+    """After ``parse``: the anchor whose signature holds — the pinned one, or its successor."""
 
     def payload(self) -> bytes:
-        return cbor2.dumps({
+        body: dict[int, object] = {
             1: self.issuer, 2: self.issued_at, 3: self.expires_at,
             4: [
                 {1: k.kid, 2: k.algorithm, 3: cose.public_key_der(k.public_key), 4: k.valid_from,
                  5: k.signs_until, 6: k.valid_until}
                 for k in self.keys.values()
             ],
-        })
+        }
+        if self.handovers:
+            body[5] = list(self.handovers)
+        return dumps(body)
 
     def sign(self, anchor_key: cose.PrivateKey, algorithm: int = cose.ES256) -> bytes:
         return cose.sign1(self.payload(), anchor_key, cose.key_id(anchor_key.public_key()), algorithm)
 
     @classmethod
-    def parse(cls, message: bytes, anchor_public_key: cose.PublicKey) -> TrustList:
-        """Check the anchor's signature, then read the list (its expiry is the caller's to judge)."""
+    def parse(cls, message: bytes, pinned_anchor: cose.PublicKey) -> TrustList:
+        """Check the signature of the pinned anchor or of a successor it handed over to, then read the list.
+
+        The list's expiry is the caller's to judge; ``anchor`` tells the caller which anchor to pin now.
+        """
         sign1 = _parse(message)
-        if not sign1.verify(anchor_public_key, cose.algorithm_of(anchor_public_key)):
-            raise ListError("the trust list is not signed by the pinned trust anchor")
-        body = _body(sign1)
+        body = _body(sign1)  # read before the signature is checked only to find the handovers
+        anchor = pinned_anchor
+        handovers = body.get(5, [])
+        if not isinstance(handovers, list) or not all(isinstance(h, bytes) for h in handovers):
+            raise ListError("the trust list's anchor handovers have the wrong shape")
+        for handover in handovers:
+            anchor = AnchorHandover.successor(handover, anchor) or anchor
+        if not sign1.verify(anchor, cose.algorithm_of(anchor)):
+            raise ListError("the trust list is not signed by the pinned trust anchor (nor by an anchor it handed over to)")
         try:
             keys = {}
             for entry in body[4]:
@@ -99,7 +156,8 @@ class TrustList:
                     kid=kid, algorithm=int(entry[2]), public_key=cose.load_public_key(entry[3]),
                     valid_from=int(entry[4]), signs_until=entry.get(5), valid_until=entry.get(6),
                 )
-            return cls(issuer=str(body[1]), issued_at=int(body[2]), expires_at=int(body[3]), keys=keys)
+            return cls(issuer=str(body[1]), issued_at=int(body[2]), expires_at=int(body[3]), keys=keys,
+                       handovers=handovers, anchor=anchor)
         except (KeyError, TypeError, ValueError) as exc:
             raise ListError(f"the trust list has the wrong shape: {exc}") from None
 
@@ -132,7 +190,7 @@ class StatusList:
         return bit(self.suspended, index)
 
     def payload(self) -> bytes:
-        return cbor2.dumps({
+        return dumps({
             1: self.issuer, 2: self.issued_at, 3: self.expires_at, 4: self.ttl, 5: self.size,
             6: zlib.compress(self.revoked, 9), 7: zlib.compress(self.suspended, 9),
         })
@@ -170,7 +228,7 @@ def _parse(message: bytes) -> cose.Sign1:
 
 def _body(sign1: cose.Sign1) -> dict[Any, Any]:
     try:
-        body = loads_exact(sign1.payload)
+        body = loads_deterministic(sign1.payload)
     except CborError as exc:
         raise ListError(f"the payload is not CBOR: {exc}") from None
     if not isinstance(body, dict):

@@ -31,8 +31,11 @@ class BadgeProjection(Projection):
         " badge_id TEXT NOT NULL, number TEXT NOT NULL, type TEXT NOT NULL, expires_on TEXT NOT NULL,"
         " status TEXT NOT NULL, PRIMARY KEY (badge_id, number))",
         "CREATE INDEX IF NOT EXISTS badge_certificates_by_number ON badge_certificates (number)",
+        "CREATE TABLE IF NOT EXISTS badge_anchor_handovers ("
+        " to_kid TEXT PRIMARY KEY, from_kid TEXT NOT NULL, handed_over_at TEXT NOT NULL, statement TEXT NOT NULL,"
+        " position BIGINT NOT NULL)",
     ]
-    tables = ["badge_keys", "badges", "badge_certificates"]
+    tables = ["badge_keys", "badges", "badge_certificates", "badge_anchor_handovers"]
     version_name = "badges"  # online verification keeps the trust and status lists in memory while this holds
 
     @handles(SigningKey.Generated)
@@ -52,6 +55,14 @@ class BadgeProjection(Projection):
         cur.execute(
             "UPDATE badge_keys SET retired_at = ?, valid_until = ? WHERE key_uuid = ?",
             (e.retired_at, e.valid_until, str(e.originator_id)),
+        )
+
+    @handles(SigningKey.HandedOver)
+    def anchor_handed_over(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO badge_anchor_handovers (to_kid, from_kid, handed_over_at, statement, position)"
+            " SELECT ?, kid, ?, ?, ? FROM badge_keys WHERE key_uuid = ?",
+            (e.to_kid, e.handed_over_at, e.statement, position, str(e.originator_id)),
         )
 
     @handles(Badge.Issued)

@@ -7,13 +7,14 @@ so nothing in the credential service's own files has to change to host it).
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import threading
 import weakref
 from typing import Any
 
 import msgspec
 
-from contracts.badges import VerifyResult
+from contracts.badges import HolderView, VerifyResult
 from services.credential.badges.issuing import BadgeIssuer
 from services.credential.badges.keys import BadgeKeys
 from services.credential.badges.keystore import KeyStore, key_dir_of
@@ -46,39 +47,36 @@ class BadgeService:
         """Each verified badge's nursery, likewise."""
 
     def verify(self, text: str, *, id_number: str | None = None, now: dt.datetime | None = None) -> VerifyResult:
-        """The online check: live trust list and status, the nursery id and 人证合一 from the records."""
+        """The online check: live trust list and status, the nursery id, and 人证合一 against the registry."""
         at = now or dt.datetime.now(dt.UTC)
         version = self.projector.versions(BadgeProjection.version_name)[BadgeProjection.version_name]
         keys, bits = self._lists.get("lists", version, lambda: (self.keys.trusted_keys(), self.statuses.status_bits()))
         verifier = Verifier(self.keys.trust_list(at, keys), self.statuses.status_list(at, bits),
                             skew_seconds=self.settings.badge_clock_skew_seconds, source="online")
-        result = verifier.verify(text, now=at, id_number=id_number)
+        result = verifier.verify(text, now=at, id_number=id_number, registry=self._registry_match)
         if result.holder is None:
             return result
         badge_id = result.holder.badge_id
         nursery_id = self._nurseries.get(badge_id, version, lambda: self._nursery_of(badge_id))
-        changes: dict[str, Any] = {}
-        if nursery_id is not None:
-            changes["holder"] = msgspec.structs.replace(result.holder, nursery_id=nursery_id)
-            if id_number is not None and result.id_match is None:
-                row = self.app.store.query_one(
-                    "SELECT s.id_hash FROM badges b JOIN staff s ON s.staff_id = b.staff_id WHERE b.badge_id = ?",
-                    (badge_id,),
-                )
-                if row is not None and row["id_hash"]:
-                    changes["id_match"] = self._matches_registry(id_number, row["id_hash"])
-        return msgspec.structs.replace(result, **changes) if changes else result
+        if nursery_id is None:
+            return result
+        return msgspec.structs.replace(result, holder=msgspec.structs.replace(result.holder, nursery_id=nursery_id))
 
     def _nursery_of(self, badge_id: str) -> str | None:
         row = self.app.store.query_one("SELECT nursery_id FROM badges WHERE badge_id = ?", (badge_id,))
         return row["nursery_id"] if row is not None else None
 
-    def _matches_registry(self, typed: str, id_hash: str) -> bool | None:
+    def _registry_match(self, holder: HolderView, typed: str) -> bool | None:
+        """The registry's exact answer (keyed hash of the typed number against the holder's); None without an entry."""
         key = getattr(self.app, "id_hash_key", None)
-        if key is None:
+        row = self.app.store.query_one(
+            "SELECT s.id_hash FROM badges b JOIN staff s ON s.staff_id = b.staff_id WHERE b.badge_id = ?",
+            (holder.badge_id,),
+        )
+        if key is None or row is None or not row["id_hash"]:
             return None
         try:
-            return idnumber.keyed_hash(idnumber.normalise(typed), key) == id_hash
+            return hmac.compare_digest(idnumber.keyed_hash(idnumber.normalise(typed), key), row["id_hash"])
         except idnumber.InvalidIdNumber:
             return False
 

@@ -20,8 +20,6 @@ from services.credential.badges.projection import BadgeProjector
 from shared.application import ServiceApplication
 from shared.errors import Invalid, NotFound
 
-STATUS_TTL_SECONDS = 24 * 3600
-"""How long an offline verifier may rely on a status list (inspectors refresh at least daily)."""
 
 class StatusBits(NamedTuple):
     """The status list's contents, without its time: how many indexes, and which are revoked or suspended."""
@@ -118,13 +116,13 @@ class BadgeStatuses:
         return StatusBits(size, bitstring(revoked, size), bitstring(suspended, size))
 
     def status_list(self, now: dt.datetime | None = None, bits: StatusBits | None = None) -> StatusList:
-        """Revoked and suspended bits for every index issued so far, as of now.
+        """Revoked and suspended bits for every index issued so far, as of now, for the maximum age.
 
         ``bits`` are the ``status_bits()`` when the caller has them at hand (kept in memory).
         """
         at = int((now or dt.datetime.now(dt.UTC)).timestamp())
         size, revoked, suspended = self.status_bits() if bits is None else bits
-        return StatusList(issuer=ISSUER, issued_at=at, ttl=STATUS_TTL_SECONDS, size=size,
+        return StatusList(issuer=ISSUER, issued_at=at, ttl=self.app.settings.badge_status_max_age_seconds, size=size,
                           revoked=revoked, suspended=suspended)
 
     def signed_status_list(self, now: dt.datetime | None = None) -> bytes:

@@ -2,6 +2,11 @@
 
 Each step raises ``TransportError`` naming the step, so a verifier can say which layer of a
 scanned text is broken (and the EU DCC test vectors can check each step on its own).
+
+Strict: nothing is stripped (a space is a Base45 character) and nothing may follow the zlib
+stream, so bytes appended to a badge's text make it malformed rather than a second valid text
+of the same badge. (DEFLATE itself has many encodings of the same bytes; a badge's identity is
+its signed COSE message, never its text.)
 """
 
 from __future__ import annotations
@@ -50,12 +55,14 @@ def inflate(data: bytes) -> bytes:
         raise TransportError("zlib", f"inflates beyond {MAX_INFLATED} bytes")
     if not decompressor.eof:
         raise TransportError("zlib", "the zlib stream is truncated")
+    if decompressor.unused_data:
+        raise TransportError("trailing", f"{len(decompressor.unused_data)} bytes after the zlib stream")
     return out
 
 
 def unwrap(text: str, prefix: str = BADGE_PREFIX) -> bytes:
     """Prefix → Base45 → zlib: the COSE bytes inside a scanned text."""
-    return inflate(b45decode(unprefix(text.strip(), prefix)))
+    return inflate(b45decode(unprefix(text, prefix)))
 
 
 def wrap(cose: bytes, prefix: str = BADGE_PREFIX) -> str:

@@ -18,6 +18,7 @@ PAGES = {"scan": "scan.html", "hr": "hr.html", "district": "district.html"}
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
     ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml", ".png": "image/png",
+    ".LICENSE": "text/plain; charset=utf-8",
 }
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
@@ -72,10 +73,10 @@ class WebPagesController(Controller):
             raise NotFoundException("pages are served without .html")
         return _asset(page)
 
-    @get("/vendor/{name:str}", sync_to_thread=True)
-    def vendor(self, name: FromPath[str]) -> Response[bytes]:
-        """A vendored third-party script (see web/README.md for versions and sources)."""
-        return _asset(f"vendor/{name}", cache="public, max-age=86400")
+    @get("/lib/{name:str}", sync_to_thread=True)
+    def library(self, name: FromPath[str]) -> Response[bytes]:
+        """A third-party script or its licence, fetched from the npm registry at set-up (web/npm-lock.json)."""
+        return _asset(f"lib/{name}", cache="public, max-age=86400")
 
 
 class WhoAmIController(Controller):

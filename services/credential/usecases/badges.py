@@ -51,7 +51,7 @@ class BadgeUseCases:
         ]
         nursery = self.nursery(nursery_id)
         holder = BadgeHolder(
-            staff_id=profile.staff_id, name=profile.name, id_masked=profile.id_masked, nursery_id=str(nursery_id),
+            staff_id=profile.staff_id, name=profile.name, nursery_id=str(nursery_id),
             nursery_name=nursery.name, roles=sorted({a.role for a in here}), certificates=shown,
         )
         id_hash = self.store.query_one("SELECT id_hash FROM staff WHERE staff_id = ?", (profile.staff_id,))["id_hash"]

@@ -2,16 +2,22 @@
 // Network first (fresh lists and code when online), the cached copy when the network is gone.
 "use strict";
 
-const CACHE = "carecred-scanner-v2";
+const CACHE = "carecred-scanner-v3";
 const SHELL = [
-  "/app/scan", "/app/style.css", "/app/common.js", "/app/badge.js", "/app/scan.js",
-  "/app/vendor/jsQR.js", "/app/vendor/scrypt.js", "/app/manifest.webmanifest", "/app/icon.svg",
+  "/app/scan", "/app/style.css", "/app/common.js", "/app/wire.js", "/app/badge.js", "/app/scan.js",
+  "/app/manifest.webmanifest", "/app/icon.svg",
   "/app/icon-192.png", "/app/labels.json", "/.well-known/carecred/trust-anchor", "/.well-known/carecred/trust-list",
   "/.well-known/carecred/status-list",
 ];
+// Fetched from the npm registry at set-up (web/npm-lock.json); a server without them still gets a working scanner
+// (pasted text, BarcodeDetector), so their absence must not fail the install.
+const LIBRARIES = ["/app/lib/jsQR.js", "/app/lib/jsQR.LICENSE"];
+const CACHED = [...SHELL, ...LIBRARIES];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE)
+    .then((c) => c.addAll(SHELL).then(() => Promise.all(LIBRARIES.map((path) => c.add(path).catch(() => null)))))
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -25,7 +31,7 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
-  const cacheable = SHELL.includes(url.pathname);
+  const cacheable = CACHED.includes(url.pathname);
   if (!cacheable) return; // API calls (with keys) never touch the cache
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
