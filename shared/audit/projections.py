@@ -9,14 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
 from shared.audit.merkle import leaf_hash, leaf_preimage, node_hash
+from shared.metrics import RECORDED_TIME_BACKWARDS
 from shared.persistence import Cursor
 from shared.projection import Projection
+
+RECORDED_TIME_TOLERANCE = dt.timedelta(seconds=60)
+"""How far an event's recorded time may lie before the latest one already in the log without being flagged.
+
+An event's time is taken when its command runs and its position when its transaction commits,
+so concurrent writers (waiting up to 10 s for the table lock), group commit and clock skew
+between replicas make small steps back normal. Larger ones mean a clock set back, events
+reordered, or times written by someone else; the service logs and counts them,
+``carecred audit verify`` flags them (exit 3).
+"""
+
+log = logging.getLogger("carecred.audit")
 
 
 def instant_text(instant: dt.datetime) -> str:
@@ -24,6 +38,11 @@ def instant_text(instant: dt.datetime) -> str:
     if instant.tzinfo is None:
         raise ValueError("an instant needs a time zone")
     return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """The instant of an ``instant_text``."""
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def aggregate_text(originator_id: UUID | str) -> str:
@@ -44,7 +63,11 @@ class VersionIndexProjection(Projection):
 
     INSERT = "INSERT INTO aggregate_versions (aggregate_id, version, recorded_at, notification_id) VALUES (?, ?, ?, ?)"
 
+    def __init__(self, service: str = ""):
+        self.service = service
+
     def record(self, cur: Cursor, notification: Notification, event: Any) -> None:
+        self._check_time(cur, notification, event.timestamp)
         cur.memo.setdefault("aggregate_versions", []).append(
             (aggregate_text(notification.originator_id), notification.originator_version,
              instant_text(event.timestamp), notification.id)
@@ -52,6 +75,22 @@ class VersionIndexProjection(Projection):
 
     def flush(self, cur: Cursor) -> None:
         cur.executemany(self.INSERT, cur.memo.pop("aggregate_versions", []))
+        cur.memo.pop("latest_recorded", None)
+
+    def _check_time(self, cur: Cursor, notification: Notification, at: dt.datetime) -> None:
+        """Warn when this event was recorded well before the latest event already in the log."""
+        latest: dt.datetime | None = cur.memo.get("latest_recorded")
+        if latest is None:  # once per batch: the index on recorded_at answers MAX at once
+            row = cur.fetchone("SELECT MAX(recorded_at) AS latest FROM aggregate_versions")
+            latest = parse_instant(row["latest"]) if row is not None and row["latest"] else at
+        if at < latest - RECORDED_TIME_TOLERANCE:
+            RECORDED_TIME_BACKWARDS.labels(self.service).inc()
+            log.warning("recorded time goes backwards along the log", extra={
+                "service": self.service, "position": notification.id,
+                "aggregate_id": aggregate_text(notification.originator_id), "version": notification.originator_version,
+                "recorded_at": instant_text(at), "latest_recorded_before": instant_text(latest),
+            })
+        cur.memo["latest_recorded"] = max(latest, at)
 
 
 class MerkleProjection(Projection):
