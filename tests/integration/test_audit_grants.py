@@ -29,12 +29,25 @@ from tests.conftest import TEST_DATABASE_URL, drop_schemas, issue, make_settings
 HISTORY = ("merkle_leaves", "merkle_nodes", "audit_checkpoints", "audit_legacy_seal", "aggregate_versions")
 
 
-@pytest.fixture
-def owner_settings(tmp_path):
+@pytest.fixture(params=["superuser", "owner role"])
+def owner_settings(request, tmp_path):
+    """The owner who migrates: the server's superuser (as in compose.yaml) or a plain role that may create
+    schemas and roles (as in the README)."""
     require_postgres()
     settings = make_settings("postgres", tmp_path, checkpoint_key=CHECKPOINT_KEY)
+    owner = f"{settings.schema_prefix}owner"
+    if request.param == "owner role":
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE").format(sql.Identifier(owner)))
+            database = conn.execute("SELECT current_database()").fetchone()[0]
+            conn.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(database), sql.Identifier(owner)))
+        settings = as_role(settings, owner, create_tables=True)
     yield settings
     drop_schemas(settings.schema_prefix)
+    if request.param == "owner role":
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(owner)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner)))
 
 
 @pytest.fixture
@@ -49,11 +62,11 @@ def app_role(owner_settings):
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
-def as_role(settings, role):
+def as_role(settings, role, *, create_tables=False):
     url = urlsplit(TEST_DATABASE_URL)
     return msgspec.structs.replace(
         settings, database_url=f"postgresql://{role}:app-secret@{url.hostname}:{url.port or 5432}{url.path}",
-        create_event_tables=False,
+        create_event_tables=create_tables,
     )
 
 
@@ -130,7 +143,7 @@ def test_the_append_only_role_cannot_rewrite_history_or_its_proofs(migrated, own
             conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER ALL").format(table))
         with pytest.raises(errors.InsufficientPrivilege):
             conn.execute(sql.SQL("CREATE TABLE {} (x int)").format(sql.Identifier(schema, "shadow")))
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as owner:  # the trigger stops the owner's slips too
+    with psycopg.connect(**owner_settings.postgres_params(), autocommit=True) as owner:  # the owner's slips too
         with pytest.raises(errors.InsufficientPrivilege, match="append-only"):
             owner.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, "merkle_leaves")))
 
