@@ -173,7 +173,7 @@ class ServiceApplication(Application[UUID]):
         return dict(row) if row is not None else None
 
     def is_ready(self) -> bool:
-        """True when the storage answers; raises ``EventNotAuthenticated`` when the log holds a forged next event."""
+        """True when the storage answers; raises (503) when the next event to apply is forged or out of order."""
         self.store.query("SELECT 1")
         self.audit.check_next_event()
         return True

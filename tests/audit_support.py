@@ -139,6 +139,12 @@ class StoredRows:
     def delete(self, position: int) -> None:
         self._run("DELETE FROM {t} WHERE {id} = ?", (position,))
 
+    def move_to_end(self, position: int) -> int:
+        """Move a whole row to a new position after every other; return it."""
+        (last,), = self._run("SELECT MAX({id}) FROM {t}")
+        self._run("UPDATE {t} SET {id} = ? WHERE {id} = ?", (int(last) + 1, position))
+        return int(last) + 1
+
     def swap_positions(self, first: int, second: int) -> None:
         """Move two whole rows (aggregate, version, topic, bytes) to each other's log position."""
         (last,), = self._run("SELECT MAX({id}) FROM {t}")

@@ -20,7 +20,7 @@ from shared.audit import checkpoint as signing
 from shared.audit import legacy
 from shared.audit.authentication import EventNotAuthenticated, without_tag
 from shared.audit.merkle import EMPTY_ROOT, consistency_path, inclusion_path, node_hash, split_point
-from shared.audit.projections import aggregate_text, instant_text
+from shared.audit.projections import EventOutOfOrder, aggregate_text, instant_text, latest_versions
 from shared.errors import Invalid, NotFound
 from shared.persistence import ReadStore
 
@@ -130,18 +130,24 @@ class AuditLog:
     # Integrity -------------------------------------------------------------------------------
 
     def check_next_event(self) -> None:
-        """Raise ``EventNotAuthenticated`` (503) when the next event to apply was not written by the service.
+        """Raise (503) when the next event to apply was not written by the service, or is out of its aggregate's order.
 
-        The projector refuses such an event (``AuthenticatingMapper``), so the audit read model,
-        and with it every checkpoint, stays before it; ``/ready`` says so, naming the position.
+        The projector refuses such an event (``AuthenticatingMapper``, ``VersionIndexProjection``),
+        so the audit read model, and with it every checkpoint, stays before it; ``/ready`` says so,
+        naming the position.
         """
         position = self.app.projector.position()
         following = self.app.recorder.select_notifications(start=position, limit=1, inclusive_of_start=False)
         if not following:
             return
+        event = following[0]
         try:
-            self.app.mapper.authenticated_state(following[0])
-        except EventNotAuthenticated as exc:
+            self.app.mapper.authenticated_state(event)
+            aggregate = aggregate_text(event.originator_id)
+            previous = latest_versions(self.store.query, [aggregate])[0].get(aggregate, 0)
+            if event.originator_version != previous + 1:
+                raise EventOutOfOrder(aggregate, event.originator_version, previous, event.id)
+        except (EventNotAuthenticated, EventOutOfOrder) as exc:
             exc.detail = f"the audit read model stopped at position {position}: {exc.detail}"
             exc.extra.update(read_model="audit", position=exc.position)
             raise

@@ -135,6 +135,22 @@ def test_whole_rows_moved_to_other_positions_are_caught(district, capsys):
             " of its aggregate in the log") in said
 
 
+def test_the_running_service_refuses_an_event_moved_past_later_versions_of_its_aggregate(district, client, caplog):
+    app = client.app.state.service
+    rows, stored = stored_leaves(district["settings"])
+    issued = rows[-2]  # the API key's version 1, already applied; its version 2 follows
+    moved = stored.move_to_end(issued["notification_id"])
+    with caplog.at_level(logging.ERROR, logger="carecred.audit"):
+        ready = client.get("/ready")
+        with pytest.raises(Exception, match="out of order|moved or removed"):
+            app.projector.catch_up()
+    assert ready.status_code == 503 and ready.json()["code"] == "event_out_of_order"
+    assert ready.json()["position"] == moved
+    assert "is version 1 of its aggregate, but the log holds version 2 before it" in ready.json()["detail"]
+    assert any(r.getMessage() == "refused a stored event out of order" and r.position == moved for r in caplog.records)
+    assert app.audit.tree_size(catch_up=False) == len(rows)  # nothing applied past it
+
+
 def test_recorded_time_going_backwards_is_flagged_by_the_service_and_by_verify(district, monkeypatch, capsys, caplog):
     app = Credentials(district["settings"])
     try:
