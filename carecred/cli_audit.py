@@ -119,7 +119,7 @@ def _verify(args: argparse.Namespace) -> int:
                    else base64.b64decode(app.audit.public_key().public_key))
 
         def authenticate(line: ExportLine, state: bytes) -> str | None:
-            inner, why = app.mapper.problem(line.aggregate_id, line.version, line.topic, state, line.position)
+            inner, why = app.mapper.authenticate(line.aggregate_id, line.version, line.topic, state, line.position)
             return None if inner is not None else why
 
         with args.export.open("rb") as lines, ExitStack() as stack:

@@ -157,7 +157,7 @@ class AuthenticatingMapper(Mapper[UUID]):
             topic=stored_event.topic, state=inner,
         ))
 
-    def problem(self, aggregate_id: UUID | str, version: int, topic: str, state: bytes,
+    def authenticate(self, aggregate_id: UUID | str, version: int, topic: str, state: bytes,
                 position: int | None = None) -> tuple[bytes | None, str]:
         """(inner bytes, "") if the service wrote this event, else (None, why not).
 
@@ -174,7 +174,7 @@ class AuthenticatingMapper(Mapper[UUID]):
     def authenticated_state(self, stored: StoredEvent) -> bytes:
         """The inner bytes of a stored event the service wrote; raise ``EventNotAuthenticated`` otherwise."""
         position = getattr(stored, "id", None)  # a Notification knows its log position
-        inner, why = self.problem(stored.originator_id, stored.originator_version, stored.topic, bytes(stored.state),
+        inner, why = self.authenticate(stored.originator_id, stored.originator_version, stored.topic, bytes(stored.state),
                                   position)
         if inner is None:
             self._report(stored, why, position)
@@ -189,6 +189,8 @@ class AuthenticatingMapper(Mapper[UUID]):
         with self._report_lock:
             if key in self._reported:
                 return
+            if len(self._reported) >= 10_000:  # a flood of forgeries: keep logging, in bounded memory
+                self._reported.clear()
             self._reported.add(key)
         log.error("refused a stored event that is not authenticated", extra={
             "service": service, "position": position, "aggregate_id": key[0], "version": key[1],

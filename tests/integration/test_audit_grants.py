@@ -188,3 +188,28 @@ def test_sqlite_has_no_roles_so_migrate_refuses_an_app_role(tmp_path, monkeypatc
     assert "credential: all tables ready; events authenticated from position 1 on" in capsys.readouterr().out
     assert main(["audit", "grants", "--service", "credential", "--role", "carecred_app"]) == 2
     assert "PostgreSQL only" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_a_store_set_up_by_the_older_grants_is_taken_back_by_migrate(owner_settings, app_role, monkeypatch, capsys,
+                                                                     request):
+    """The earlier `audit grants --apply` handed the read-model tables to the app role; migrate takes them back."""
+    from services.credential.application import Credentials
+
+    Credentials(owner_settings).close()
+    schema = schema_name(owner_settings, "credential")
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(app_role)))
+        conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(sql.Identifier(schema, "staff"), sql.Identifier(app_role)))
+    use_settings(monkeypatch, owner_settings)
+    code = main(["db", "migrate", "--service", "credential", "--app-role", app_role])
+    said = capsys.readouterr()
+    if request.node.callspec.params["owner_settings"] == "superuser":
+        assert code == 0, said.err
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            owner = conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = %s AND tablename = 'staff'",
+                                 (schema,)).fetchone()[0]
+        assert owner == owner_settings.postgres_params()["user"]
+    else:
+        assert code == 2
+        assert f"REASSIGN OWNED BY {app_role} TO {owner_settings.postgres_params()['user']}" in said.err
