@@ -7,10 +7,13 @@ CARECRED_CHECKPOINT_KEY, from which the service derives the key of every event's
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
+import os
 import uuid
 
+import msgspec
 import pytest
 from eventsourcing.domain import CanCreateTimestamp
 from eventsourcing.persistence import Mapper
@@ -233,3 +236,20 @@ def test_verify_exit_codes_for_unreadable_input(district, capsys):
     assert main(["audit", "verify", "--service", "credential", "--export", str(missing),
                  "--checkpoint", str(district["kept"])]) == 2
     assert "no export file" in capsys.readouterr().err
+
+
+def test_with_encryption_the_tag_covers_the_ciphertext(audit_settings, monkeypatch, tmp_path, capsys):  # noqa: F811
+    """Encrypt, then authenticate: a copied ciphertext under another id is refused like any other copy."""
+    encrypted = msgspec.structs.replace(audit_settings, cipher_key=base64.b64encode(os.urandom(32)).decode())
+    use_settings(monkeypatch, encrypted)
+    app = Credentials(encrypted)
+    seed_district(app)
+    kept = app.audit.checkpoint()
+    app.close()
+    (tmp_path / "checkpoint.json").write_bytes(msgspec.json.encode(kept))
+    district = {"settings": encrypted, "kept": tmp_path / "checkpoint.json", "tmp": tmp_path}
+    assert export_and_verify(district, capsys)[0] == 0
+    forged = forge_copy(district, 4)
+    code, said = export_and_verify(district, capsys)
+    assert code == 1
+    assert f"position {forged['position']} (aggregate {forged['aggregate_id']}, version 1) is not authenticated" in said
