@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import datetime as dt
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -12,12 +13,12 @@ from typing import Any, BinaryIO, Iterator
 import msgspec
 import psycopg
 
+from carecred import cli_db
 from carecred.services import SERVICES, open_application
-from contracts.audit import Checkpoint
-from shared.audit.grants import grants_sql, read_model_tables
+from contracts.audit import Checkpoint, ExportLine
+from shared.audit.projections import RECORDED_TIME_TOLERANCE
 from shared.audit.replay import replay, text_progress
 from shared.audit.verify import reference_leaves, verify_export
-from shared.persistence import schema_name
 from shared.settings import Settings
 
 
@@ -46,8 +47,11 @@ def register(commands: Any) -> None:
     verify.add_argument("--offline", action="store_true", help="do not read the service's stored leaves")
     verify.add_argument("--reference", type=Path,
                         help="an export kept earlier: name the first difference against it, not the service's leaves")
+    verify.add_argument("--time-tolerance", type=float, default=RECORDED_TIME_TOLERANCE.total_seconds(),
+                        metavar="SECONDS", help="flag an event recorded more than this before an earlier one"
+                                                " (default %(default)s)")
     verify.set_defaults(run=_verify)
-    grants = audit.add_parser("grants", help="PostgreSQL: make ROLE an append-only writer of the service's events")
+    grants = audit.add_parser("grants", help="PostgreSQL: print (or --apply) what `db migrate --app-role ROLE` runs")
     grants.add_argument("--service", choices=SERVICES, required=True)
     grants.add_argument("--role", required=True)
     grants.add_argument("--apply", action="store_true", help="run the statements (as the configured owner)")
@@ -99,21 +103,40 @@ def _checkpoint(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    checkpoint = msgspec.json.decode(args.checkpoint.read_bytes(), type=Checkpoint)
+    """Exit 0: the export matches the checkpoint and every event is authenticated; 1: it does not (each
+    problem printed, the first differing event named); 2: the command could not run (bad arguments or
+    files); 3: it matches, but recorded time goes backwards somewhere (warnings printed)."""
+    try:
+        checkpoint = msgspec.json.decode(args.checkpoint.read_bytes(), type=Checkpoint)
+    except (OSError, msgspec.DecodeError) as exc:
+        print(f"error: cannot read the checkpoint {args.checkpoint}: {exc}", file=sys.stderr)
+        return 2
+    if not args.export.is_file():
+        print(f"error: no export file {args.export}", file=sys.stderr)
+        return 2
     with _application(args.service) as app:
         trusted = (base64.b64decode(args.public_key) if args.public_key
                    else base64.b64decode(app.audit.public_key().public_key))
+
+        def authenticate(line: ExportLine, state: bytes) -> str | None:
+            inner, why = app.mapper.authenticate(line.aggregate_id, line.version, line.topic, state, line.position)
+            return None if inner is not None else why
+
         with args.export.open("rb") as lines, ExitStack() as stack:
             if args.reference:
                 leaves = reference_leaves(stack.enter_context(args.reference.open("rb")))
             else:
                 leaves = None if args.offline else app.audit.leaf_rows()
-            result = verify_export(lines, checkpoint, trusted, leaves)
+            result = verify_export(lines, checkpoint, trusted, leaves, authenticate=authenticate,
+                                   time_tolerance=dt.timedelta(seconds=args.time_tolerance))
+    for warning in result.warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
     if result.ok:
         print(f"OK: the {checkpoint.tree_size} events of checkpoint {checkpoint.timestamp} match the export"
-              f" ({result.events} events exported); root {checkpoint.root_hash}")
-        return 0
-    print("FAILED: the export does not match the checkpoint", file=sys.stderr)
+              f" ({result.events} events exported, every one authenticated); root {checkpoint.root_hash}")
+        return 3 if result.warnings else 0
+    print("FAILED: the export does not match the checkpoint, or holds events the service did not write",
+          file=sys.stderr)
     for problem in result.problems:
         print(f"  {problem}", file=sys.stderr)
     return 1
@@ -124,14 +147,10 @@ def _grants(args: argparse.Namespace) -> int:
     if not settings.uses_postgres:
         print("error: grants apply to PostgreSQL only (configure CARECRED_DATABASE_URL)", file=sys.stderr)
         return 2
-    schema = schema_name(settings, args.service)
-    app = open_application(args.service, settings)  # as owner: create the events and read-model tables
-    events_table = app.recorder.events_table_name
-    app.close()
+    prepared = cli_db.prepare(args.service, settings)  # as owner: create every table first
     with psycopg.connect(**settings.postgres_params(), autocommit=True) as conn:
-        statements = grants_sql(schema, args.role, events_table, read_model_tables(conn, schema, events_table))
-        for statement in statements:
+        for statement in cli_db.statements(prepared, args.role):
             print(statement.as_string(conn) + ";")
-            if args.apply:
-                conn.execute(statement)
+    if args.apply:
+        cli_db.apply(settings, prepared, args.role)
     return 0

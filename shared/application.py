@@ -9,6 +9,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from contracts.keys import KeyInfo
+from shared.audit.authentication import AuthenticatingMapper, EventAuthenticator
+from shared.audit.legacy import LegacySeal
 from shared.audit.log import AuditLog
 from shared.audit.projections import MerkleProjection, VersionIndexProjection
 from shared.auth.keys import ApiKey, hash_token, new_token
@@ -37,15 +39,31 @@ class ServiceApplication(Application[UUID]):
             if settings.uses_postgres:
                 StorageBreaker(self.recorder.datastore)  # type: ignore[attr-defined]
             self.store = ReadStore(self.recorder.datastore, schema)  # type: ignore[attr-defined]
-            audit = [VersionIndexProjection(), MerkleProjection()]
+            audit = [VersionIndexProjection(self.service), MerkleProjection()]
             self.projector = Projector(self, self.store, [*audit, ApiKeyProjection(), *self.projections()])
-            self.projector.create_tables()
             self.publisher = Publisher(self, self.public_event)
             self.followers = self.make_followers()
-            for follower in self.followers:
-                follower.create_tables()
             self.audit = AuditLog(self, self.store)
+            if settings.create_event_tables:  # else `carecred db migrate` created them, as the owner
+                self.create_tables()
+            self.legacy = LegacySeal(self.store, self.mapper.authenticator)
+            self.legacy.ensure(self)  # before anything is written: which untagged events are old ones
+            self.mapper.seal = self.legacy
             self._live_keys: VersionedCache[dict[str, Any]] = VersionedCache()
+
+    def construct_mapper(self) -> AuthenticatingMapper:
+        """eventsourcing's mapper, with every stored event authenticated (``shared.audit.authentication``)."""
+        mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=AuthenticatingMapper)
+        assert isinstance(mapper, AuthenticatingMapper)
+        mapper.authenticator = EventAuthenticator(self.settings.resolved_audit_secret(), self.service)
+        return mapper
+
+    def create_tables(self) -> None:
+        """Create every read-model and audit table of the service (the events table is eventsourcing's)."""
+        self.projector.create_tables()
+        for follower in self.followers:
+            follower.create_tables()
+        self.audit.create_tables()
 
     def projections(self) -> list[Projection]:
         """The service's own read models (besides API keys)."""
@@ -155,6 +173,7 @@ class ServiceApplication(Application[UUID]):
         return dict(row) if row is not None else None
 
     def is_ready(self) -> bool:
-        """True when the storage answers."""
+        """True when the storage answers; raises (503) when the next event to apply is forged or out of order."""
         self.store.query("SELECT 1")
+        self.audit.check_next_event()
         return True

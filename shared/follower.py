@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import msgspec
 
@@ -54,6 +54,7 @@ class Follower:
         apply: Apply,
         interval: float = 0.5,
         page_size: int = 500,
+        ddl: Sequence[str] = (),
     ):
         self.service = service
         self.name = name
@@ -64,6 +65,8 @@ class Follower:
         self.apply = apply
         self.interval = interval
         self.page_size = page_size
+        self.ddl = list(ddl)
+        """The tables ``apply`` writes, created with the follower's own (see ``create_tables``)."""
         self.head: int | None = None
         self.last_success_at: dt.datetime | None = None
         self.error: str | None = None
@@ -73,6 +76,8 @@ class Follower:
 
     def create_tables(self) -> None:
         with self.store.transaction(commit=True) as cur:
+            for statement in self.ddl:
+                cur.execute(statement)
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS follower_position ("
                 " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"

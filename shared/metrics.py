@@ -22,3 +22,13 @@ FOLLOWER_UP = Gauge(
 AUTH_FAILURES = Counter(
     "carecred_auth_failures_total", "Requests refused for a missing, unknown, revoked or expired key", ["service"]
 )
+EVENTS_REFUSED = Counter(
+    "carecred_events_refused_total",
+    "Attempts to load, project or publish a stored event that is not authenticated (not written by this service)",
+    ["service"],
+)
+RECORDED_TIME_BACKWARDS = Counter(
+    "carecred_recorded_time_backwards_total",
+    "Events applied whose recorded time is earlier than an event before them in the log, beyond the tolerance",
+    ["service"],
+)

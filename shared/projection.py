@@ -64,6 +64,9 @@ class Projection:
         """True when this event changes the read model (it has a handler for it)."""
         return type(event) in self._handlers
 
+    def check(self, cur: Cursor, notifications: list[Notification]) -> None:
+        """Called once per batch before any event of it is applied: raise to refuse the batch (the audit does)."""
+
     def record(self, cur: Cursor, notification: Notification, event: DomainEventProtocol[Any]) -> None:
         """Apply one stored event; override to see the stored bytes as well (the audit log does)."""
         self.apply(cur, event, notification.id)
@@ -199,6 +202,8 @@ class Projector:
                 raise _PositionMoved
             versioned = self._versioned()
             changed: dict[str, int] = {}
+            for projection in self.projections:
+                projection.check(cur, notifications)
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 for projection in self.projections:

@@ -46,11 +46,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cipher_key: str = ""
     """AES key (base64 of 16, 24 or 32 bytes) encrypting stored events at rest; empty means no encryption."""
     checkpoint_key: str = ""
-    """Secret (64 hex digits) from which each service's Ed25519 checkpoint key is derived; generated into data_dir if empty."""
+    """The audit secret (64 hex digits): each service derives from it the key that authenticates its stored
+    events and its Ed25519 checkpoint key; generated into data_dir if empty on SQLite, required on PostgreSQL."""
     checkpoint_every: int = 1000
     """Sign and record a checkpoint of the event log whenever it has grown by this many events."""
     create_event_tables: bool = True
-    """False when the database role may not create the events table (an append-only role, docs/audit.md)."""
+    """False when the database role may create no tables (the append-only role of docs/audit.md): the owner
+    created them all beforehand with ``carecred db migrate``."""
     host: str = "127.0.0.1"
     credential_port: int = 8001
     training_port: int = 8002
@@ -148,6 +150,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         return bytes.fromhex(path.read_text().strip())
+
+    def resolved_audit_secret(self) -> bytes:
+        """The audit secret every stored event is authenticated with; PostgreSQL needs it configured."""
+        secret = self.resolved_checkpoint_key()
+        if secret is None:
+            # Replicas must agree on the key, so a shared database needs it configured.
+            raise SystemExit("CARECRED_CHECKPOINT_KEY must be set (64 hex digits) when using PostgreSQL:"
+                             " it authenticates every stored event and signs the checkpoints")
+        return secret
 
     def resolved_checkpoint_key(self) -> bytes | None:
         """The checkpoint-signing secret; generated into data_dir on SQLite, None if unset on PostgreSQL."""

@@ -54,6 +54,45 @@ def seed_district(app: Any) -> dict[str, Any]:
     return {"nurseries": nurseries, "staff": staff, "revoked_key": key_id}
 
 
+@pytest.fixture
+def district(audit_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """A seeded credential service, and the checkpoint an auditor took of it and kept."""
+    from carecred.cli import main
+    from services.credential.application import Credentials
+
+    use_settings(monkeypatch, audit_settings)
+    app = Credentials(audit_settings)
+    seeded = seed_district(app)
+    app.close()
+    kept = tmp_path / "checkpoint.json"
+    assert main(["audit", "checkpoint", "--service", "credential", "--output", str(kept)]) == 0
+    return {"settings": audit_settings, "kept": kept, "seeded": seeded, "tmp": tmp_path}
+
+
+def export_and_verify(district: dict[str, Any], capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    """Export the log, then verify it against the kept checkpoint; (exit code, everything printed)."""
+    from carecred.cli import main
+
+    export = district["tmp"] / "export.ndjson"
+    assert main(["audit", "export", "--service", "credential", "--output", str(export)]) == 0
+    capsys.readouterr()
+    code = main(["audit", "verify", "--service", "credential", "--export", str(export),
+                 "--checkpoint", str(district["kept"]), *extra])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def stored_leaves(settings: Settings) -> tuple[list[Any], StoredRows]:
+    """The credential service's stored Merkle leaf rows, and raw access to its event rows."""
+    from services.credential.application import Credentials
+
+    app = Credentials(settings)
+    try:
+        return list(app.audit.leaf_rows()), StoredRows(app)
+    finally:
+        app.close()
+
+
 class StoredRows:
     """Direct access to a service's stored event rows, as someone with database access would have."""
 
@@ -89,8 +128,29 @@ class StoredRows:
         i = len(state) // 2
         self.set_row(position, topic, state[:i] + bytes([state[i] ^ 0x01]) + state[i + 1:])
 
+    def insert(self, aggregate_id: UUID, version: int, topic: str, state: bytes) -> int:
+        """Append a row as a direct INSERT would (the database picks its position); return the position."""
+        originator = aggregate_id if self.settings.uses_postgres else aggregate_id.hex  # as eventsourcing stores it
+        self._run("INSERT INTO {t} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+                  (originator, version, topic, state))
+        (position,), = self._run("SELECT MAX({id}) FROM {t}")
+        return int(position)
+
     def delete(self, position: int) -> None:
         self._run("DELETE FROM {t} WHERE {id} = ?", (position,))
+
+    def move_to_end(self, position: int) -> int:
+        """Move a whole row to a new position after every other; return it."""
+        (last,), = self._run("SELECT MAX({id}) FROM {t}")
+        self._run("UPDATE {t} SET {id} = ? WHERE {id} = ?", (int(last) + 1, position))
+        return int(last) + 1
+
+    def swap_positions(self, first: int, second: int) -> None:
+        """Move two whole rows (aggregate, version, topic, bytes) to each other's log position."""
+        (last,), = self._run("SELECT MAX({id}) FROM {t}")
+        spare = int(last) + 1000
+        for source, target in ((first, spare), (second, first), (spare, second)):
+            self._run("UPDATE {t} SET {id} = ? WHERE {id} = ?", (target, source))
 
     def swap(self, first: int, second: int) -> None:
         a, b = self.row(first), self.row(second)

@@ -20,6 +20,8 @@ from shared.settings import Settings
 
 TEST_DATABASE_URL = os.environ.get("CARECRED_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_ID_HASH_KEY = "11" * 32
+TEST_AUDIT_SECRET = "44" * 32
+"""CARECRED_CHECKPOINT_KEY of the PostgreSQL half (required there; SQLite generates one into its data dir)."""
 _pg_problem: str | None = None
 _pg_checked = False
 
@@ -65,7 +67,7 @@ def make_settings(backend: str, tmp_path, **overrides: object) -> Settings:
     }
     if backend == "postgres":
         base.update(storage="postgres", database_url=TEST_DATABASE_URL, pg_pool_size=4,
-                    schema_prefix=f"t{uuid.uuid4().hex[:10]}_")
+                    schema_prefix=f"t{uuid.uuid4().hex[:10]}_", checkpoint_key=TEST_AUDIT_SECRET)
     else:
         base.update(storage="sqlite")
     base.update(overrides)

@@ -11,6 +11,7 @@ from contracts.registry import NewNursery, NurseryView, StaffView
 from services.credential import feed
 from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
+from services.credential.badges.projection import BadgeProjection, BadgeProjector
 from services.credential.certification_projection import CertificationProjection
 from services.credential.projections import RegistryProjection
 from services.credential.transfer_projection import TransferProjection
@@ -46,6 +47,10 @@ class Credentials(
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection()]
+
+    def create_tables(self) -> None:
+        super().create_tables()
+        BadgeProjector(self, self.store, [BadgeProjection()]).create_tables()  # badges keep their own projector
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event)

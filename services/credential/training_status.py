@@ -71,13 +71,10 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
 
 
 def training_follower(store: ReadStore, settings: Settings) -> Follower:
-    """The follower of the training service's feed."""
-    with store.transaction(commit=True) as cur:
-        for statement in DDL:
-            cur.execute(statement)
+    """The follower of the training service's feed (its tables are made with the follower's, by ``create_tables``)."""
     return Follower(
         service="credential", name="training", store=store, base_url=settings.url_of("training"),
-        token=settings.feed_key, page_type=TrainingFeedPage, apply=apply, interval=settings.follow_interval,
+        token=settings.feed_key, page_type=TrainingFeedPage, apply=apply, interval=settings.follow_interval, ddl=DDL,
     )
 
 

@@ -1,11 +1,23 @@
-"""PostgreSQL grants for an append-only application role (see docs/audit.md).
+"""PostgreSQL: an owner that creates the tables, and an application role that can only append history.
 
-The role may INSERT and SELECT events, never UPDATE, DELETE or TRUNCATE them, and owns the
-read-model tables (which it rebuilds freely). eventsourcing takes ``LOCK TABLE ... IN
-EXCLUSIVE MODE`` on the events table to keep notification ids in commit order, and
-PostgreSQL allows that lock only to a role with UPDATE, DELETE or TRUNCATE privilege; so
-UPDATE is granted and a statement trigger refuses every UPDATE, DELETE and TRUNCATE with
-SQLSTATE 42501 (insufficient_privilege). Only the table owner could disable that trigger.
+``carecred db migrate`` runs as the owner (the role that owns the services' schemas) and
+makes the role the services run as (``--app-role``):
+
+* **events**: ``SELECT``, ``INSERT`` of the four columns eventsourcing writes (never a chosen
+  ``notification_id``: a new event always lands after every committed one), ``USAGE`` of the
+  notification-id sequence, and ``UPDATE`` only because PostgreSQL allows the ``LOCK TABLE ...
+  IN EXCLUSIVE MODE`` that eventsourcing takes (to keep notification ids in commit order) only to
+  a role holding ``UPDATE``, ``DELETE`` or ``TRUNCATE``; a statement trigger refuses every
+  ``UPDATE``, ``DELETE`` and ``TRUNCATE`` with SQLSTATE 42501;
+* **the audit tables** (Merkle leaves and nodes, checkpoints, the legacy seal, the time index):
+  ``SELECT`` and ``INSERT`` only, and the same trigger;
+* **every other read-model table**: ``SELECT, INSERT, UPDATE, DELETE`` (the projector keeps them);
+* **the schema**: ``USAGE`` only. No ``CREATE``: the role cannot add objects that the owner's
+  later statements might resolve to, and it owns nothing, so it can neither drop nor disable
+  a trigger. The services then run with ``CARECRED_CREATE_EVENT_TABLES=false``.
+
+The triggers are installed by every migrate, with or without an application role: they
+also stop the owner's own mistakes (the owner, and only the owner, can disable them).
 """
 
 from __future__ import annotations
@@ -14,34 +26,60 @@ from typing import Any
 
 from psycopg import sql
 
+APPEND_ONLY_TABLES = ("merkle_leaves", "merkle_nodes", "audit_checkpoints", "audit_legacy_seal", "aggregate_versions")
+"""Audit tables the service only ever inserts into: history, and what proves it."""
+
+EVENT_COLUMNS = ("originator_id", "originator_version", "topic", "state")
+TRIGGER_FUNCTION = "carecred_append_only"
 
 
-def grants_sql(schema: str, role: str, events_table: str, read_model_tables: list[str]) -> list[sql.Composed]:
-    """The statements that make ``role`` an append-only writer of the events table ``schema.events_table``."""
-    s, r, t = sql.Identifier(schema), sql.Identifier(role), sql.Identifier(events_table)
-    seq = sql.Identifier(f"{events_table}_notification_id_seq")
-    fn = sql.Identifier("carecred_events_append_only")
-    statements = [
-        sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(s, r),
-        sql.SQL("REVOKE ALL ON {}.{} FROM {}").format(s, t, r),
-        sql.SQL("GRANT SELECT, INSERT, UPDATE ON {}.{} TO {}").format(s, t, r),
-        sql.SQL("GRANT USAGE, SELECT ON SEQUENCE {}.{} TO {}").format(s, seq, r),
-        sql.SQL(
-            "CREATE OR REPLACE FUNCTION {}.{}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            " RAISE EXCEPTION 'permission denied for table %: events are append-only', TG_TABLE_NAME"
-            " USING ERRCODE = 'insufficient_privilege'; END $$"
-        ).format(s, fn),
-        sql.SQL("DROP TRIGGER IF EXISTS {} ON {}.{}").format(fn, s, t),
-        sql.SQL(
-            "CREATE TRIGGER {} BEFORE UPDATE OR DELETE OR TRUNCATE ON {}.{} FOR EACH STATEMENT EXECUTE FUNCTION {}.{}()"
-        ).format(fn, s, t, s, fn),
-    ]
-    statements += [sql.SQL("ALTER TABLE {}.{} OWNER TO {}").format(s, sql.Identifier(name), r)
-                   for name in read_model_tables if name != events_table]
+def append_only_sql(schema: str, tables: list[str]) -> list[sql.Composed]:
+    """A statement trigger on each table refusing UPDATE, DELETE and TRUNCATE, for every role."""
+    s, fn = sql.Identifier(schema), sql.Identifier(TRIGGER_FUNCTION)
+    statements = [sql.SQL(
+        "CREATE OR REPLACE FUNCTION {}.{}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " RAISE EXCEPTION 'permission denied for table %: it is append-only', TG_TABLE_NAME"
+        " USING ERRCODE = 'insufficient_privilege'; END $$"
+    ).format(s, fn)]
+    for table in tables:
+        t = sql.Identifier(table)
+        statements += [
+            sql.SQL("DROP TRIGGER IF EXISTS carecred_events_append_only ON {}.{}").format(s, t),  # its older name
+            sql.SQL("DROP TRIGGER IF EXISTS {} ON {}.{}").format(fn, s, t),
+            sql.SQL("CREATE TRIGGER {} BEFORE UPDATE OR DELETE OR TRUNCATE ON {}.{}"
+                    " FOR EACH STATEMENT EXECUTE FUNCTION {}.{}()").format(fn, s, t, s, fn),
+        ]
     return statements
 
 
-def read_model_tables(conn: Any, schema: str, events_table: str) -> list[str]:
-    """Every table of the schema except the events table (``conn``: a plain psycopg connection)."""
-    rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", (schema,)).fetchall()
-    return [name for (name,) in rows if name != events_table]
+def grants_sql(schema: str, role: str, events_table: str, tables: list[str]) -> list[sql.Composed]:
+    """The statements that make ``role`` an append-only writer of ``schema`` (``tables``: all of its tables)."""
+    s, r, events = sql.Identifier(schema), sql.Identifier(role), sql.Identifier(events_table)
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in EVENT_COLUMNS)
+    statements = [
+        sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(s, r),
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, r),
+        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(s, r),
+        sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(s, r),
+        sql.SQL("GRANT SELECT, UPDATE ON {}.{} TO {}").format(s, events, r),
+        sql.SQL("GRANT INSERT ({}) ON {}.{} TO {}").format(columns, s, events, r),
+        sql.SQL("GRANT USAGE ON SEQUENCE {}.{} TO {}").format(s, sql.Identifier(f"{events_table}_notification_id_seq"), r),
+    ]
+    for table in tables:
+        if table == events_table:
+            continue
+        rights = "SELECT, INSERT" if table in APPEND_ONLY_TABLES else "SELECT, INSERT, UPDATE, DELETE"
+        statements.append(sql.SQL("GRANT {} ON {}.{} TO {}").format(sql.SQL(rights), s, sql.Identifier(table), r))
+    return statements
+
+
+def protected_tables(events_table: str, tables: list[str]) -> list[str]:
+    """The tables that get the append-only trigger: the events and the audit tables present."""
+    return [events_table, *(t for t in APPEND_ONLY_TABLES if t in tables)]
+
+
+def schema_tables(conn: Any, schema: str) -> list[tuple[str, str]]:
+    """(table, owner) of every table of the schema (``conn``: a plain psycopg connection)."""
+    rows = conn.execute("SELECT tablename, tableowner FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
+                        (schema,)).fetchall()
+    return [(name, owner) for name, owner in rows]

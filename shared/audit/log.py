@@ -17,8 +17,10 @@ from contracts.audit import (
     HistoryEntry, InclusionProof,
 )
 from shared.audit import checkpoint as signing
+from shared.audit import legacy
+from shared.audit.authentication import EventNotAuthenticated, without_tag
 from shared.audit.merkle import EMPTY_ROOT, consistency_path, inclusion_path, node_hash, split_point
-from shared.audit.projections import aggregate_text, instant_text
+from shared.audit.projections import EventOutOfOrder, aggregate_text, instant_text, latest_versions
 from shared.errors import Invalid, NotFound
 from shared.persistence import ReadStore
 
@@ -36,7 +38,7 @@ def decode_state(app: Application, stored: StoredEvent) -> dict[str, Any] | None
     """The stored event's body as plain values, or None if the stored bytes do not decode."""
     mapper = app.mapper
     try:
-        state = bytes(stored.state)
+        state = without_tag(bytes(stored.state))  # for reading: whether it authenticates is verify's question
         if mapper.cipher:
             state = mapper.cipher.decrypt(state)
         if mapper.compressor:
@@ -56,8 +58,12 @@ class AuditLog:
         self._signed_size = -1
         self._secret: bytes | None = None
         self._checkpoint_lock = threading.Lock()
-        with store.transaction(commit=True) as cur:
+
+    def create_tables(self) -> None:
+        with self.store.transaction(commit=True) as cur:
             cur.execute(CHECKPOINTS_DDL)
+            for statement in legacy.DDL:
+                cur.execute(statement)
 
     # History and past states ----------------------------------------------------------------
 
@@ -120,6 +126,31 @@ class AuditLog:
             topic=getattr(type(aggregate), "TOPIC", type(aggregate).__qualname__),
             state=msgspec.to_builtins(state, enc_hook=str),
         )
+
+    # Integrity -------------------------------------------------------------------------------
+
+    def check_next_event(self) -> None:
+        """Raise (503) when the next event to apply was not written by the service, or is out of its aggregate's order.
+
+        The projector refuses such an event (``AuthenticatingMapper``, ``VersionIndexProjection``),
+        so the audit read model, and with it every checkpoint, stays before it; ``/ready`` says so,
+        naming the position.
+        """
+        position = self.app.projector.position()
+        following = self.app.recorder.select_notifications(start=position, limit=1, inclusive_of_start=False)
+        if not following:
+            return
+        event = following[0]
+        try:
+            self.app.mapper.authenticated_state(event)
+            aggregate = aggregate_text(event.originator_id)
+            previous = latest_versions(self.store.query, [aggregate])[0].get(aggregate, 0)
+            if event.originator_version != previous + 1:
+                raise EventOutOfOrder(aggregate, event.originator_version, previous, event.id)
+        except (EventNotAuthenticated, EventOutOfOrder) as exc:
+            exc.detail = f"the audit read model stopped at position {position}: {exc.detail}"
+            exc.extra.update(read_model="audit", position=exc.position)
+            raise
 
     # Export ---------------------------------------------------------------------------------
 

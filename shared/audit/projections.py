@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+import logging
+from typing import Any, Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
 from shared.audit.merkle import leaf_hash, leaf_preimage, node_hash
+from shared.errors import DomainError
+from shared.metrics import EVENTS_REFUSED, RECORDED_TIME_BACKWARDS
 from shared.persistence import Cursor
 from shared.projection import Projection
+
+RECORDED_TIME_TOLERANCE = dt.timedelta(seconds=60)
+"""How far an event's recorded time may lie before the latest one already in the log without being flagged.
+
+An event's time is taken when its command runs and its position when its transaction commits,
+so concurrent writers (waiting up to 10 s for the table lock), group commit and clock skew
+between replicas make small steps back normal. Larger ones mean a clock set back, events
+reordered, or times written by someone else; the service logs and counts them,
+``carecred audit verify`` flags them (exit 3).
+"""
+
+log = logging.getLogger("carecred.audit")
 
 
 def instant_text(instant: dt.datetime) -> str:
@@ -24,6 +39,23 @@ def instant_text(instant: dt.datetime) -> str:
     if instant.tzinfo is None:
         raise ValueError("an instant needs a time zone")
     return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class EventOutOfOrder(DomainError):
+    """A stored event does not follow its aggregate's previous version in the log: rows were moved or removed."""
+
+    status = 503
+    code = "event_out_of_order"
+
+    def __init__(self, aggregate_id: str, version: int, previous: int, position: int):
+        self.aggregate_id, self.version, self.previous, self.position = aggregate_id, version, previous, position
+        super().__init__(f"the stored event at position {position} is version {version} of its aggregate, but the"
+                         f" log holds version {previous} before it: events were moved or removed")
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """The instant of an ``instant_text``."""
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def aggregate_text(originator_id: UUID | str) -> str:
@@ -44,7 +76,11 @@ class VersionIndexProjection(Projection):
 
     INSERT = "INSERT INTO aggregate_versions (aggregate_id, version, recorded_at, notification_id) VALUES (?, ?, ?, ?)"
 
+    def __init__(self, service: str = ""):
+        self.service = service
+
     def record(self, cur: Cursor, notification: Notification, event: Any) -> None:
+        self._check_time(cur, notification, event.timestamp)
         cur.memo.setdefault("aggregate_versions", []).append(
             (aggregate_text(notification.originator_id), notification.originator_version,
              instant_text(event.timestamp), notification.id)
@@ -52,6 +88,55 @@ class VersionIndexProjection(Projection):
 
     def flush(self, cur: Cursor) -> None:
         cur.executemany(self.INSERT, cur.memo.pop("aggregate_versions", []))
+        cur.memo.pop("latest_recorded", None)
+
+    def check(self, cur: Cursor, notifications: list[Notification]) -> None:
+        """Refuse the batch unless each aggregate's versions follow 1, 2, 3, ... along the log (one query).
+
+        An event moved (by someone with the database) to a later position than a later version
+        of its aggregate, or applied twice, stops here, before any read model sees it.
+        """
+        rows = [(aggregate_text(n.originator_id), n.originator_version, n.id) for n in notifications]
+        last, latest = latest_versions(cur.fetchall, list(dict.fromkeys(row[0] for row in rows)))
+        cur.memo["latest_recorded"] = parse_instant(latest) if latest else None
+        for aggregate, version, position in rows:
+            previous = last.get(aggregate, 0)
+            if version != previous + 1:
+                EVENTS_REFUSED.labels(self.service).inc()
+                log.error("refused a stored event out of order", extra={
+                    "service": self.service, "position": position, "aggregate_id": aggregate, "version": version,
+                    "previous_version": previous,
+                })
+                raise EventOutOfOrder(aggregate, version, previous, position)
+            last[aggregate] = version
+
+    def _check_time(self, cur: Cursor, notification: Notification, at: dt.datetime) -> None:
+        """Warn when this event was recorded well before the latest event already in the log."""
+        latest: dt.datetime = cur.memo.get("latest_recorded") or at  # read by ``check``, once per batch
+        if at < latest - RECORDED_TIME_TOLERANCE:
+            RECORDED_TIME_BACKWARDS.labels(self.service).inc()
+            log.warning("recorded time goes backwards along the log", extra={
+                "service": self.service, "position": notification.id,
+                "aggregate_id": aggregate_text(notification.originator_id), "version": notification.originator_version,
+                "recorded_at": instant_text(at), "latest_recorded_before": instant_text(latest),
+            })
+        cur.memo["latest_recorded"] = max(latest, at)
+
+
+def latest_versions(query: Callable[[str, Sequence[Any]], list[Any]], aggregates: list[str]
+                    ) -> tuple[dict[str, int], str | None]:
+    """The last version applied of each aggregate, and the latest recorded time so far, in one query.
+
+    ``query`` is ``Cursor.fetchall`` or ``ReadStore.query``; both answers come from indexes.
+    """
+    marks = ", ".join("?" * len(aggregates)) or "NULL"
+    found = query(
+        f"SELECT aggregate_id, MAX(version) AS last, NULL AS latest FROM aggregate_versions"
+        f" WHERE aggregate_id IN ({marks}) GROUP BY aggregate_id"
+        " UNION ALL SELECT NULL, NULL, MAX(recorded_at) FROM aggregate_versions", aggregates,
+    )
+    latest = next((r["latest"] for r in found if r["aggregate_id"] is None), None)
+    return {r["aggregate_id"]: int(r["last"]) for r in found if r["aggregate_id"] is not None}, latest
 
 
 class MerkleProjection(Projection):

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import HTTPException
 
+from shared.errors import DomainError
 from shared.follower import FollowerStatus
 from shared.http.auth import PUBLIC
 from shared.http.problems import problem
@@ -34,11 +35,11 @@ class HealthController(Controller):
 
     @get("/ready", summary="Ready", sync_to_thread=True)
     def ready(self, request: Request[Any, Any, Any]) -> Health:
-        """The process answers and its storage answers (503 otherwise)."""
+        """The process answers, its storage answers, and the next event to apply is authenticated (503 otherwise)."""
         service = request.app.state.service
         try:
             service.is_ready()
-        except HTTPException:
+        except (HTTPException, DomainError):  # e.g. 503 event_not_authenticated, naming the read model and position
             raise
         except Exception:  # noqa: BLE001 - any storage failure means "not ready"
             raise problem(503, "not_ready", "The storage does not answer.", headers={"Retry-After": "2"}) from None

@@ -21,6 +21,7 @@ def env(settings, monkeypatch):
     if settings.uses_postgres:
         monkeypatch.setenv("CARECRED_DATABASE_URL", settings.database_url)
         monkeypatch.setenv("CARECRED_SCHEMA_PREFIX", settings.schema_prefix)
+        monkeypatch.setenv("CARECRED_CHECKPOINT_KEY", settings.checkpoint_key)
     return settings
 
 

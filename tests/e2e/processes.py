@@ -51,7 +51,8 @@ class District:
             "CARECRED_AUTH_FAILURES_PER_MINUTE": "100000",
         }
         if s.uses_postgres:
-            env.update(CARECRED_DATABASE_URL=s.database_url, CARECRED_SCHEMA_PREFIX=s.schema_prefix)
+            env.update(CARECRED_DATABASE_URL=s.database_url, CARECRED_SCHEMA_PREFIX=s.schema_prefix,
+                       CARECRED_CHECKPOINT_KEY=s.checkpoint_key)
         return env
 
     def issue_service_keys(self, open_application) -> None:

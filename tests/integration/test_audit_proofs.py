@@ -8,6 +8,7 @@ import base64
 import hashlib
 
 import cbor2
+import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -200,16 +201,17 @@ def test_a_longer_log_written_in_many_batches_has_the_rfc_root_at_every_size(aud
     assert verify_inclusion(100, 168, leaves[100], unhex(proof["path"]), mth(leaves))
 
 
-def test_without_a_configured_key_postgresql_signs_nothing(settings, backend):
-    """Replicas on one database must share the checkpoint key, so PostgreSQL never invents one."""
+def test_without_a_configured_key_postgresql_does_not_start(settings, backend):
+    """Replicas on one database must share the audit secret, so PostgreSQL never invents one; SQLite keeps its own."""
     from litestar.testing import TestClient
 
     from services.credential.app import create_app
 
-    with TestClient(create_app(settings)) as client:
+    unset = msgspec.structs.replace(settings, checkpoint_key="")
+    if backend == "postgres":
+        with pytest.raises(SystemExit, match="CARECRED_CHECKPOINT_KEY must be set"):
+            create_app(unset)
+        return
+    with TestClient(create_app(unset)) as client:
         response = client.get("/v1/audit/checkpoint", headers=issue(client.app.state.service, Role.AUDITOR))
-        if backend == "postgres":
-            assert response.status_code == 503 and response.json()["code"] == "checkpoint_key_missing"
-            assert client.app.state.service.audit.checkpoints() == []
-        else:
-            assert response.status_code == 200 and response.json()["tree_size"] == 1
+        assert response.status_code == 200 and response.json()["tree_size"] == 1

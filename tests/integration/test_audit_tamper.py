@@ -1,43 +1,13 @@
 """An auditor keeps a signed checkpoint; later, whoever altered, deleted or reordered an event is caught."""
 
 import msgspec
-import pytest
 
 from carecred.cli import main
 from contracts.audit import Checkpoint
 from services.credential.application import Credentials
 from shared.audit.merkle import leaf_hash, leaf_preimage
-from tests.audit_support import StoredRows, audit_settings, seed_district, use_settings  # noqa: F401
-
-
-@pytest.fixture
-def district(audit_settings, monkeypatch, tmp_path):
-    """A seeded credential service, and the checkpoint an auditor took of it and kept."""
-    use_settings(monkeypatch, audit_settings)
-    app = Credentials(audit_settings)
-    seeded = seed_district(app)
-    app.close()
-    kept = tmp_path / "checkpoint.json"
-    assert main(["audit", "checkpoint", "--service", "credential", "--output", str(kept)]) == 0
-    return {"settings": audit_settings, "kept": kept, "seeded": seeded, "tmp": tmp_path}
-
-
-def leaves(settings):
-    app = Credentials(settings)
-    try:
-        return list(app.audit.leaf_rows()), StoredRows(app)
-    finally:
-        app.close()
-
-
-def export_and_verify(district, capsys) -> tuple[int, str]:
-    export = district["tmp"] / "export.ndjson"
-    assert main(["audit", "export", "--service", "credential", "--output", str(export)]) == 0
-    capsys.readouterr()
-    code = main(["audit", "verify", "--service", "credential", "--export", str(export),
-                 "--checkpoint", str(district["kept"])])
-    out = capsys.readouterr()
-    return code, out.out + out.err
+from tests.audit_support import audit_settings, district, export_and_verify  # noqa: F401
+from tests.audit_support import stored_leaves as leaves
 
 
 def test_an_untouched_log_matches_the_checkpoint_the_auditor_kept(district, capsys):

@@ -22,7 +22,7 @@ SOMEONE_ELSE = make_valid("11010519491231002")
 @pytest.fixture
 def env(settings, monkeypatch):
     """The CLI reads its settings from the environment: point it at this test's storage."""
-    for name in ("data_dir", "storage", "database_url", "schema_prefix", "id_hash_key", "pg_pool_size"):
+    for name in ("data_dir", "storage", "database_url", "schema_prefix", "id_hash_key", "checkpoint_key", "pg_pool_size"):
         monkeypatch.setenv(f"CARECRED_{name.upper()}", str(getattr(settings, name)))
     return settings
 

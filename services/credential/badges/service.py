@@ -36,8 +36,9 @@ class BadgeService:
         self.settings = app.settings
         self.key_store = KeyStore(key_dir_of(app.settings))
         self.projector = BadgeProjector(app, app.store, [BadgeProjection()])
-        with startup_lock(app.settings, app.service):  # replicas' first badge requests may coincide
-            self.projector.create_tables()
+        if app.settings.create_event_tables:  # else `carecred db migrate` created them (Credentials.create_tables)
+            with startup_lock(app.settings, app.service):  # replicas' first badge requests may coincide
+                self.projector.create_tables()
         self.keys = BadgeKeys(app, self.key_store, self.projector)
         self.statuses = BadgeStatuses(app, self.keys, self.projector)
         self.issuer = BadgeIssuer(app, self.key_store, app.settings, keys=self.keys, projector=self.projector)
