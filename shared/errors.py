@@ -46,3 +46,13 @@ class Forbidden(DomainError):
 
     status = 403
     code = "forbidden"
+
+
+class ReadModelStalled(DomainError):
+    """The read model a request needs stopped at an event it cannot apply (503); see shared/read_model_stalls.py.
+
+    Answering from it would give stale answers without saying so; nothing was changed.
+    """
+
+    status = 503
+    code = "read_model_stalled"

@@ -16,3 +16,10 @@ FOLLOWER_UP = Gauge(
 AUTH_FAILURES = Counter(
     "carecred_auth_failures_total", "Requests refused for a missing, unknown, revoked or expired key", ["service"]
 )
+READ_MODEL_STALLED = Gauge(
+    "carecred_read_model_stalled", "1 while the read model is stalled at an event it cannot apply", ["service", "read_model"]
+)
+READ_MODEL_STALLED_POSITION = Gauge(
+    "carecred_read_model_stalled_position",
+    "The log position of the event a stalled read model cannot apply (0 when it is not stalled)", ["service", "read_model"],
+)

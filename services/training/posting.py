@@ -125,7 +125,7 @@ class PostingMixin:
             self._save_single(new[0], outcomes)  # the writer has brought the ledger up to date
         else:
             self._save_completions(new, outcomes)
-            self.projector.catch_up()
+            self.after_save()
         return outcomes
 
     @staticmethod
@@ -205,7 +205,7 @@ class PostingMixin:
             row = self.ledger_rows([str(completion_id)]).get(str(completion_id))
             if row is not None:
                 return row
-        self.projector.catch_up()
+        self.projector.catch_up("ledger")
         return self.ledger_rows([str(completion_id)]).get(str(completion_id))
 
 

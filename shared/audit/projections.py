@@ -33,6 +33,8 @@ def aggregate_text(originator_id: UUID | str) -> str:
 class VersionIndexProjection(Projection):
     """Which version of which aggregate was recorded when (and at which log position)."""
 
+    name = "aggregate_versions"
+
     ddl = [
         "CREATE TABLE IF NOT EXISTS aggregate_versions ("
         " aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, recorded_at TEXT NOT NULL,"
@@ -56,6 +58,8 @@ class VersionIndexProjection(Projection):
 
 class MerkleProjection(Projection):
     """The leaves of the log's Merkle tree, and the hashes of its complete aligned subtrees."""
+
+    name = "merkle"
 
     ddl = [
         "CREATE TABLE IF NOT EXISTS merkle_leaves ("

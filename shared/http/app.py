@@ -20,6 +20,7 @@ from shared.http.health import HealthController
 from shared.http.observability import MetricsController, prometheus_config, request_id_middleware
 from shared.http.keys import KeysController
 from shared.http.problems import internal_error_handler, problem_details_plugin
+from shared.http.recorded import recorded_middleware
 from shared.http.strict import strict_body
 
 
@@ -42,6 +43,7 @@ def build_app(
             request_id_middleware,
             DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key=PUBLIC, exclude=["^/schema"]),
             prometheus_config(service.service).middleware,
+            recorded_middleware,
         ],
         before_request=strict_body,
         request_max_body_size=service.settings.max_body_bytes,
@@ -56,6 +58,6 @@ def build_app(
             ),
             security=[{"apiKey": []}],
         ),
-        on_startup=[service.start_followers],
+        on_startup=[service.start_followers, service.resume_stalled_in_background],
         on_shutdown=[service.stop_followers, service.close],
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import HTTPException
+from litestar.params import QueryParameter
 
 from shared.follower import FollowerStatus
 from shared.http.auth import PUBLIC
@@ -33,13 +34,30 @@ class HealthController(Controller):
         return Health(status="alive", service=request.app.state.service.service)
 
     @get("/ready", summary="Ready", sync_to_thread=True)
-    def ready(self, request: Request[Any, Any, Any]) -> Health:
-        """The process answers and its storage answers (503 otherwise)."""
+    def ready(
+        self,
+        request: Request[Any, Any, Any],
+        readiness: Annotated[Literal["all", "process"], QueryParameter(name="scope", description=(
+            "all: the storage answers and no read model is stalled (for monitoring and alerts); process: "
+            "this process and its storage answer (for load balancers: a stalled read model is shared by every "
+            "replica, so taking replicas out of rotation for it would only stop the writes and the other reads)"
+        ))] = "all",
+    ) -> Health:
+        """The process answers, its storage answers and no read model is stalled (503 ``not_ready`` otherwise)."""
         service = request.app.state.service
         try:
             service.is_ready()
+            stalled = service.stalled_read_models() if readiness == "all" else []
         except HTTPException:
             raise
         except Exception:  # noqa: BLE001 - any storage failure means "not ready"
             raise problem(503, "not_ready", "The storage does not answer.", headers={"Retry-After": "2"}) from None
+        if stalled:
+            names = ", ".join(s.read_model for s in stalled)
+            raise problem(
+                503, "not_ready",
+                f"Read model(s) stalled at an event they cannot apply: {names}. Writes and the other read models"
+                " keep working; see docs/read-model-stalls.md.",
+                stalled_read_models=[s.public() for s in stalled],
+            )
         return Health(status="ready", service=service.service, followers=service.follower_status())

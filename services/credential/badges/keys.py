@@ -104,7 +104,7 @@ class BadgeKeys:
     # Queries -----------------------------------------------------------------------------------
 
     def _rows(self, **where: str) -> list[Any]:
-        self.projector.catch_up()
+        self.projector.catch_up("badges")
         clause = " AND ".join(f"{k} = ?" for k in where) or "1 = 1"
         return self.app.store.query(
             "SELECT kid, purpose, algorithm, public_key, generated_at, activated_at, retired_at, valid_until"
