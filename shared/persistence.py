@@ -178,18 +178,23 @@ def postgres_text(value: Any) -> Any:
     return value
 
 
+_SEARCH_PATHS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+"""The schema each pooled PostgreSQL connection's ``search_path`` names: one pool may serve two read
+stores (a replay's tables are in a schema of their own), so each sets it again when it differs."""
+
+
 class ReadStore:
     """Read-model tables in the same database as the events, through the library's own pool.
 
-    On PostgreSQL each pooled connection gets the service's schema as its ``search_path`` once,
-    the first time the read store uses it (the event recorders qualify their own table names).
-    A single query runs without BEGIN/COMMIT (the connections are in autocommit): one round trip.
+    On PostgreSQL each pooled connection gets the service's schema as its ``search_path`` when
+    the read store uses it and the path names another schema (the event recorders qualify their
+    own table names). A single query runs without BEGIN/COMMIT (the connections are in
+    autocommit): one round trip.
     """
 
     def __init__(self, datastore: Any, postgres_schema: str | None):
         self.datastore = datastore
         self.postgres_schema = postgres_schema
-        self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
         self._search_path = (
             sql.SQL("SET search_path TO {}").format(sql.Identifier(postgres_schema)) if postgres_schema else None
         )
@@ -201,9 +206,9 @@ class ReadStore:
     @contextmanager
     def _postgres_connection(self) -> Iterator[Any]:
         with self.datastore.get_connection() as conn:
-            if conn not in self._configured:
+            if _SEARCH_PATHS.get(conn) != self.postgres_schema:
                 conn.execute(self._search_path)  # outside any transaction, so it lasts the session
-                self._configured.add(conn)
+                _SEARCH_PATHS[conn] = self.postgres_schema  # type: ignore[assignment]
             yield conn
 
     @contextmanager

@@ -334,12 +334,13 @@ class Projector:
         """Apply a batch to every read model not stalled: together, or (when one fails) one by one."""
         try:
             self._apply_together(position, notifications)
+            return
         except _PositionMoved:
             raise
         except Exception as exc:
             if is_transient(exc):
                 raise
-            self._apply_isolated(position, notifications)
+        self._apply_isolated(position, notifications)  # outside the handler: its errors are not "during" that one
 
     def _apply_together(self, position: int, notifications: list[Any]) -> None:
         """The usual case: one transaction, every attached read model, no savepoints."""
@@ -529,6 +530,10 @@ class Projector:
         except Exception as exc:
             if is_transient(exc):
                 raise
+            failed = True
+        else:
+            failed = False
+        if failed:
             cur.rollback_to_savepoint()
             return self._apply_one_by_one(cur, projection, position, notifications, events, changed)
         cur.release_savepoint()

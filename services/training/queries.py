@@ -81,6 +81,7 @@ class LedgerQueriesMixin:
         self, provider_id: UUID, *, after: int = 0, limit: int = 100, on: dt.date | None = None,
     ) -> SubmissionsPage:
         """A provider's completions in recorded order, a page at a time (``counted`` as decided on arrival)."""
+        self.projector.catch_up("catalogue", "ledger")
         self.provider(provider_id)
         cutoff = _cutoff(on)
         rows = self.store.query(
