@@ -47,17 +47,21 @@ class HealthController(Controller):
         service = request.app.state.service
         try:
             service.is_ready()
-            stalled = service.stalled_read_models() if readiness == "all" else []
+            stalled = service.stalled_read_models()  # also refreshes the stall metrics of this process
+            if readiness == "process":
+                stalled = []
         except HTTPException:
             raise
         except Exception:  # noqa: BLE001 - any storage failure means "not ready"
             raise problem(503, "not_ready", "The storage does not answer.", headers={"Retry-After": "2"}) from None
-        if stalled:
-            names = ", ".join(s.read_model for s in stalled)
+        followers = service.follower_status()
+        stuck = [f for f in followers if f.stalled] if readiness == "all" else []
+        if stalled or stuck:
+            names = ", ".join([*(s.read_model for s in stalled), *(f"the follower of {f.source}" for f in stuck)])
             raise problem(
                 503, "not_ready",
-                f"Read model(s) stalled at an event they cannot apply: {names}. Writes and the other read models"
-                " keep working; see docs/read-model-stalls.md.",
-                stalled_read_models=[s.public() for s in stalled],
+                f"Stalled at an event they cannot apply: {names}. Writes and the other read models keep working;"
+                " see docs/read-model-stalls.md.",
+                stalled_read_models=[s.public() for s in stalled], followers=[msgspec.to_builtins(f) for f in followers],
             )
-        return Health(status="ready", service=service.service, followers=service.follower_status())
+        return Health(status="ready", service=service.service, followers=followers)

@@ -226,3 +226,28 @@ def test_replicas_share_the_stall_and_apply_every_event_once(settings, monkeypat
     finally:
         first.close()
         second.close()
+
+
+def test_a_follower_that_cannot_apply_a_page_makes_ready_say_so(credential_http, training_http, monkeypatch):
+    """The training service's copy of who works where: a page it cannot apply is 'stalled', not 'down'."""
+    credential, training = credential_http, training_http
+    source, app = credential.app.state.service, training.app.state.service
+    source.register_staff(name="李丽", id_number="11010519491231002X", registered_by=None, actor={"role": "test"})
+    follower = app.followers[0]
+    key = issue(source, "service")
+    monkeypatch.setattr(follower, "_fetch", lambda after: follower.decoder.decode(
+        credential.get(f"/v1/feed?after={after}", headers=key).content))
+
+    def cannot(**kwargs):
+        raise ValueError("a bug in the people read model")
+
+    monkeypatch.setattr(app, "record_person", cannot)
+    assert follower.attempt() is False
+    ready = training.get("/ready")
+    assert ready.status_code == 503 and ready.json()["followers"][0]["stalled"] is True
+    assert training.get("/ready", params={"scope": "process"}).status_code == 200
+    monkeypatch.undo()
+    monkeypatch.setattr(follower, "_fetch", lambda after: follower.decoder.decode(
+        credential.get(f"/v1/feed?after={after}", headers=key).content))
+    assert follower.attempt() is True and follower.position() > 0
+    assert training.get("/ready").status_code == 200
