@@ -251,3 +251,31 @@ def test_a_follower_that_cannot_apply_a_page_makes_ready_say_so(credential_http,
         credential.get(f"/v1/feed?after={after}", headers=key).content))
     assert follower.attempt() is True and follower.position() > 0
     assert training.get("/ready").status_code == 200
+
+
+def test_with_the_key_read_model_stalled_every_keyed_request_answers_503_until_resumed(credential_http, monkeypatch):
+    """Keys cannot be checked against a stalled key table (a revoked key might pass): 503, never a guess."""
+    from shared.auth.keys import ApiKey
+    from shared.auth.projection import ApiKeyProjection
+
+    client = credential_http
+    app = client.app.state.service
+    registrar = issue(app, "registrar")
+    original = ApiKeyProjection._handlers[ApiKey.Revoked]
+
+    def failing(self, cur, e, position):
+        raise RuntimeError("a bug in revoking")
+
+    monkeypatch.setitem(ApiKeyProjection._handlers, ApiKey.Revoked, failing)
+    from contracts.keys import Role
+    key_id, token = app.issue_key(role=Role.AUDITOR, scope=None, name="leaving", actor={"role": "test"})
+    doomed = {"Authorization": f"Bearer {token}"}
+    app.revoke_key(UUID(key_id), reason="left", actor={"role": "test"})  # stored; the key table stalls on it
+    answer = client.get("/v1/nurseries", headers=registrar)
+    assert answer.status_code == 503 and answer.json()["read_model"] == "api_keys"
+    assert client.get("/v1/keys", headers=doomed).status_code == 503  # not let in on a stale table
+    assert client.get("/ready").status_code == 503 and client.get("/health").status_code == 200
+    monkeypatch.setitem(ApiKeyProjection._handlers, ApiKey.Revoked, original)
+    assert app.projector.resume("api_keys") is None
+    assert client.get("/v1/keys", headers=doomed).status_code == 401
+    assert client.get("/v1/nurseries", headers=registrar).status_code == 200
