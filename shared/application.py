@@ -133,9 +133,23 @@ class ServiceApplication(Application[UUID]):
         return [stall for projector in self.projectors() for stall in projector.resume_all().values()]
 
     def resume_stalled_in_background(self) -> None:
-        """At start-up (a new version deployed, say): resume stalled read models without delaying the start."""
+        """At start-up (a new version deployed, say): resume stalled read models without delaying the start.
+
+        One read when none is stalled (the usual start); a thread only when there is work.
+        """
+        try:
+            if not self.stalled_read_models():
+                return
+        except Exception:  # noqa: BLE001 - the storage is away: /ready says so; the next start tries again
+            log.exception("could not read the stalled read models at start-up")
+            return
         self.resumer = threading.Thread(target=self._resume_quietly, name=f"{self.service}-resume", daemon=True)
         self.resumer.start()
+
+    def close(self) -> None:
+        if self.resumer is not None:
+            self.resumer.join(timeout=60)  # a resume in progress finishes its batch; the next start goes on
+        super().close()
 
     def _resume_quietly(self) -> None:
         try:

@@ -173,9 +173,10 @@ class Projector:
                     rebuilds.append((projection, was))
                 for statement in projection.ddl:
                     cur.execute(statement)
-                cur.execute("INSERT INTO read_model_schemas (read_model, schema) VALUES (?, ?)"
-                            " ON CONFLICT (read_model) DO UPDATE SET schema = excluded.schema",
-                            (projection.name, projection.schema))
+                if made.get(projection.name) != projection.schema:  # written only when it changes
+                    cur.execute("INSERT INTO read_model_schemas (read_model, schema) VALUES (?, ?)"
+                                " ON CONFLICT (read_model) DO UPDATE SET schema = excluded.schema",
+                                (projection.name, projection.schema))
             for projection, was in rebuilds:
                 stalls.record(cur, stalls.rebuild(projection.name, self.NAME, was, projection.schema))
                 if projection.version_name:

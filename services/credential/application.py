@@ -47,6 +47,7 @@ class Credentials(
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.id_hash_key = self.settings.resolved_id_hash_key()
+        badges_for(self)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection()]
