@@ -10,7 +10,7 @@ from typing import Sequence
 from uuid import UUID
 
 from carecred.cli_badges import register as register_badges
-from carecred import cli_audit, cli_db
+from carecred import cli_audit, cli_db, cli_projections
 from carecred.services import FACTORIES, SERVICES, open_application
 from contracts.keys import Role
 from shared.auth.keys import new_token
@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     register_badges(commands)
     cli_audit.register(commands)
     cli_db.register(commands)
+    cli_projections.register(commands)
     return parser
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+import logging
+import threading
+from typing import Any, ClassVar, Sequence
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -22,14 +24,21 @@ from shared.feed import Publisher
 from shared.follower import Follower, FollowerStatus
 from shared.persistence import ReadStore, StorageBreaker, eventsourcing_env, schema_name, startup_lock
 from shared.metrics import EVENTS_WRITTEN
+from shared import receipt
+from shared.persistence import is_transient
 from shared.projection import Projection, Projector
+from shared.read_model_stalls import Stall
 from shared.settings import Settings
+
+log = logging.getLogger("carecred.application")
 
 
 class ServiceApplication(Application[UUID]):
     """An event-sourced service with read models kept by a projector, and its own API keys."""
 
     service: ClassVar[str]
+    feed_reads: ClassVar[tuple[str, ...]] = ()
+    """The read models ``public_event`` reads: the feed never goes past what they have applied."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -41,7 +50,7 @@ class ServiceApplication(Application[UUID]):
             self.store = ReadStore(self.recorder.datastore, schema)  # type: ignore[attr-defined]
             audit = [VersionIndexProjection(self.service), MerkleProjection()]
             self.projector = Projector(self, self.store, [*audit, ApiKeyProjection(), *self.projections()])
-            self.publisher = Publisher(self, self.public_event)
+            self.publisher = Publisher(self, self.public_event, self.feed_reads)
             self.followers = self.make_followers()
             self.audit = AuditLog(self, self.store)
             if settings.create_event_tables:  # else `carecred db migrate` created them, as the owner
@@ -50,6 +59,8 @@ class ServiceApplication(Application[UUID]):
             self.legacy.ensure(self)  # before anything is written: which untagged events are old ones
             self.mapper.seal = self.legacy
             self._live_keys: VersionedCache[dict[str, Any]] = VersionedCache()
+            self.resumer: threading.Thread | None = None
+            """The thread that, at start-up, tries every stalled read model again (see ``resume_stalled``)."""
 
     def construct_mapper(self) -> AuthenticatingMapper:
         """eventsourcing's mapper, with every stored event authenticated (``shared.audit.authentication``)."""
@@ -88,12 +99,81 @@ class ServiceApplication(Application[UUID]):
     def follower_status(self) -> list[FollowerStatus]:
         return [follower.status() for follower in self.followers]
 
-    def save_and_project(self, *aggregates: Any) -> None:
-        """Record the aggregates' new events, then bring the read models up to date."""
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Store the aggregates' new events (one transaction), noted on the current request's receipt."""
+        recordings = super().save(*objs, **kwargs)
+        receipt.note(recordings)
+        return recordings
+
+    def save_and_project(self, *aggregates: Any, also: Sequence[Projector] = ()) -> None:
+        """Record the aggregates' new events, then bring the read models (also ``also``'s) up to date.
+
+        Once the events are stored the change has happened: nothing after the save raises. A read
+        model that cannot apply them stalls on its own (``shared/read_model_stalls.py``); a
+        database that went away meanwhile is caught up with by the next reader.
+        """
         recording = self.save(*aggregates)
         EVENTS_WRITTEN.labels(self.service).inc(len(recording))
-        self.projector.catch_up()
-        self.audit.checkpoint_if_due()
+        self.after_save(*also)
+
+    def after_save(self, *also: Projector) -> None:
+        """Bring the read models (also ``also``'s) up to date, sign a checkpoint if one is due; never raises."""
+        try:
+            for projector in (self.projector, *also):
+                projector.catch_up()
+            self.audit.checkpoint_if_due()
+        except Exception as exc:  # noqa: BLE001 - the events are stored; readers catch up later
+            if is_transient(exc):
+                log.warning("read models not brought up to date after a save: %s", exc)
+            else:
+                log.exception("read models not brought up to date after a save")
+
+    # Read models -----------------------------------------------------------------------------
+
+    def projectors(self) -> list[Projector]:
+        """Every projector of the service's own log (the credential service adds its badges' one)."""
+        return [self.projector]
+
+    def stalled_read_models(self) -> list[Stall]:
+        """Every stalled read model of the service, as the table says now."""
+        return [stall for projector in self.projectors() for stall in projector.stalled().values()]
+
+    def projector_of(self, read_model: str) -> Projector:
+        """The projector that keeps the named read model (ValueError naming the known ones otherwise)."""
+        for projector in self.projectors():
+            if read_model in projector.by_name:
+                return projector
+        known = sorted(name for projector in self.projectors() for name in projector.by_name)
+        raise ValueError(f"no read model {read_model!r} in the {self.service} service; one of: {', '.join(known)}")
+
+    def resume_stalled(self) -> list[Stall]:
+        """Try every stalled read model again with the code running now; the ones still stalled."""
+        return [stall for projector in self.projectors() for stall in projector.resume_all().values()]
+
+    def resume_stalled_in_background(self) -> None:
+        """At start-up (a new version deployed, say): resume stalled read models without delaying the start.
+
+        One read when none is stalled (the usual start); a thread only when there is work.
+        """
+        try:
+            if not self.stalled_read_models():
+                return
+        except Exception:  # noqa: BLE001 - the storage is away: /ready says so; the next start tries again
+            log.exception("could not read the stalled read models at start-up")
+            return
+        self.resumer = threading.Thread(target=self._resume_quietly, name=f"{self.service}-resume", daemon=True)
+        self.resumer.start()
+
+    def close(self) -> None:
+        if self.resumer is not None:
+            self.resumer.join(timeout=60)  # a resume in progress finishes its batch; the next start goes on
+        super().close()
+
+    def _resume_quietly(self) -> None:
+        try:
+            self.resume_stalled()
+        except Exception:  # noqa: BLE001 - the storage is away; the operator's resume or the next start tries again
+            log.exception("resuming stalled read models at start-up failed")
 
     def get_or_404(self, aggregate_id: UUID, what: str) -> Any:
         try:
@@ -138,7 +218,7 @@ class ServiceApplication(Application[UUID]):
         self.save_and_project(key)
 
     def list_keys(self) -> list[KeyInfo]:
-        self.projector.catch_up()
+        self.projector.catch_up("api_keys")
         rows = self.store.query(
             "SELECT key_id, role, scope, name, created_at, expires_at, revoked_at FROM api_keys ORDER BY created_at"
         )

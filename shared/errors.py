@@ -46,3 +46,25 @@ class Forbidden(DomainError):
 
     status = 403
     code = "forbidden"
+
+
+class ReadModelStalled(DomainError):
+    """The read model a request needs stopped at an event it cannot apply (503); see shared/read_model_stalls.py.
+
+    Answering from it would give stale answers without saying so; nothing was changed.
+    """
+
+    status = 503
+    code = "read_model_stalled"
+
+
+class UntrustedLog(DomainError):
+    """The stored log cannot be trusted at an event (forged, moved or removed rows): no read model passes it.
+
+    Unlike a projection that fails on one event (that read model stalls alone, see
+    ``shared/read_model_stalls.py``), such an event stops the whole projector before it, so no
+    read model, Merkle leaf or checkpoint ever includes it; requests needing them answer 503.
+    """
+
+    status = 503
+    code = "untrusted_log"

@@ -24,22 +24,32 @@ class Publisher:
     SCAN_LIMIT = 5000
     """At most this many stored events are read per page, public or not."""
 
-    def __init__(self, app: Application, mapper: Mapper):
+    def __init__(self, app: Application, mapper: Mapper, reads: tuple[str, ...] = ()):
+        """``reads``: the read models the mapper reads (a page never goes past what they have applied)."""
         self.app = app
         self.mapper = mapper
+        self.reads = reads
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
 
     def page(self, after: int, limit: int) -> FeedPage[Any]:
-        self.app.projector.catch_up()  # type: ignore[attr-defined]  # mappers may read the read models
+        """Public events after ``after``, up to the last position the mapper's read models have applied.
+
+        A stalled read model holds the feed back at the event before the one it failed on (the
+        follower sees its lag grow, never an event mapped from incomplete rows); so does a read
+        model not yet caught up with an event recorded since (a concurrent write).
+        """
+        projector = self.app.projector  # type: ignore[attr-defined]
+        projector.catch_up()
         head = self.head()
+        stop = min([head, *(projector.applied_position(name) for name in self.reads)])
         items: list[FeedItem[Any]] = []
         position, scanned = after, 0
-        while len(items) < limit and position < head and scanned < self.SCAN_LIMIT:
+        while len(items) < limit and position < stop and scanned < self.SCAN_LIMIT:
             batch = min(max(limit - len(items), 100), self.SCAN_LIMIT - scanned)
             notifications = self.app.recorder.select_notifications(  # type: ignore[attr-defined]
-                start=position, limit=batch, stop=head, inclusive_of_start=False
+                start=position, limit=batch, stop=stop, inclusive_of_start=False
             )
             if not notifications:
                 break

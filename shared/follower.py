@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import msgspec
 
 from shared.metrics import FOLLOWER_LAG, FOLLOWER_UP
-from shared.persistence import Cursor, ReadStore
+from shared.persistence import Cursor, ReadStore, is_transient
 
 log = logging.getLogger("carecred.follower")
 
@@ -37,6 +37,9 @@ class FollowerStatus(msgspec.Struct, kw_only=True):
     lag: int | None
     last_success_at: dt.datetime | None
     error: str | None
+    stalled: bool = False
+    """True when the last page could be fetched but not applied (not the network, not the database being
+    away): the tables it keeps stay where they are until that is fixed, and ``/ready`` says not ready."""
 
 
 class Follower:
@@ -70,6 +73,7 @@ class Follower:
         self.head: int | None = None
         self.last_success_at: dt.datetime | None = None
         self.error: str | None = None
+        self.stalled = False
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -108,7 +112,7 @@ class Follower:
         lag = None if self.head is None else max(self.head - position, 0)
         return FollowerStatus(
             source=self.base_url, configured=self.configured, position=position, head=self.head,
-            lag=lag, last_success_at=self.last_success_at, error=self.error,
+            lag=lag, last_success_at=self.last_success_at, error=self.error, stalled=self.stalled,
         )
 
     def poll_once(self) -> int:
@@ -126,6 +130,7 @@ class Follower:
                 break
         self.last_success_at = _now()
         self.error = None
+        self.stalled = False
         FOLLOWER_UP.labels(self.service, self.name).set(1)
         FOLLOWER_LAG.labels(self.service, self.name).set(max((self.head or 0) - self.position(), 0))
         return applied
@@ -173,22 +178,25 @@ class Follower:
     def _run(self) -> None:
         pause = self.interval
         while not self._stop.is_set():
-            try:
-                self.poll_once()
-                pause = self.interval
-            except (urllib.error.URLError, OSError, msgspec.DecodeError, json.JSONDecodeError) as exc:
-                self._failed(f"{type(exc).__name__}: {exc}")
-                pause = min(pause * 2, 10.0)
-            except Exception as exc:  # noqa: BLE001 - keep following; the status shows the error
-                log.exception("follower %s failed", self.name)
-                self._failed(f"{type(exc).__name__}: {exc}")
-                pause = min(pause * 2, 10.0)
+            pause = self.interval if self.attempt() else min(pause * 2, 10.0)
             self._wake.wait(pause)
             self._wake.clear()
 
+    def attempt(self) -> bool:
+        """Poll once, recording the outcome in the status (never raises); True when it succeeded."""
+        try:
+            self.poll_once()
+            return True
+        except (urllib.error.URLError, OSError, msgspec.DecodeError, json.JSONDecodeError) as exc:
+            self._failed(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - keep following; the status shows the error
+            log.exception("follower %s failed at position %d", self.name, self.position())
+            self._failed(f"{type(exc).__name__}: {exc}", stalled=not is_transient(exc))
+        return False
 
-    def _failed(self, error: str) -> None:
+    def _failed(self, error: str, *, stalled: bool = False) -> None:
         self.error = error
+        self.stalled = stalled
         FOLLOWER_UP.labels(self.service, self.name).set(0)
 
 

@@ -32,3 +32,10 @@ RECORDED_TIME_BACKWARDS = Counter(
     "Events applied whose recorded time is earlier than an event before them in the log, beyond the tolerance",
     ["service"],
 )
+READ_MODEL_STALLED = Gauge(
+    "carecred_read_model_stalled", "1 while the read model is stalled at an event it cannot apply", ["service", "read_model"]
+)
+READ_MODEL_STALLED_POSITION = Gauge(
+    "carecred_read_model_stalled_position",
+    "The log position of the event a stalled read model cannot apply (0 when it is not stalled)", ["service", "read_model"],
+)

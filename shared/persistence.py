@@ -6,6 +6,7 @@ Read-model SQL is written once with ``?`` placeholders and runs on both database
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import weakref
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
 from psycopg import sql
 
 from shared.settings import Settings
@@ -132,18 +133,68 @@ def is_connection_failure(exc: BaseException) -> bool:
     return sqlstate is None or sqlstate.startswith(("08", "57P"))
 
 
+_TRANSIENT_SQLITE = {5, 6, 7, 9, 10, 13, 14}
+"""SQLITE_BUSY, _LOCKED, _NOMEM, _INTERRUPT, _IOERR, _FULL, _CANTOPEN: the database, not the statement."""
+_TRANSIENT_POSTGRES = ("08", "40", "53", "55", "57", "58", "XX")
+"""SQLSTATE classes of a lost connection, a rolled-back transaction (deadlock, serialisation), insufficient
+resources, a lock not available, an operator's intervention, a system error."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when the same work may succeed if tried again later: the database is down, busy, locked or full.
+
+    False for an error the work causes every time it is tried: a constraint it breaks, a value a
+    column cannot hold (NUL in PostgreSQL text, an index row too large), a statement that is
+    wrong, or a plain bug in Python. The projector stalls a read model on those, never on these.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sqlite3.Error):
+            code = getattr(current, "sqlite_errorcode", None)
+            if isinstance(current, sqlite3.ProgrammingError) and "closed" in str(current):
+                return True  # the pool was closed under us (shutting down)
+            return code is not None and code & 0xFF in _TRANSIENT_SQLITE
+        if isinstance(current, psycopg.Error):
+            if current.sqlstate is None:  # raised by the client: a lost connection, or a value it cannot send
+                return isinstance(current, (psycopg.OperationalError, psycopg.InterfaceError))
+            return current.sqlstate[:2] in _TRANSIENT_POSTGRES
+        current = current.__cause__
+    if isinstance(exc, ProgrammingError) and "closed" in str(exc):
+        return True
+    return isinstance(exc, (OperationalError, InterfaceError))  # the library's own, e.g. StorageBreaker's
+
+
+def postgres_text(value: Any) -> Any:
+    """A value PostgreSQL can hold: NUL (U+0000), which no PostgreSQL text can contain, becomes U+FFFD.
+
+    Events recorded before the boundary refused NUL may hold it; SQLite keeps it as it is. Applied
+    to every parameter of read-model SQL on PostgreSQL, so rows and the queries that look them up
+    agree, and no projection fails on such an event.
+    """
+    if value.__class__ is str and "\x00" in value:
+        return value.replace("\x00", "\ufffd")
+    return value
+
+
+_SEARCH_PATHS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+"""The schema each pooled PostgreSQL connection's ``search_path`` names: one pool may serve two read
+stores (a replay's tables are in a schema of their own), so each sets it again when it differs."""
+
+
 class ReadStore:
     """Read-model tables in the same database as the events, through the library's own pool.
 
-    On PostgreSQL each pooled connection gets the service's schema as its ``search_path`` once,
-    the first time the read store uses it (the event recorders qualify their own table names).
-    A single query runs without BEGIN/COMMIT (the connections are in autocommit): one round trip.
+    On PostgreSQL each pooled connection gets the service's schema as its ``search_path`` when
+    the read store uses it and the path names another schema (the event recorders qualify their
+    own table names). A single query runs without BEGIN/COMMIT (the connections are in
+    autocommit): one round trip.
     """
 
     def __init__(self, datastore: Any, postgres_schema: str | None):
         self.datastore = datastore
         self.postgres_schema = postgres_schema
-        self._configured: weakref.WeakSet[Any] = weakref.WeakSet()
         self._search_path = (
             sql.SQL("SET search_path TO {}").format(sql.Identifier(postgres_schema)) if postgres_schema else None
         )
@@ -155,9 +206,9 @@ class ReadStore:
     @contextmanager
     def _postgres_connection(self) -> Iterator[Any]:
         with self.datastore.get_connection() as conn:
-            if conn not in self._configured:
+            if _SEARCH_PATHS.get(conn) != self.postgres_schema:
                 conn.execute(self._search_path)  # outside any transaction, so it lasts the session
-                self._configured.add(conn)
+                _SEARCH_PATHS[conn] = self.postgres_schema  # type: ignore[assignment]
             yield conn
 
     @contextmanager
@@ -194,11 +245,30 @@ class Cursor:
         return statement.replace("?", "%s") if self.is_postgres else statement
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.raw.execute(self._sql(statement), tuple(params))
+        if self.is_postgres:
+            self.raw.execute(self._sql(statement), tuple(map(postgres_text, params)))
+        else:
+            self.raw.execute(statement, tuple(params))
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self.raw.executemany(self._sql(statement), [tuple(r) for r in rows])
+        if not rows:
+            return
+        if self.is_postgres:
+            self.raw.executemany(self._sql(statement), [tuple(map(postgres_text, r)) for r in rows])
+        else:
+            self.raw.executemany(statement, [tuple(r) for r in rows])
+
+    def savepoint(self) -> None:
+        """Mark where ``rollback_to_savepoint`` returns to, within this transaction."""
+        self.raw.execute("SAVEPOINT carecred_projection")
+
+    def release_savepoint(self) -> None:
+        self.raw.execute("RELEASE SAVEPOINT carecred_projection")
+
+    def rollback_to_savepoint(self) -> None:
+        """Undo what was done since ``savepoint`` (also after a failed statement) and drop the mark."""
+        self.raw.execute("ROLLBACK TO SAVEPOINT carecred_projection")
+        self.raw.execute("RELEASE SAVEPOINT carecred_projection")
 
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         self.execute(statement, params)

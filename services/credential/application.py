@@ -18,6 +18,7 @@ from services.credential.transfer_projection import TransferProjection
 from services.credential.training_status import training_follower
 from services.credential.usecases.assignments import AssignmentUseCases
 from services.credential.usecases.badges import BadgeUseCases
+from services.credential.badges.service import badges_for
 from services.credential.usecases.certificates import CertificateUseCases
 from services.credential.usecases.integrity import IntegrityUseCases
 from services.credential.usecases.policy import PolicyUseCases
@@ -27,10 +28,15 @@ from shared import idnumber
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
 from shared.follower import Follower
-from shared.projection import Projection
+from shared.projection import Projection, Projector
 
 _NURSERY_COLUMNS = "nursery_id, name, town, ownership, inclusive, kind, registered_at"
 _STAFF_COLUMNS = "s.staff_id, s.name, s.id_masked, s.registered_by, s.registered_at"
+
+
+def registry_reads(visible_to: UUID | None) -> tuple[str, ...]:
+    """The read models a staff query reads: an HR caller's also says who is assigned where (certification)."""
+    return ("registry",) if visible_to is None else ("registry", "certification")
 
 
 class Credentials(
@@ -44,6 +50,7 @@ class Credentials(
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.id_hash_key = self.settings.resolved_id_hash_key()
+        badges_for(self)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection()]
@@ -57,6 +64,9 @@ class Credentials(
 
     def make_followers(self) -> list[Follower]:
         return [training_follower(self.store, self.settings)]
+
+    def projectors(self) -> list[Projector]:
+        return [self.projector, badges_for(self).projector]
 
     def training_as_of(self) -> str | None:
         """When the training part of the combined view was last brought up to date."""
@@ -76,14 +86,14 @@ class Credentials(
         return self.nursery(nursery.id)
 
     def nursery(self, nursery_id: UUID) -> NurseryView:
-        self.projector.catch_up()
+        self.projector.catch_up("registry")
         row = self.store.query_one(f"SELECT {_NURSERY_COLUMNS} FROM nurseries WHERE nursery_id = ?", (str(nursery_id),))
         if row is None:
             raise NotFound(f"no nursery with id {nursery_id}")
         return NurseryView(**{**dict(row), "inclusive": bool(row["inclusive"])})
 
     def nurseries(self) -> list[NurseryView]:
-        self.projector.catch_up()
+        self.projector.catch_up("registry")
         rows = self.store.query(f"SELECT {_NURSERY_COLUMNS} FROM nurseries ORDER BY town, name")
         return [NurseryView(**{**dict(r), "inclusive": bool(r["inclusive"])}) for r in rows]
 
@@ -116,7 +126,7 @@ class Credentials(
 
     def staff(self, staff_id: UUID, *, visible_to: UUID | None = None) -> StaffView:
         """One person; for an HR caller (``visible_to``) only if linked to that nursery."""
-        self.projector.catch_up()
+        self.projector.catch_up(*registry_reads(visible_to))
         statement = f"SELECT {_STAFF_COLUMNS} FROM staff s WHERE s.staff_id = ?"
         params: list[str] = [str(staff_id)]
         if visible_to is not None:
@@ -128,7 +138,7 @@ class Credentials(
         return StaffView(**dict(row))
 
     def staff_list(self, *, visible_to: UUID | None = None, after: str = "", limit: int = 100) -> list[StaffView]:
-        self.projector.catch_up()
+        self.projector.catch_up(*registry_reads(visible_to))
         statement = f"SELECT {_STAFF_COLUMNS} FROM staff s WHERE s.staff_id > ?"
         params: list[Any] = [after]
         if visible_to is not None:

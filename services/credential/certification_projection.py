@@ -26,6 +26,8 @@ _facts_decoder = msgspec.json.Decoder(CertificateFacts)
 class CertificationProjection(Projection):
     """Certificates with their dated facts, policy versions, assignments and violations."""
 
+    name = "certification"
+
     ddl = [
         "CREATE TABLE IF NOT EXISTS certificates ("
         " certificate_id TEXT PRIMARY KEY, cert_type TEXT NOT NULL, number TEXT NOT NULL,"

@@ -13,6 +13,8 @@ from shared.projection import Projection, handles
 class RegistryProjection(Projection):
     """Nurseries, staff, and which nurseries may see which staff."""
 
+    name = "registry"
+
     ddl = [
         "CREATE TABLE IF NOT EXISTS nurseries ("
         " nursery_id TEXT PRIMARY KEY, name TEXT NOT NULL, town TEXT NOT NULL, ownership TEXT NOT NULL,"

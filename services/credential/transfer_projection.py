@@ -16,6 +16,8 @@ from shared.projection import Projection, handles
 class TransferProjection(Projection):
     """Transfers and the nurseries whose agreement each one needs."""
 
+    name = "transfers"
+
     ddl = [
         "CREATE TABLE IF NOT EXISTS transfers ("
         " transfer_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, nursery_id TEXT NOT NULL, start_on TEXT NOT NULL,"

@@ -32,6 +32,7 @@ class TrainingRecords(
     """Providers, courses and the completions ledger (年度培训学时 per person and year)."""
 
     service = "training"
+    feed_reads = ("ledger",)  # each completion carries the person's year totals, read from the ledger
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

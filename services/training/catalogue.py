@@ -47,14 +47,14 @@ class CatalogueMixin:
         return self.provider(provider_id)
 
     def provider(self, provider_id: UUID | str) -> ProviderView:
-        self.projector.catch_up()
+        self.projector.catch_up("catalogue")
         row = self.store.query_one(f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE provider_id = ?", (str(provider_id),))
         if row is None:
             raise NotFound(f"no provider with id {provider_id}")
         return ProviderView(**dict(row))
 
     def providers(self) -> list[ProviderView]:
-        self.projector.catch_up()
+        self.projector.catch_up("catalogue")
         return [ProviderView(**dict(r)) for r in self.store.query(f"SELECT {_PROVIDER_COLUMNS} FROM providers ORDER BY code")]
 
     def catalogue_course(self, provider_id: UUID, data: NewCourse, actor: dict[str, Any]) -> CourseView:
@@ -87,7 +87,7 @@ class CatalogueMixin:
         return self.course(provider_id, code)
 
     def course(self, provider_id: UUID | str, code: str) -> CourseView:
-        self.projector.catch_up()
+        self.projector.catch_up("catalogue")
         row = self.store.query_one(
             f"SELECT {_COURSE_COLUMNS} FROM courses WHERE provider_id = ? AND code = ?", (str(provider_id), code)
         )

@@ -61,7 +61,7 @@ class CorrectionsMixin:
     ) -> tuple[ReversalResult, CompletionResult, bool]:
         """Reverse a completion and record its replacement together; a retry answers the same."""
         original = self.own_completion(provider_id, completion_id)
-        self.projector.catch_up()
+        self.projector.catch_up("catalogue", "ledger")
         provider, courses = self.catalogue_rows(provider_id)
         ref = person_ref(replacement, self.id_hash_of, REPLACEMENT)
         known = self.known_staff_ids([ref.staff_id] if ref.staff_id else [])

@@ -9,18 +9,23 @@ first) falls back to one by one, comparing each collision with what the event st
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from contracts.recorded import Stored
 from contracts.training import BulkItemResult, BulkResult, CompletionResult, NewCompletion
 from services.training.checks import check_against_catalogue, content_of, content_of_row, person_ref
 from services.training.domain.completion import Completion, Content, completion_id_for
 from services.training.domain.hours import hours_of
 from services.training.domain.year import training_year
+from shared import receipt
 from shared.errors import Invalid, NotFound
+
+log = logging.getLogger("carecred.training")
 
 SAVE_BATCH = 1000
 """Completions saved per transaction (one ``save(*many)``)."""
@@ -125,7 +130,7 @@ class PostingMixin:
             self._save_single(new[0], outcomes)  # the writer has brought the ledger up to date
         else:
             self._save_completions(new, outcomes)
-            self.projector.catch_up()
+            self.after_save()
         return outcomes
 
     @staticmethod
@@ -147,7 +152,8 @@ class PostingMixin:
         if stored is not None:  # a concurrent post of the same id committed first
             outcomes[index] = compared(index, kwargs["event_id"], pending.completion_id, stored,
                                        Completion(**kwargs).content)
-        else:
+        else:  # saved by the writer thread: note it on this request's receipt
+            receipt.note_stored(Stored(aggregate_id=pending.completion_id, version=1, topic=Completion.Recorded.TOPIC))
             outcomes[index].row = pending.row
 
     def save_completion_group(self, group: Sequence[Pending]) -> None:
@@ -172,21 +178,39 @@ class PostingMixin:
             pending.row = rows.get(pending.completion_id)
 
     def _save_completions(self, new: list[tuple[int, dict[str, Any]]], outcomes: list[Outcome]) -> None:
-        """Save many per transaction; if one collides, save that batch one by one and compare collisions."""
-        for start in range(0, len(new), SAVE_BATCH):
-            batch = new[start:start + SAVE_BATCH]
-            try:
-                self.save(*(Completion(**kwargs) for _, kwargs in batch))
-                continue
-            except IntegrityError:
-                pass  # a concurrent post of one of these ids committed first
-            for index, kwargs in batch:
-                completion = Completion(**kwargs)
+        """Save many per transaction; if one collides, save that batch one by one and compare collisions.
+
+        When the database fails after some items are stored, the request has changed something and
+        is answered with success: the items not stored are ``rejected`` (code ``storage_unavailable``;
+        posting them again is safe, ids make it idempotent). A failure before anything is stored raises.
+        """
+        handled = 0  # items of ``new`` saved or compared with what was stored, in order
+        try:
+            for start in range(0, len(new), SAVE_BATCH):
+                batch = new[start:start + SAVE_BATCH]
                 try:
-                    self.save(completion)
+                    self.save(*(Completion(**kwargs) for _, kwargs in batch))
+                    handled += len(batch)
+                    continue
                 except IntegrityError:
-                    stored: Completion = self.repository.get(completion.id)
-                    outcomes[index] = compared(index, kwargs["event_id"], str(completion.id), stored.content, completion.content)
+                    pass  # a concurrent post of one of these ids committed first
+                for index, kwargs in batch:
+                    completion = Completion(**kwargs)
+                    try:
+                        self.save(completion)
+                    except IntegrityError:
+                        stored: Completion = self.repository.get(completion.id)
+                        outcomes[index] = compared(index, kwargs["event_id"], str(completion.id), stored.content,
+                                                   completion.content)
+                    handled += 1
+        except Exception:
+            if handled == 0:
+                raise
+            log.exception("bulk post: %d of %d completions stored, then saving failed", handled, len(new))
+            for index, kwargs in new[handled:]:
+                outcomes[index] = Outcome(index, kwargs["event_id"], "rejected", error=Invalid(
+                    "not stored: the database failed while saving; post this item again", code="storage_unavailable",
+                ))
 
     def ledger_rows(self, completion_ids: Sequence[str]) -> dict[str, Any]:
         """Recorded completions by id (one query per chunk of ids)."""
@@ -205,7 +229,7 @@ class PostingMixin:
             row = self.ledger_rows([str(completion_id)]).get(str(completion_id))
             if row is not None:
                 return row
-        self.projector.catch_up()
+        self.projector.catch_up("ledger")
         return self.ledger_rows([str(completion_id)]).get(str(completion_id))
 
 

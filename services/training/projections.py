@@ -19,6 +19,8 @@ from shared.projection import Projection, handles
 class CatalogueProjection(Projection):
     """Approved providers and their courses, withdrawn or not."""
 
+    name = "catalogue"
+
     ddl = [
         "CREATE TABLE IF NOT EXISTS providers ("
         " provider_id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
@@ -69,6 +71,7 @@ class LedgerProjection(Projection):
     course cannot both count: the later one finds the earlier one already recorded.
     """
 
+    name = "ledger"
     ddl = [
         "CREATE TABLE IF NOT EXISTS completions ("
         " completion_id TEXT PRIMARY KEY, position BIGINT NOT NULL, provider_id TEXT NOT NULL,"
@@ -126,6 +129,7 @@ class KnownPeople(Projection):
     in the transaction in which the feed follower records its position.
     """
 
+    name = "people"
     ddl = [
         "CREATE TABLE IF NOT EXISTS people ("
         " staff_id TEXT PRIMARY KEY, id_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, learned_at TEXT NOT NULL)",

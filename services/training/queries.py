@@ -35,7 +35,7 @@ class LedgerQueriesMixin:
         self, staff_id: UUID, year: int, *, on: dt.date | None = None, visible_to: UUID | None = None,
     ) -> PersonYear:
         """A person's hours by category against the requirement, and every entry with its status."""
-        self.projector.catch_up()
+        self.projector.catch_up("catalogue", "ledger")
         nurseries = self.person_nurseries(str(staff_id))
         if nurseries is None or (visible_to is not None and str(visible_to) not in nurseries):
             raise NotFound(f"no known person with staff_id {staff_id}")
@@ -81,6 +81,7 @@ class LedgerQueriesMixin:
         self, provider_id: UUID, *, after: int = 0, limit: int = 100, on: dt.date | None = None,
     ) -> SubmissionsPage:
         """A provider's completions in recorded order, a page at a time (``counted`` as decided on arrival)."""
+        self.projector.catch_up("catalogue", "ledger")
         self.provider(provider_id)
         cutoff = _cutoff(on)
         rows = self.store.query(

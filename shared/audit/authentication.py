@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 
-from shared.errors import DomainError
+from shared.errors import DomainError, UntrustedLog
 from shared.metrics import EVENTS_REFUSED
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def derive_key(secret: bytes, service: str, purpose: str) -> bytes:
                 info=f"carecred {purpose} {service}".encode()).derive(secret)
 
 
-class EventNotAuthenticated(MapperDeserialisationError, DomainError):
+class EventNotAuthenticated(MapperDeserialisationError, UntrustedLog):
     """A stored event does not carry the service's tag: it was not written by the service.
 
     A ``MapperDeserialisationError`` for code that handles events which do not decode, and a

@@ -70,7 +70,7 @@ class AuditLog:
     def history(self, aggregate_id: UUID | str) -> AggregateHistory:
         """Every stored event of an aggregate in version order, with time, actor and reason."""
         aggregate_id = UUID(str(aggregate_id))
-        self.app.projector.catch_up()
+        self.app.projector.catch_up("aggregate_versions")
         stored = self.app.recorder.select_events(aggregate_id)
         if not stored:
             raise NotFound(f"nothing was ever recorded for aggregate {aggregate_id}")
@@ -92,7 +92,7 @@ class AuditLog:
 
     def version_at(self, aggregate_id: UUID | str, instant: dt.datetime) -> tuple[int, str] | None:
         """The aggregate's latest version recorded at or before ``instant`` (one indexed query)."""
-        self.app.projector.catch_up()
+        self.app.projector.catch_up("aggregate_versions")
         row = self.store.query_one(
             "SELECT version, recorded_at FROM aggregate_versions WHERE aggregate_id = ? AND recorded_at <= ?"
             " ORDER BY recorded_at DESC, version DESC LIMIT 1",
@@ -102,7 +102,7 @@ class AuditLog:
 
     def position_at(self, instant: dt.datetime) -> int:
         """The last log position recorded at or before ``instant`` (0 if none): replay up to it for as-of reports."""
-        self.app.projector.catch_up()
+        self.app.projector.catch_up("aggregate_versions")
         row = self.store.query_one(
             "SELECT MAX(notification_id) AS position FROM aggregate_versions WHERE recorded_at <= ?",
             (instant_text(instant),),
@@ -178,7 +178,7 @@ class AuditLog:
     def tree_size(self, *, catch_up: bool = True) -> int:
         """How many events the tree holds (after bringing the read models up to date)."""
         if catch_up:
-            self.app.projector.catch_up()
+            self.app.projector.catch_up("merkle")
         row = self.store.query_one("SELECT MAX(leaf_index) AS last FROM merkle_leaves")
         return 0 if row is None or row["last"] is None else int(row["last"]) + 1
 

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from shared.audit.merkle import leaf_hash, leaf_preimage, node_hash
-from shared.errors import DomainError
+from shared.errors import UntrustedLog
 from shared.metrics import EVENTS_REFUSED, RECORDED_TIME_BACKWARDS
 from shared.persistence import Cursor
 from shared.projection import Projection
@@ -41,7 +41,7 @@ def instant_text(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class EventOutOfOrder(DomainError):
+class EventOutOfOrder(UntrustedLog):
     """A stored event does not follow its aggregate's previous version in the log: rows were moved or removed."""
 
     status = 503
@@ -64,6 +64,8 @@ def aggregate_text(originator_id: UUID | str) -> str:
 
 class VersionIndexProjection(Projection):
     """Which version of which aggregate was recorded when (and at which log position)."""
+
+    name = "aggregate_versions"
 
     ddl = [
         "CREATE TABLE IF NOT EXISTS aggregate_versions ("
@@ -141,6 +143,8 @@ def latest_versions(query: Callable[[str, Sequence[Any]], list[Any]], aggregates
 
 class MerkleProjection(Projection):
     """The leaves of the log's Merkle tree, and the hashes of its complete aligned subtrees."""
+
+    name = "merkle"
 
     ddl = [
         "CREATE TABLE IF NOT EXISTS merkle_leaves ("

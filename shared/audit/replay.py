@@ -96,7 +96,7 @@ def replay(app: Any, *, progress: Callable[[int, int], None] | None = None, keep
     else:
         target = _SQLiteTarget(app)
     try:
-        rebuilt = Projector(app, target.store, projections)
+        rebuilt = Projector(app, target.store, projections, live=False)
         rebuilt.create_tables()
         rebuilt.catch_up(on_progress=count)
         app.projector.catch_up()

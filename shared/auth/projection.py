@@ -10,6 +10,9 @@ from shared.projection import Projection, handles
 
 
 class ApiKeyProjection(Projection):
+    """API keys by token hash: issued, expiring, revoked."""
+
+    name = "api_keys"
     ddl = [
         "CREATE TABLE IF NOT EXISTS api_keys ("
         " key_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"

@@ -21,6 +21,7 @@ from shared.http.observability import MetricsController, observed
 from shared.http.proxies import parse_trusted_proxies, with_client_address
 from shared.http.keys import KeysController
 from shared.http.problems import internal_error_handler, problem_details_plugin
+from shared.http.recorded import recorded_middleware
 from shared.http.strict import strict_body
 
 
@@ -43,7 +44,10 @@ def build_app(
         state=State({"service": service, "auth_failures": FailureLimiter(service.settings.auth_failures_per_minute)}),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: internal_error_handler},
-        middleware=[DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key=PUBLIC, exclude=["^/schema"])],
+        middleware=[
+            DefineMiddleware(ApiKeyMiddleware, exclude_from_auth_key=PUBLIC, exclude=["^/schema"]),
+            recorded_middleware,
+        ],
         before_request=strict_body,
         request_max_body_size=service.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -57,7 +61,7 @@ def build_app(
             ),
             security=[{"apiKey": []}],
         ),
-        on_startup=[service.start_followers],
+        on_startup=[service.start_followers, service.resume_stalled_in_background],
         on_shutdown=[service.stop_followers, service.close],
     )
     # Around everything Litestar does for a request (routing, the key check, exception handling):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import HTTPException
+from litestar.params import QueryParameter
 
 from shared.errors import DomainError
 from shared.follower import FollowerStatus
@@ -34,13 +35,34 @@ class HealthController(Controller):
         return Health(status="alive", service=request.app.state.service.service)
 
     @get("/ready", summary="Ready", sync_to_thread=True)
-    def ready(self, request: Request[Any, Any, Any]) -> Health:
-        """The process answers, its storage answers, and the next event to apply is authenticated (503 otherwise)."""
+    def ready(
+        self,
+        request: Request[Any, Any, Any],
+        readiness: Annotated[Literal["all", "process"], QueryParameter(name="scope", description=(
+            "all: the storage answers and no read model is stalled (for monitoring and alerts); process: "
+            "this process and its storage answer (for load balancers: a stalled read model is shared by every "
+            "replica, so taking replicas out of rotation for it would only stop the writes and the other reads)"
+        ))] = "all",
+    ) -> Health:
+        """The process answers, its storage answers, the next event to apply is authenticated and no read model is stalled (503 otherwise)."""
         service = request.app.state.service
         try:
             service.is_ready()
+            stalled = service.stalled_read_models()  # also refreshes the stall metrics of this process
+            if readiness == "process":
+                stalled = []
         except (HTTPException, DomainError):  # e.g. 503 event_not_authenticated, naming the read model and position
             raise
         except Exception:  # noqa: BLE001 - any storage failure means "not ready"
             raise problem(503, "not_ready", "The storage does not answer.", headers={"Retry-After": "2"}) from None
-        return Health(status="ready", service=service.service, followers=service.follower_status())
+        followers = service.follower_status()
+        stuck = [f for f in followers if f.stalled] if readiness == "all" else []
+        if stalled or stuck:
+            names = ", ".join([*(s.read_model for s in stalled), *(f"the follower of {f.source}" for f in stuck)])
+            raise problem(
+                503, "not_ready",
+                f"Stalled at an event they cannot apply: {names}. Writes and the other read models keep working;"
+                " see docs/read-model-stalls.md.",
+                stalled_read_models=[s.public() for s in stalled], followers=[msgspec.to_builtins(f) for f in followers],
+            )
+        return Health(status="ready", service=service.service, followers=followers)

@@ -11,7 +11,8 @@ How the rest of the credential service uses it (``service = badges_for(app)``):
 * issue, after the compliance check: ``service.issuer.issue(BadgeHolder(...), actor=...,
   id_number=typed_number_or_None, id_hash=staff_id_hash)`` → ``IssuedBadge`` (QR text, PNG, SVG);
 * a certificate changes: ``service.statuses.mark_certificate(number, "revoked" | "suspended" |
-  "active", reason=..., actor=...)``; which badges show it: ``badges_with_certificate(number)``;
+  "active", cert_type=..., reason=..., actor=...)``; which badges show it:
+  ``badges_with_certificate(number, cert_type)`` (numbers are unique per type only);
 * a badge changes: ``service.statuses.change_badge_status(badge_id, status, ...)`` or
   ``mark_status(status_index, status, ...)``;
 * the online check: ``service.verify(qr_text, id_number=...)``.

@@ -130,10 +130,20 @@ class Badge(Aggregate):
         reason: str
 
     class CertificateStatusChanged(Event):
+        """A certificate on the badge changed status. Numbers are unique per certificate type only, so
+        the type says which; events recorded before it was carried (class version 1) have none and
+        apply to every certificate on the badge with that number."""
+
         TOPIC = "carecred.credential:Badge.CertificateStatusChanged.v1"
+        class_version = 2
         number: str
         status: str
         reason: str
+        cert_type: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["cert_type"] = None
 
     @staticmethod
     def create_id(status_index: int, **_: Any) -> UUID:
@@ -153,7 +163,8 @@ class Badge(Aggregate):
         self.issued_at = issued_at
         self.expires_at = expires_at
         self.badge_status = "active"
-        self.certificate_status = {c["number"]: "active" for c in certificates}
+        self.certificate_status = {(c["type"], c["number"]): "active" for c in certificates}
+        """By (type, number): two certificates of different types may share a number."""
 
     @property
     def status(self) -> str:
@@ -174,15 +185,27 @@ class Badge(Aggregate):
     def _status_changed(self, status: str, reason: str, actor: dict[str, Any]) -> None:
         self.badge_status = status
 
-    def change_certificate_status(self, number: str, status: str, reason: str, actor: dict[str, Any]) -> bool:
-        """Record a certificate's new status on this badge; False when nothing changes."""
+    def change_certificate_status(self, number: str, status: str, reason: str, actor: dict[str, Any],
+                                  cert_type: str | None = None) -> bool:
+        """Record a certificate's new status on this badge; False when nothing changes.
+
+        ``cert_type`` None: every certificate on the badge with this number (any type)."""
         if status not in STATUSES:
             raise ValueError(f"unknown certificate status {status!r}")
-        if number not in self.certificate_status or self.certificate_status[number] == status:
+        shown = [key for key in self.certificate_status if _is(key, number, cert_type)]
+        if all(self.certificate_status[key] == status for key in shown):
             return False
-        self._certificate_status_changed(number=number, status=status, reason=reason, actor=actor)
+        self._certificate_status_changed(number=number, status=status, reason=reason, actor=actor, cert_type=cert_type)
         return True
 
     @event(CertificateStatusChanged)
-    def _certificate_status_changed(self, number: str, status: str, reason: str, actor: dict[str, Any]) -> None:
-        self.certificate_status[number] = status
+    def _certificate_status_changed(self, number: str, status: str, reason: str, actor: dict[str, Any],
+                                    cert_type: str | None = None) -> None:
+        for key in self.certificate_status:
+            if _is(key, number, cert_type):
+                self.certificate_status[key] = status
+
+
+def _is(key: tuple[str, str], number: str, cert_type: str | None) -> bool:
+    """Whether the certificate (type, number) is the one named (any type when ``cert_type`` is None)."""
+    return key[1] == number and (cert_type is None or key[0] == cert_type)

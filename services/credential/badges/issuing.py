@@ -123,6 +123,6 @@ class BadgeIssuer:
         return canonical
 
     def _next_index(self) -> int:
-        self.projector.catch_up()
+        self.projector.catch_up("badges")
         row = self.app.store.query_one("SELECT MAX(status_index) AS top FROM badges")
         return int(row["top"]) + 1 if row and row["top"] is not None else 0

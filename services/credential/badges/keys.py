@@ -119,7 +119,7 @@ class BadgeKeys:
 
     def handovers(self) -> list[bytes]:
         """Every signed anchor handover, oldest first."""
-        self.projector.catch_up()
+        self.projector.catch_up("badges")
         rows = self.app.store.query("SELECT statement FROM badge_anchor_handovers ORDER BY position")
         return [base64.b64decode(row["statement"]) for row in rows]
 
@@ -133,7 +133,7 @@ class BadgeKeys:
     # Queries -----------------------------------------------------------------------------------
 
     def _rows(self, **where: str) -> list[Any]:
-        self.projector.catch_up()
+        self.projector.catch_up("badges")
         clause = " AND ".join(f"{k} = ?" for k in where) or "1 = 1"
         return self.app.store.query(
             "SELECT kid, purpose, algorithm, public_key, generated_at, activated_at, retired_at, valid_until"

@@ -18,6 +18,8 @@ class BadgeProjector(Projector):
 class BadgeProjection(Projection):
     """Signing keys, badges, the certificates on each badge, and each badge's effective status."""
 
+    name = "badges"
+
     ddl = [
         "CREATE TABLE IF NOT EXISTS badge_keys ("
         " kid TEXT PRIMARY KEY, key_uuid TEXT NOT NULL UNIQUE, purpose TEXT NOT NULL, algorithm INTEGER NOT NULL, public_key TEXT NOT NULL,"
@@ -27,16 +29,19 @@ class BadgeProjection(Projection):
         " nursery_id TEXT NOT NULL, roles TEXT NOT NULL, kid TEXT NOT NULL, issued_at TEXT NOT NULL,"
         " expires_at TEXT NOT NULL, badge_status TEXT NOT NULL, status TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS badges_by_staff ON badges (staff_id)",
+        # Certificate numbers are unique per type only (the same person's health worker and health
+        # certificates may share one): a certificate on a badge is (type, number).
         "CREATE TABLE IF NOT EXISTS badge_certificates ("
         " badge_id TEXT NOT NULL, number TEXT NOT NULL, type TEXT NOT NULL, expires_on TEXT NOT NULL,"
-        " status TEXT NOT NULL, PRIMARY KEY (badge_id, number))",
-        "CREATE INDEX IF NOT EXISTS badge_certificates_by_number ON badge_certificates (number)",
+        " status TEXT NOT NULL, PRIMARY KEY (badge_id, type, number))",
+        "CREATE INDEX IF NOT EXISTS badge_certificates_by_number ON badge_certificates (number, type)",
         "CREATE TABLE IF NOT EXISTS badge_anchor_handovers ("
         " to_kid TEXT PRIMARY KEY, from_kid TEXT NOT NULL, handed_over_at TEXT NOT NULL, statement TEXT NOT NULL,"
         " position BIGINT NOT NULL)",
     ]
     tables = ["badge_keys", "badges", "badge_certificates", "badge_anchor_handovers"]
     version_name = "badges"  # online verification keeps the trust and status lists in memory while this holds
+    schema = 2  # 2: badge_certificates keyed by (badge_id, type, number), was (badge_id, number)
 
     @handles(SigningKey.Generated)
     def key_generated(self, cur: Cursor, e: Any, position: int) -> None:
@@ -74,7 +79,8 @@ class BadgeProjection(Projection):
             (badge_id, e.status_index, e.staff_id, e.nursery_id, ",".join(e.roles), e.kid, e.issued_at, e.expires_at),
         )
         cur.executemany(
-            "INSERT INTO badge_certificates (badge_id, number, type, expires_on, status) VALUES (?, ?, ?, ?, 'active')",
+            "INSERT INTO badge_certificates (badge_id, number, type, expires_on, status) VALUES (?, ?, ?, ?, 'active')"
+            " ON CONFLICT DO NOTHING",
             [(badge_id, c["number"], c["type"], c["expires_on"]) for c in e.certificates],
         )
 
@@ -85,10 +91,16 @@ class BadgeProjection(Projection):
 
     @handles(Badge.CertificateStatusChanged)
     def certificate_status_changed(self, cur: Cursor, e: Any, position: int) -> None:
-        cur.execute(
-            "UPDATE badge_certificates SET status = ? WHERE badge_id = ? AND number = ?",
-            (e.status, str(e.originator_id), e.number),
-        )
+        if e.cert_type is None:  # recorded before events named the type: every certificate with the number
+            cur.execute(
+                "UPDATE badge_certificates SET status = ? WHERE badge_id = ? AND number = ?",
+                (e.status, str(e.originator_id), e.number),
+            )
+        else:
+            cur.execute(
+                "UPDATE badge_certificates SET status = ? WHERE badge_id = ? AND type = ? AND number = ?",
+                (e.status, str(e.originator_id), e.cert_type, e.number),
+            )
         _refresh(cur, str(e.originator_id))
 
 

@@ -56,36 +56,41 @@ class BadgeStatuses:
         """The same, addressed by status-list index."""
         return self.change_badge_status(badge_id_for(status_index), status, reason=reason, actor=actor)
 
-    def mark_certificate(self, number: str, status: str, *, reason: str, actor: dict[str, Any]) -> list[str]:
-        """A certificate's new status (active / suspended / revoked) on every badge that shows it."""
+    def mark_certificate(self, number: str, status: str, *, reason: str, actor: dict[str, Any],
+                         cert_type: str | None = None) -> list[str]:
+        """A certificate's new status (active / suspended / revoked) on every badge that shows it.
+
+        Numbers are unique per type only: give ``cert_type`` to name one certificate (without it,
+        every certificate with the number, of any type)."""
         if status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
         changed = []
-        for view in self.badges_with_certificate(number):
+        for view in self.badges_with_certificate(number, cert_type):
             badge: Badge = self.app.repository.get(UUID(view.badge_id))
-            if badge.change_certificate_status(number, status, reason, actor):
+            if badge.change_certificate_status(number, status, reason, actor, cert_type=cert_type):
                 changed.append(badge)
         if changed:
             self.app.save(*changed)
         return [str(b.id) for b in changed]
 
-    def badges_with_certificate(self, number: str) -> list[BadgeView]:
-        """Every badge that shows the certificate with this number."""
-        self.projector.catch_up()
+    def badges_with_certificate(self, number: str, cert_type: str | None = None) -> list[BadgeView]:
+        """Every badge that shows the certificate with this number (and type, if given)."""
+        self.projector.catch_up("badges")
+        of_type, params = (" AND type = ?", (number, cert_type)) if cert_type is not None else ("", (number,))
         rows = self.app.store.query(
             f"SELECT {_COLUMNS} FROM badges WHERE badge_id IN"
-            " (SELECT badge_id FROM badge_certificates WHERE number = ?) ORDER BY status_index",
-            (number,),
+            f" (SELECT badge_id FROM badge_certificates WHERE number = ?{of_type}) ORDER BY status_index",
+            params,
         )
         return [self._view(r) for r in rows]
 
     def badges_of(self, staff_id: str) -> list[BadgeView]:
-        self.projector.catch_up()
+        self.projector.catch_up("badges")
         rows = self.app.store.query(f"SELECT {_COLUMNS} FROM badges WHERE staff_id = ? ORDER BY status_index", (staff_id,))
         return [self._view(r) for r in rows]
 
     def badge(self, badge_id: UUID | str) -> BadgeView:
-        self.projector.catch_up()
+        self.projector.catch_up("badges")
         row = self.app.store.query_one(f"SELECT {_COLUMNS} FROM badges WHERE badge_id = ?", (str(badge_id),))
         if row is None:
             raise NotFound(f"no badge with id {badge_id}")
@@ -107,7 +112,7 @@ class BadgeStatuses:
 
     def status_bits(self) -> StatusBits:
         """The revoked and suspended bits of every index issued so far."""
-        self.projector.catch_up()
+        self.projector.catch_up("badges")
         top = self.app.store.query_one("SELECT MAX(status_index) AS top FROM badges")
         size = int(top["top"]) + 1 if top and top["top"] is not None else 0
         rows = self.app.store.query("SELECT status_index, status FROM badges WHERE status <> 'active'")

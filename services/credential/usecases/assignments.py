@@ -25,7 +25,8 @@ class AssignmentUseCases:
     def assign(self: Any, data: NewAssignment, *, nursery_id: str, actor: dict[str, Any]) -> AssignmentView:
         """Assign a person; 409 ``employed_elsewhere`` (an HR key, without the current nursery's consent) or
         ``not_certified`` listing every shortfall unless compliant on the start date."""
-        policy: Policy = self.current_policy()
+        self.projector.catch_up("registry", "certification", "transfers")
+        policy: Policy = self.current_policy(caught_up=True)
         role = policy.role(data.role)
         if role is None:
             raise Invalid(
@@ -81,12 +82,12 @@ class AssignmentUseCases:
 
     def assignment(self: Any, assignment_id: UUID, *, on: dt.date | None = None, visible_to: UUID | None = None) -> AssignmentView:
         """One assignment with its compliance on ``on`` (an HR caller sees its own nursery's)."""
-        self.projector.catch_up()
+        self.projector.catch_up("certification")
         row = self.store.query_one(f"SELECT {_COLUMNS} FROM assignments WHERE assignment_id = ?", (str(assignment_id),))
         if row is None or (visible_to is not None and row["nursery_id"] != str(visible_to)):
             raise NotFound(f"no assignment with id {assignment_id}")
         on = on or today()
-        policy = self.current_policy()
+        policy = self.current_policy(caught_up=True)
         certificates = [facts_of(r) for r in self.certificates_of([row["staff_id"]])[row["staff_id"]]]
         return assignment_view(row, policy, certificates, on)
 

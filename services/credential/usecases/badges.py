@@ -63,9 +63,10 @@ class BadgeUseCases:
         statuses = badges_for(self).statuses
         changed: dict[str, Any] = {}
         for certificate in certificates:
-            for view in statuses.badges_with_certificate(certificate.number):
+            for view in statuses.badges_with_certificate(certificate.number, certificate.cert_type):
                 badge = changed.get(view.badge_id) or self.repository.get(UUID(view.badge_id))
-                if badge.change_certificate_status(certificate.number, certificate.status, reason, actor):
+                if badge.change_certificate_status(certificate.number, certificate.status, reason, actor,
+                                                   cert_type=certificate.cert_type):
                     changed[view.badge_id] = badge
         return list(changed.values())
 
@@ -73,6 +74,4 @@ class BadgeUseCases:
                          actor: dict[str, Any]) -> None:
         """Save a certificate change and its effect on badges in one transaction."""
         badges = self.badges_following(certificates, reason=reason, actor=actor)
-        self.save_and_project(*aggregates, *badges)
-        if badges:
-            badges_for(self).projector.catch_up()
+        self.save_and_project(*aggregates, *badges, also=[badges_for(self).projector] if badges else [])

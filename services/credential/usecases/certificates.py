@@ -26,7 +26,8 @@ class CertificateUseCases:
         self: Any, data: NewCertificate, *, role: str, visible_to: UUID | None, actor: dict[str, Any]
     ) -> CertificateView:
         """Record an issued certificate; 409 with the existing id for a duplicate number."""
-        policy = self.current_policy()
+        self.projector.catch_up("registry", "certification")
+        policy = self.current_policy(caught_up=True)
         cert_type = policy.certificate_type(data.cert_type)
         if cert_type is None:
             raise Invalid(
@@ -88,7 +89,7 @@ class CertificateUseCases:
 
     def certificate(self: Any, certificate_id: UUID, *, on: dt.date | None = None, visible_to: UUID | None = None) -> CertificateView:
         """One certificate with its standing on ``on`` (404 for an HR caller not seeing its holder)."""
-        self.projector.catch_up()
+        self.projector.catch_up("registry", "certification")
         row = self.store.query_one(f"SELECT {_COLUMNS} FROM certificates WHERE certificate_id = ?", (str(certificate_id),))
         if row is None:
             raise NotFound(f"no certificate with id {certificate_id}")

@@ -18,6 +18,7 @@ class IntegrityUseCases:
 
     def record_violation(self: Any, data: NewViolation, actor: dict[str, Any]) -> ViolationView:
         """Record a violation; a suspension or revocation acts on the named certificates at once."""
+        self.projector.catch_up("registry", "certification")
         staff_id = str(staff_row(self.store, uuid_field(data.staff_id, "staff_id"), visible_to=None, field="staff_id")["staff_id"])
         if data.action == "warning" and data.certificate_ids:
             raise Invalid("a warning names no certificates", field="certificate_ids")
@@ -56,7 +57,7 @@ class IntegrityUseCases:
 
     def violations_of(self: Any, staff_id: UUID | str, *, only: str | None = None) -> list[ViolationView]:
         """A person's integrity record, oldest first."""
-        self.projector.catch_up()
+        self.projector.catch_up("certification")
         statement = "SELECT * FROM violations WHERE staff_id = ?"
         params = [str(staff_id)]
         if only:

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 from contracts.policy import PolicyDocument, PolicyView
 from services.credential.domain.policy import ROLE_POLICY_ID, Policy, RolePolicy, default_document, load_policy
 from services.credential.usecases.common import SYSTEM_ACTOR
+from shared import receipt
 from shared.errors import NotFound
 
 
@@ -20,7 +21,7 @@ class PolicyUseCases:
     def current_policy(self: Any, *, caught_up: bool = False) -> Policy:
         """The latest adopted version; the shipped default is adopted first if there is none."""
         if not caught_up:
-            self.projector.catch_up()
+            self.projector.catch_up("certification")
         row = self.store.query_one("SELECT version FROM policy_versions ORDER BY version DESC LIMIT 1")
         if row is None:
             self._adopt_default()
@@ -64,6 +65,7 @@ class PolicyUseCases:
         role_policy = RolePolicy(actor=SYSTEM_ACTOR)
         role_policy.adopt(default_document(), "default policy shipped with carecred", SYSTEM_ACTOR)
         try:
-            self.save_and_project(role_policy)
+            with receipt.not_the_requests():  # the system's own first step, not the request's change
+                self.save_and_project(role_policy)
         except IntegrityError:  # another replica adopted it at the same moment
             self.projector.catch_up()

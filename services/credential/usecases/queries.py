@@ -77,7 +77,7 @@ class QueryUseCases:
         """Certificates with their standing, assignments with compliance, and the integrity record.
 
         With ``as_of``: as the service had recorded them at that instant (recorded time)."""
-        self.projector.catch_up()
+        self.projector.catch_up("registry", "certification")
         at = recorded.stamp(as_of)
         person = staff_row(self.store, staff_id, visible_to=visible_to)
         if at is not None and person["registered_at"] > at:
@@ -114,7 +114,7 @@ class QueryUseCases:
         """People with active assignments at the nursery, non-compliant first, and its 持证上岗率.
 
         With ``as_of``: as the service had recorded them at that instant (recorded time)."""
-        self.projector.catch_up()
+        self.projector.catch_up("registry", "certification")
         at = recorded.stamp(as_of)
         day = on.isoformat()
         columns, params = recorded.assignment_columns(at)
@@ -156,7 +156,7 @@ class QueryUseCases:
 
     def expiring(self: Any, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:
         """Certificates valid on ``on`` that expire within ``within`` days, soonest first."""
-        self.projector.catch_up()
+        self.projector.catch_up("registry", "certification")
         statement = (
             "SELECT DISTINCT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts,"
             " s.name FROM certificate_expiries x JOIN certificates c ON c.certificate_id = x.certificate_id"
@@ -183,7 +183,7 @@ class QueryUseCases:
         People are read a page at a time (their assignments, certificates and training), so the
         report's memory does not grow with the district; only the per-nursery tallies are kept.
         """
-        self.projector.catch_up()
+        self.projector.catch_up("registry", "certification")
         policy = self.current_policy(caught_up=True)
         day = on.isoformat()
         tally = DistrictTally()

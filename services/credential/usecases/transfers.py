@@ -66,7 +66,7 @@ class TransferUseCases:
 
     def request_transfer(self: Any, data: NewTransfer, *, nursery_id: str, actor: dict[str, Any]) -> TransferView:
         """Ask the nurseries the person works at (409 ``consent_not_needed`` or ``transfer_pending``)."""
-        self.projector.catch_up()
+        self.projector.catch_up("registry", "certification", "transfers")
         nursery = str(uuid_field(nursery_id, "nursery_id"))
         if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (nursery,)) is None:
             raise Invalid(f"no nursery with id {nursery}", field="nursery_id", code="unknown_nursery")
@@ -118,7 +118,7 @@ class TransferUseCases:
 
     def transfer(self: Any, transfer_id: UUID, *, visible_to: UUID | None = None) -> TransferView:
         """One request (404 for an HR key of a nursery that neither asked nor must answer)."""
-        self.projector.catch_up()
+        self.projector.catch_up("transfers")
         statement = f"SELECT {_COLUMNS} FROM transfers t WHERE t.transfer_id = ?"
         params: list[str] = [str(transfer_id)]
         if visible_to is not None:
@@ -132,7 +132,7 @@ class TransferUseCases:
     def transfers(self: Any, *, visible_to: UUID | None, status: str | None = None, staff_id: UUID | None = None,
                   after: str = "", limit: int = 100) -> list[TransferView]:
         """Requests by transfer id; an HR key sees those its nursery made or must answer."""
-        self.projector.catch_up()
+        self.projector.catch_up("transfers")
         statement = f"SELECT {_COLUMNS} FROM transfers t WHERE t.transfer_id > ?"
         params: list[Any] = [after]
         if visible_to is not None:
