@@ -52,6 +52,14 @@ BUSINESS_DAYS = DateRange(FIRST_DAY, LAST_DAY)
 INSTANTS = DateRange(FIRST_INSTANT, LAST_INSTANT)
 
 
+def latest_expiry(start: dt.date) -> dt.date:
+    """The last expiry date a validity starting on ``start`` may have (``MAX_VALIDITY_YEARS`` later)."""
+    try:
+        return start.replace(year=start.year + MAX_VALIDITY_YEARS)
+    except ValueError:  # 29 February, in a year that has none
+        return start.replace(year=start.year + MAX_VALIDITY_YEARS, day=28)
+
+
 def in_range(value: dt.date | dt.datetime | None, within: DateRange) -> str | None:
     """Why ``value`` is out of ``within`` (None when it is in, or absent)."""
     return None if value is None else within.refusal(value)
