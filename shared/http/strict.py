@@ -32,6 +32,9 @@ class _Refused(ValueError):
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    for key, _ in pairs:
+        if not key.isascii() and _has_surrogate(key):
+            raise _Refused("a key holds a lone surrogate escape (\\ud800-\\udfff)")
     found = dict(pairs)
     if len(found) != len(pairs):
         seen: set[str] = set()
@@ -40,6 +43,14 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise _Refused("appears twice in one JSON object: send each field once", field=key)
             seen.add(key)
     return found
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _number(text: str) -> float:
@@ -78,6 +89,8 @@ async def strict_body(request: Request[Any, Any, Any]) -> None:
     raw = parse_json(await request.body())
     try:
         value = msgspec.convert(raw, data.annotation, strict=True)
+    except UnicodeEncodeError:  # a lone surrogate where no text field checks it (an enum, a date ...)
+        raise problem(400, "malformed_body", "The body holds a lone surrogate escape (\\ud800-\\udfff).") from None
     except msgspec.ValidationError as exc:
         field, message = field_of_msgspec_error(str(exc))
         raise ValidationException(
