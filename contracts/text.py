@@ -42,7 +42,7 @@ _C0 = r"\x00-\x1f"
 _C0_BUT_LINE_FEED = r"\x00-\x09\x0b-\x1f"
 _OTHERS = (
     r"\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
-    r"\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
 )
 LINE_PATTERN = rf"^[^{_C0}{_OTHERS}]*$"
 """One line: no control or format characters at all."""

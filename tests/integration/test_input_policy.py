@@ -6,10 +6,14 @@ move — or answered correctly. Runs on SQLite and on PostgreSQL (where NUL used
 from __future__ import annotations
 
 import datetime as dt
+import typing
 import uuid
+
+import msgspec
 
 import pytest
 
+from contracts import command
 from contracts.keys import Role
 from services.credential.badges.service import badges_for
 from services.credential.domain.certificate import Certificate
@@ -88,6 +92,40 @@ def certificate_body(holder: str, **change) -> dict:
 def completion_body(person: str, **change) -> dict:
     return {"event_id": "SOU-1", "staff_id": person, "course_code": "SK01",
             "completed_at": "2025-06-30T14:00:00+08:00", "class_hours": 8, **change}
+
+
+# Every request body is a Command whose text and date fields carry their rules ------------------
+
+
+def structs_in(annotation) -> set[type]:
+    """The Structs an annotation is or holds (a body, its nested objects, the items of its lists)."""
+    base = command._unwrap(command._without_none(annotation))[0]
+    if isinstance(base, type) and issubclass(base, msgspec.Struct):
+        hints = typing.get_type_hints(base, include_extras=True)
+        return {base}.union(*(structs_in(hints[name]) for name in base.__struct_fields__))
+    return set().union(*(structs_in(arg) for arg in typing.get_args(base)))
+
+
+def test_every_request_body_is_a_command_and_every_text_or_date_field_has_its_rule(credential_http, training_http):
+    bodies: set[type] = set()
+    for client in (credential_http, training_http):
+        for route in client.app.routes:
+            for handler in getattr(route, "route_handlers", []):
+                if (data := handler.parsed_fn_signature.parameters.get("data")) is not None:
+                    bodies |= structs_in(data.annotation)
+    assert {t.__name__ for t in bodies} >= {"NewStaff", "NewCompletion", "NewKey", "PolicyDocument", "VerifyRequest"}
+    for struct in bodies:
+        assert issubclass(struct, command.Command), f"{struct.__name__} is a request body but not a Command"
+        hints = typing.get_type_hints(struct, include_extras=True)
+        for name in struct.__struct_fields__:
+            base, metas = command._unwrap(command._without_none(hints[name]))
+            if typing.get_origin(base) is list:
+                base, metas = command._unwrap(typing.get_args(base)[0])
+            extras = {key for meta in metas for key in (meta.extra or {})}
+            if base is str:
+                assert "text" in extras, f"{struct.__name__}.{name} is text without a kind or a length limit"
+            if base in (dt.date, dt.datetime):
+                assert "range" in extras, f"{struct.__name__}.{name} is a date without a range"
 
 
 # Garbage accepted ----------------------------------------------------------------------------
