@@ -47,9 +47,12 @@ class FieldError(ValueError):
 
 def checked_text(value: str, rule: TextRule, field: str) -> str:
     """The normalised text, or ``FieldError`` naming the field."""
-    text = normalise(value)
-    if (why := refusal(text, multiline=rule.multiline)) is not None:
-        raise FieldError(field, why)
+    if value.isascii() and value.isprintable():  # most text: printable ASCII, nothing to normalise but spaces
+        text = value.strip(" ")
+    else:
+        text = normalise(value)
+        if (why := refusal(text, multiline=rule.multiline)) is not None:
+            raise FieldError(field, why)
     if len(text) < rule.min_length:
         raise FieldError(field, "must not be empty" if text == "" else f"needs at least {rule.min_length} characters")
     if len(text) > rule.max_length:
