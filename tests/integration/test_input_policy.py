@@ -128,6 +128,31 @@ def test_every_request_body_is_a_command_and_every_text_or_date_field_has_its_ru
                 assert "range" in extras, f"{struct.__name__}.{name} is a date without a range"
 
 
+def test_every_text_parameter_has_a_pattern_and_a_limit_and_every_date_one_a_checked_type(credential_http,
+                                                                                        training_http):
+    """Query and path parameters use the shared types of ``shared/http/params.py``."""
+    from shared.http import params
+
+    dated = {typing.get_args(t)[0] for t in (params.OnDate, params.AsOf, params.RequiredAsOf)}
+    seen = 0
+    for client in (credential_http, training_http):
+        for route in client.app.routes:
+            if route.path.startswith("/schema"):  # Litestar's own OpenAPI pages (a hostile path is a 404 there)
+                continue
+            for handler in getattr(route, "route_handlers", []):
+                for name, field in handler.parsed_fn_signature.parameters.items():
+                    base = command._without_none(field.annotation)
+                    where = f"{route.path} {name}"
+                    if base is str and name != "data":
+                        seen += 1
+                        assert field.kwarg_definition is not None, where
+                        assert field.kwarg_definition.pattern and field.kwarg_definition.max_length, where
+                    if base in (dt.date, dt.datetime):
+                        seen += 1
+                        assert field.annotation in dated, f"{where} is a date without the shared, checked type"
+    assert seen >= 10
+
+
 # Garbage accepted ----------------------------------------------------------------------------
 
 HIDDEN = {
@@ -436,7 +461,8 @@ def test_a_stored_key_row_that_cannot_be_read_is_an_invalid_key_not_a_500(cred, 
 
 
 def test_a_hostile_page_path_without_a_key_is_a_client_error(cred):
-    for url in ["/app/%00", "/app/%00.js", "/app/vendor/%00", "/app/%ff", "/app/..%2f..%2fetc", "/app/%c0%ae"]:
+    for url in ["/app/%00", "/app/%00.js", "/app/vendor/%00", "/app/%ff", "/app/..%2f..%2fetc", "/app/%c0%ae",
+                "/schema/%00", "/schema/openapi.json%00", "/v1/staff/%00", "/app/whoami%00", "/%00"]:
         response = cred.get(url)
         assert 400 <= response.status_code < 500, (url, response.status_code, response.text)
 
