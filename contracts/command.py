@@ -107,8 +107,8 @@ def _checks_of(cls: type) -> list[tuple[str, Check]]:
 
 def check_for(annotation: Any) -> Check | None:
     """The check a field of this type needs (None for types msgspec checks fully: numbers, enums, Structs)."""
-    annotation = _without_none(annotation)
-    base, metas = _unwrap(annotation)
+    annotation = without_none(annotation)
+    base, metas = unwrap(annotation)
     if typing.get_origin(base) is list:
         (item,) = typing.get_args(base)
         inner = check_for(item)
@@ -137,7 +137,8 @@ def _each(inner: Check) -> Check:
     return check
 
 
-def _without_none(annotation: Any) -> Any:
+def without_none(annotation: Any) -> Any:
+    """``X`` of ``X | None``; any other annotation as it is."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:
@@ -145,7 +146,8 @@ def _without_none(annotation: Any) -> Any:
     return annotation
 
 
-def _unwrap(annotation: Any) -> tuple[Any, list[msgspec.Meta]]:
+def unwrap(annotation: Any) -> tuple[Any, list[msgspec.Meta]]:
+    """The type inside ``Annotated[...]`` layers, and the ``msgspec.Meta`` they carry."""
     metas: list[msgspec.Meta] = []
     while typing.get_origin(annotation) is typing.Annotated:
         metas += [m for m in annotation.__metadata__ if isinstance(m, msgspec.Meta)]

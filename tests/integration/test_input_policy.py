@@ -99,7 +99,7 @@ def completion_body(person: str, **change) -> dict:
 
 def structs_in(annotation) -> set[type]:
     """The Structs an annotation is or holds (a body, its nested objects, the items of its lists)."""
-    base = command._unwrap(command._without_none(annotation))[0]
+    base = command.unwrap(command.without_none(annotation))[0]
     if isinstance(base, type) and issubclass(base, msgspec.Struct):
         hints = typing.get_type_hints(base, include_extras=True)
         return {base}.union(*(structs_in(hints[name]) for name in base.__struct_fields__))
@@ -118,9 +118,9 @@ def test_every_request_body_is_a_command_and_every_text_or_date_field_has_its_ru
         assert issubclass(struct, command.Command), f"{struct.__name__} is a request body but not a Command"
         hints = typing.get_type_hints(struct, include_extras=True)
         for name in struct.__struct_fields__:
-            base, metas = command._unwrap(command._without_none(hints[name]))
+            base, metas = command.unwrap(command.without_none(hints[name]))
             if typing.get_origin(base) is list:
-                base, metas = command._unwrap(typing.get_args(base)[0])
+                base, metas = command.unwrap(typing.get_args(base)[0])
             extras = {key for meta in metas for key in (meta.extra or {})}
             if base is str:
                 assert "text" in extras, f"{struct.__name__}.{name} is text without a kind or a length limit"
@@ -141,7 +141,7 @@ def test_every_text_parameter_has_a_pattern_and_a_limit_and_every_date_one_a_che
                 continue
             for handler in getattr(route, "route_handlers", []):
                 for name, field in handler.parsed_fn_signature.parameters.items():
-                    base = command._without_none(field.annotation)
+                    base = command.without_none(field.annotation)
                     where = f"{route.path} {name}"
                     if base is str and name != "data":
                         seen += 1
