@@ -35,7 +35,7 @@ SECURITY_HEADERS = {
 }
 
 
-AssetName = path_text("A page or one of its files", max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+AssetName = path_text("A page or one of its files", max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 
 
 def _asset(relative: str, *, cache: str = "no-cache", extra: dict[str, str] | None = None) -> Response[bytes]:
