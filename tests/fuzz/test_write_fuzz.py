@@ -55,22 +55,16 @@ def head(app) -> int:
     return app.recorder.max_notification_id() or 0
 
 
-def projectors(app) -> list[Any]:
-    found = [app.projector]
-    if hasattr(app, "issue_badge"):
-        found.append(badges_for(app).projector)
-    return found
-
-
 def check_outcome(client, response, before: int, what: str) -> None:
     """2xx: every projector applied the log up to its head and reads still answer; 4xx: the log did not move."""
     app = client.app.state.service
     client.outcomes[response.status_code // 100] += 1
     assert response.status_code < 500, f"{what}: {response.status_code} {response.text[:300]}"
+    assert not app.stalled_read_models(), f"{what}: a read model stalled"
     if response.status_code >= 400:
         assert head(app) == before, f"{what}: answered {response.status_code} but stored an event"
         return
-    for projector in projectors(app):
+    for projector in app.projectors():
         projector.catch_up()  # raises if a projection cannot apply what was stored
         assert projector.position() == head(app), f"{what}: {type(projector).__name__} is behind the log"
     for path in client.reads:
