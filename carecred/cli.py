@@ -12,7 +12,8 @@ from uuid import UUID
 from carecred.cli_badges import register as register_badges
 from carecred import cli_audit, cli_db, cli_projections
 from carecred.services import FACTORIES, SERVICES, open_application
-from contracts.keys import Role
+from contracts.command import FieldError
+from contracts.keys import NewKey, Role
 from shared.auth.keys import new_token
 from shared.auth.roles import operator_actor
 from shared.errors import DomainError
@@ -26,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    except FieldError as exc:  # the same text policy and ranges as over HTTP
+        print(f"error: {exc.field} {exc.message}", file=sys.stderr)
         return 2
 
 
@@ -112,13 +116,14 @@ def _health(args: argparse.Namespace) -> int:
 def _keys_create(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_in_days) if args.expires_in_days else None
+    request = NewKey(role=Role(args.role), name=args.name, scope=args.scope, expires_at=expires)
     token = new_token()
     key_id = ""
     for service in _services(args.service):
         with open_application(service, settings) as app:
             key_id, _ = app.issue_key(
-                role=Role(args.role), scope=args.scope, name=args.name,
-                expires_at=expires, actor=operator_actor(getpass.getuser()), token=token,
+                role=request.role, scope=request.scope, name=request.name,
+                expires_at=request.expires_at, actor=operator_actor(getpass.getuser()), token=token,
             )
     print(f"key id:  {key_id}\nrole:    {args.role}{' (' + args.scope + ')' if args.scope else ''}")
     print(f"token:   {token}\n(the token is shown this once; only its hash is stored)")

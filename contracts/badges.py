@@ -8,6 +8,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from contracts.command import Command
+from contracts.text import IdNumber, Uuid, line, prose
+
+StatusReason = prose(500, "Why, in words")
+QrText = line(4000, "The text of a scanned QR code")
+
 
 class BadgeCertificate(msgspec.Struct, frozen=True, kw_only=True):
     """A certificate printed on a badge: its type, number and expiry date."""
@@ -28,16 +34,16 @@ class BadgeHolder(msgspec.Struct, frozen=True, kw_only=True):
     certificates: list[BadgeCertificate]
 
 
-class IssueBadge(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class IssueBadge(Command, kw_only=True):
     """A badge to issue for a compliant person; with the ID number from the card, it can confirm 人证合一 offline.
 
     Without ``id_number`` the badge carries no holder binding, and every offline check of it says
     that the holder cannot be checked."""
 
-    staff_id: str
-    nursery_id: str | None = None
+    staff_id: Uuid
+    nursery_id: Uuid | None = None
     """For hr keys, the key's own nursery (may be omitted)."""
-    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)] | None = None
+    id_number: IdNumber | None = None
 
 
 class IssuedBadge(msgspec.Struct, kw_only=True):
@@ -72,17 +78,17 @@ class BadgeView(msgspec.Struct, kw_only=True):
     certificates: list[dict[str, str]]
 
 
-class BadgeStatusChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class BadgeStatusChange(Command, kw_only=True):
     """Why a badge is revoked, suspended or reinstated."""
 
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    reason: StatusReason
 
 
-class VerifyRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class VerifyRequest(Command, kw_only=True):
     """A scanned badge text; optionally the ID number the inspector typed from the ID card."""
 
-    qr: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)] | None = None
+    qr: QrText
+    id_number: IdNumber | None = None
 
 
 class Verdict(enum.StrEnum):

@@ -2,93 +2,105 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-Uuid = Annotated[str, msgspec.Meta(min_length=32, max_length=36)]
+from contracts.command import Command
+from contracts.dates import BusinessDate
+from contracts.policy import Code
+from contracts.text import Note, Reason, Title, Uuid, line, refusing
+
 RevocationCategory = Literal["ethics_violation", "fraud", "error", "other"]
 Standing = Literal["valid", "not_yet_valid", "expired", "suspended", "revoked"]
 Problem = Literal["missing", "not_yet_valid", "expired", "suspended", "revoked"]
+CERTIFICATE_NUMBER_PATTERN = refusing(r"\s")
+CertificateNumber = line(50, (
+    "A certificate's number as printed on it: no white space at all; compared exactly, and unique per"
+    " certificate type only (two types may share a number)"
+), pattern=CERTIFICATE_NUMBER_PATTERN)
 
 
 # Commands ------------------------------------------------------------------------------------
 
 
-class NewCertificate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A certificate to record: its type, number, issuing body, validity dates and holder."""
+class NewCertificate(Command, kw_only=True):
+    """A certificate to record: its type, number, issuing body, validity dates and holder.
+
+    ``expires_on`` must be after ``issued_on`` and at most 100 years after it.
+    """
 
     cert_type: Code
-    number: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
-    issuing_body: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    issued_on: dt.date
-    expires_on: dt.date
+    number: CertificateNumber
+    issuing_body: Title
+    issued_on: BusinessDate
+    expires_on: BusinessDate
     holder_id: Uuid
-    note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    note: Note = ""
 
 
-class Renewal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A later expiry date, from the given date (default today)."""
+class Renewal(Command, kw_only=True):
+    """A later expiry date (at most 100 years after ``effective_on``), from the given date (default today)."""
 
-    expires_on: dt.date
-    note: Text
-    effective_on: dt.date | None = None
+    expires_on: BusinessDate
+    note: Reason
+    effective_on: BusinessDate | None = None
 
 
-class Suspension(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class Suspension(Command, kw_only=True):
     """Why a certificate is suspended, from when (default today) and until when if known (inclusive)."""
 
-    reason: Text
-    effective_on: dt.date | None = None
-    until: dt.date | None = None
+    reason: Reason
+    effective_on: BusinessDate | None = None
+    until: BusinessDate | None = None
 
 
-class Reinstatement(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class Reinstatement(Command, kw_only=True):
     """Why a suspension is lifted, from when (default today)."""
 
-    note: Text
-    effective_on: dt.date | None = None
+    note: Reason
+    effective_on: BusinessDate | None = None
 
 
-class Revocation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class Revocation(Command, kw_only=True):
     """Why a certificate is revoked, in which category, from when (default today)."""
 
-    reason: Text
+    reason: Reason
     category: RevocationCategory
-    effective_on: dt.date | None = None
+    effective_on: BusinessDate | None = None
 
 
-class NewAssignment(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class NewAssignment(Command, kw_only=True):
     """A person to assign to a role at a nursery from a date (人证合一 is checked on that date)."""
 
     staff_id: Uuid
     nursery_id: Uuid | None = None
     """For hr keys the key's own nursery; may be omitted."""
     role: Code
-    start_on: dt.date
+    start_on: BusinessDate
 
 
-class AssignmentEnd(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class AssignmentEnd(Command, kw_only=True):
     """The last working day of an assignment, and why it ends."""
 
-    end_on: dt.date
-    reason: Text
+    end_on: BusinessDate
+    reason: Reason
 
 
-class NewViolation(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """An ethics violation (师德违规) and the action taken; suspension/revocation acts on the certificates."""
+class NewViolation(Command, kw_only=True):
+    """An ethics violation (师德违规) and the action taken; suspension/revocation acts on the certificates.
+
+    ``occurred_on`` may not be after today (Asia/Shanghai).
+    """
 
     staff_id: Uuid
-    what: Text
-    occurred_on: dt.date
+    what: Reason
+    occurred_on: BusinessDate
     action: Literal["warning", "suspension", "revocation"]
     certificate_ids: list[Uuid] = msgspec.field(default_factory=list)
-    until: dt.date | None = None
+    until: BusinessDate | None = None
     """For a suspension: the last day it lasts, if known."""
-    effective_on: dt.date | None = None
+    effective_on: BusinessDate | None = None
     """When the suspension or revocation takes effect (default today)."""
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
+
 import msgspec
 
-from contracts.text import Reason, Title
+from contracts.command import Command
+from contracts.dates import Instant
+from contracts.text import Reason, Title, Uuid
 
 
 class Role(enum.StrEnum):
@@ -21,13 +23,18 @@ class Role(enum.StrEnum):
     SERVICE = "service"  # the other carecred service, following our feed
 
 
-class NewKey(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A key to issue: role, scope for hr (nursery id) and provider (provider id), a name."""
+class NewKey(Command, kw_only=True):
+    """A key to issue: role, scope for hr (nursery id) and provider (provider id), a name.
+
+    ``scope`` is required for hr and provider keys and refused for the others; it is the UUID of
+    a nursery or provider the service knows, where it keeps them (the credential service checks
+    nurseries, the training service providers). ``expires_at`` needs a UTC offset.
+    """
 
     role: Role
     name: Title
-    scope: str | None = None
-    expires_at: dt.datetime | None = None
+    scope: Uuid | None = None
+    expires_at: Instant | None = None
 
 
 class IssuedKey(msgspec.Struct, kw_only=True):
@@ -39,7 +46,7 @@ class IssuedKey(msgspec.Struct, kw_only=True):
     scope: str | None
 
 
-class KeyRevocation(msgspec.Struct, forbid_unknown_fields=True):
+class KeyRevocation(Command):
     """Why a key is revoked."""
 
     reason: Reason

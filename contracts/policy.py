@@ -6,11 +6,14 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
-Label = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+from contracts.command import Command
+from contracts.text import Label, Reason, line
+
+Code = line(40, "A code of the role policy (a certificate type or a role): lower-case letters, digits and _",
+            min_length=2, pattern=r"^[a-z][a-z0-9_]{1,39}$", ascii_form=True)
 
 
-class CertificateType(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+class CertificateType(Command, kw_only=True, frozen=True):
     """A kind of certificate: its code, names, and which roles may record one."""
 
     code: Code
@@ -21,14 +24,14 @@ class CertificateType(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, 
     """How often it is usually renewed (informative; expiry comes from each certificate)."""
 
 
-class RequirementGroup(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+class RequirementGroup(Command, kw_only=True, frozen=True):
     """Either every listed type (``all_of``) or at least one of them (``any_of``)."""
 
     all_of: list[Code] | None = None
     any_of: list[Code] | None = None
 
 
-class RoleSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+class RoleSpec(Command, kw_only=True, frozen=True):
     """A job role and the certificate groups a person needs to work in it."""
 
     code: Code
@@ -37,18 +40,18 @@ class RoleSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=
     requires: list[RequirementGroup]
 
 
-class PolicyDocument(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+class PolicyDocument(Command, kw_only=True, frozen=True):
     """The full content of one policy version."""
 
     certificate_types: list[CertificateType]
     roles: list[RoleSpec]
 
 
-class PolicyAdoption(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class PolicyAdoption(Command, kw_only=True):
     """A new policy version for the registrar to adopt, and why."""
 
     content: PolicyDocument
-    note: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    note: Reason
 
 
 class PolicyView(msgspec.Struct, kw_only=True):

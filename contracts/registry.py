@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
-from contracts.text import Name, Title
+from contracts.command import Command
+from contracts.text import IdNumber, Name, Title, Uuid
 
 
-
-class NewNursery(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class NewNursery(Command, kw_only=True):
     """A nursery to register: name, town or subdistrict, public or private, inclusive (普惠) or not."""
 
     name: Title
     town: Name
+    """One of Jinshan's towns and subdistricts (e.g. 朱泾镇); any other is refused (422)."""
     ownership: Literal["public", "private"]
     inclusive: bool
     kind: Literal["nursery", "kindergarten"] = "nursery"
@@ -32,12 +33,12 @@ class NurseryView(msgspec.Struct, kw_only=True):
     registered_at: str
 
 
-class NewStaff(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class NewStaff(Command, kw_only=True):
     """A person to register: name and resident ID number (GB 11643-1999; never stored raw)."""
 
     name: Name
-    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
-    nursery_id: str | None = None
+    id_number: IdNumber
+    nursery_id: Uuid | None = None
     """The registering nursery; for HR keys it is the key's own nursery and may be omitted."""
 
 
@@ -51,7 +52,7 @@ class StaffView(msgspec.Struct, kw_only=True):
     registered_at: str
 
 
-class StaffLookup(msgspec.Struct, forbid_unknown_fields=True):
+class StaffLookup(Command):
     """Find a registered person by ID number (sent in the body, never in a URL)."""
 
-    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    id_number: IdNumber

@@ -7,22 +7,42 @@ completion so that a bulk upload rejects only the bad items, each naming its fie
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
 
+from contracts.command import Command
+from contracts.dates import BusinessDate
+from contracts.text import IdNumber, Title, line, prose
+
 Category = Literal["skills", "ethics"]
 Topic = Literal["professional_ethics", "professional_norms", "professional_skills", "safety", "mental_health"]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Reason = prose(500, "Why, in words")
 MAX_BULK_ITEMS = 50_000
+ProviderCode = line(32, "A provider's short code: upper-case ASCII letters, digits, '_' and '-'", min_length=2,
+                    pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$", ascii_form=True)
+COURSE_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+CourseCode = line(40, "A course code: ASCII letters, digits, '.', '_' and '-', starting with a letter or digit",
+                  pattern=COURSE_CODE_PATTERN, ascii_form=True)
+EventId = line(100, (
+    "The provider's own id of a completion: visible ASCII only (U+0021-U+007E, no spaces), compared exactly;"
+    " posting the same id again is safe"
+), pattern=r"^[\x21-\x7e]*$", ascii_form=True)
+CompletedAt = line(40, (
+    "When the course was completed: an RFC 3339 date-time with seconds and a UTC offset"
+    " (e.g. 2025-06-30T14:00:00+08:00; no week or ordinal dates), not before 2000-01-01 and not in"
+    " the future beyond five minutes of clock skew; checked per completion (422 invalid_completed_at"
+    " or completed_in_future)"
+))
+CourseRef = line(40, "The catalogued course's code; checked per completion (422 unknown_course)")
+StaffRef = line(36, "The person's registry staff id (a UUID); checked per completion (422 invalid_staff_id)")
 
 
-class NewProvider(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class NewProvider(Command, kw_only=True):
     """A provider to approve: its short code (e.g. ``SOU``) and name (e.g. 上海开放大学)."""
 
-    code: Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$")]
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    code: ProviderCode
+    name: Title
 
 
 class ProviderView(msgspec.Struct, kw_only=True):
@@ -36,22 +56,22 @@ class ProviderView(msgspec.Struct, kw_only=True):
     withdrawn_reason: str | None = None
 
 
-class Withdrawal(msgspec.Struct, forbid_unknown_fields=True):
+class Withdrawal(Command):
     """Why a provider or course is withdrawn."""
 
     reason: Reason
 
 
-class NewCourse(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class NewCourse(Command, kw_only=True):
     """A course to catalogue: category skills (综合技能培训) or ethics (职业道德教育), topic, class hours."""
 
-    code: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    code: CourseCode
+    title: Title
     category: Category
     topic: Topic
     class_hours: float
     """Positive, in halves (e.g. 1.5)."""
-    available_from: dt.date
+    available_from: BusinessDate
 
 
 class CourseView(msgspec.Struct, kw_only=True):
@@ -70,17 +90,21 @@ class CourseView(msgspec.Struct, kw_only=True):
     withdrawn_reason: str | None = None
 
 
-class NewCompletion(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A completion posted by a provider: its own event id, the person, the course, when, how long."""
+class NewCompletion(Command, kw_only=True):
+    """A completion posted by a provider: its own event id, the person, the course, when, how long.
 
-    event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    The text policy and ``event_id``'s form are checked for the whole body; the values (person,
+    course, time, hours) per completion, so that a bulk upload refuses only its bad items.
+    """
+
+    event_id: EventId
     """The provider's own id of this completion: posting it again is safe."""
-    staff_id: str | None = None
+    staff_id: StaffRef | None = None
     """The person's registry staff id; or give ``id_number`` instead."""
-    id_number: str | None = None
+    id_number: IdNumber | None = None
     """The person's resident ID number (used only to find the person; never stored)."""
-    course_code: str
-    completed_at: str
+    course_code: CourseRef
+    completed_at: CompletedAt
     """RFC 3339 date-time with offset; its calendar year in Asia/Shanghai is the training year."""
     class_hours: float
     """Must equal the catalogued class hours of the course."""
@@ -105,7 +129,7 @@ class CompletionResult(msgspec.Struct, kw_only=True):
     replaces: str | None = None
 
 
-class BulkCompletions(msgspec.Struct, forbid_unknown_fields=True):
+class BulkCompletions(Command):
     """A term-end upload: up to 50,000 completions, each answered separately."""
 
     items: Annotated[list[NewCompletion], msgspec.Meta(min_length=1, max_length=MAX_BULK_ITEMS)]
@@ -135,13 +159,13 @@ class BulkResult(msgspec.Struct, kw_only=True):
     results: list[BulkItemResult]
 
 
-class Reversal(msgspec.Struct, forbid_unknown_fields=True):
+class Reversal(Command):
     """Why a completion is reversed (it stops counting; nothing is deleted)."""
 
     reason: Reason
 
 
-class Correction(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class Correction(Command, kw_only=True):
     """A correction: the completion is reversed and the replacement recorded, together."""
 
     reason: Reason

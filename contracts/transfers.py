@@ -7,42 +7,42 @@ once approved the assignment is allowed. Until then the asking nursery sees only
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
-from contracts.text import Reason
+from contracts.command import Command
+from contracts.dates import BusinessDate
+from contracts.text import Reason, Uuid
 
-Uuid = Annotated[str, msgspec.Meta(min_length=32, max_length=36)]
 TransferStatus = Literal["pending", "approved", "refused", "withdrawn"]
 
 
-class NewTransfer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class NewTransfer(Command, kw_only=True):
     """Ask to employ a person from a date; the nurseries they work at then (or the registrar) must agree."""
 
     staff_id: Uuid
     nursery_id: Uuid | None = None
     """The nursery that wants to employ the person; for hr keys the key's own, and may be omitted."""
-    start_on: dt.date
+    start_on: BusinessDate
     """The first day the person would work at the asking nursery."""
     note: Reason | None = None
     """A message to the current nursery (shown to it and to the registrar)."""
 
 
-class TransferConsent(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class TransferConsent(Command, kw_only=True):
     """Agree that the asking nursery employs the person (their work here goes on unless ended)."""
 
     note: Reason | None = None
 
 
-class TransferRefusal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class TransferRefusal(Command, kw_only=True):
     """Refuse the request; the reason is shown to the asking nursery."""
 
     reason: Reason
 
 
-class TransferWithdrawal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class TransferWithdrawal(Command, kw_only=True):
     """Withdraw the request (the asking nursery, or the registrar)."""
 
     reason: Reason

@@ -31,6 +31,8 @@ from shared.read_model_stalls import Stall
 from shared.settings import Settings
 
 log = logging.getLogger("carecred.application")
+_UNUSABLE: dict[str, Any] = {"unusable": True}
+"""What the key cache holds for a stored key that cannot be read (see ``_key_row``)."""
 
 
 class ServiceApplication(Application[UUID]):
@@ -198,6 +200,13 @@ class ServiceApplication(Application[UUID]):
             raise Invalid(f"role {role} needs a scope ({SCOPED_ROLES[role]} id)", field="scope")
         if role not in SCOPED_ROLES and scope:
             raise Invalid(f"role {role} takes no scope", field="scope")
+        if scope is not None:
+            try:
+                scope = str(UUID(scope))
+            except ValueError:
+                raise Invalid(f"the scope of a {role} key is a {SCOPED_ROLES[role]} id (a UUID)", field="scope") from None
+        if expires_at is not None and expires_at.utcoffset() is None:
+            raise Invalid("expires_at needs a UTC offset (e.g. Z or +08:00)", field="expires_at")
         token = token or new_token()
         key = ApiKey(
             role=str(role),
@@ -209,6 +218,11 @@ class ServiceApplication(Application[UUID]):
         )
         self.save_and_project(key)
         return str(key.id), token
+
+    def scope_is_known(self, role: Role, scope: str) -> bool | None:
+        """Whether this service knows the nursery or provider a scoped key names; None when it does
+        not keep that kind (the credential service keeps nurseries, the training service providers)."""
+        return None
 
     def revoke_key(self, key_id: UUID, *, reason: str, actor: dict[str, Any]) -> None:
         key: ApiKey = self.get_or_404(key_id, "API key")
@@ -239,18 +253,36 @@ class ServiceApplication(Application[UUID]):
         versions = self.projector.versions(*self.projector.version_names())
         token_hash = hash_token(token)
         row = self._live_keys.get(token_hash, versions[ApiKeyProjection.version_name], lambda: self._key_row(token_hash))
-        if row is None or row["revoked_at"]:
+        if row is None or row is _UNUSABLE or row["revoked_at"]:
             return None, versions
-        if row["expires_at"] and dt.datetime.fromisoformat(row["expires_at"]) <= dt.datetime.now(dt.UTC):
+        if row["expires_at"] is not None and row["expires_at"] <= dt.datetime.now(dt.UTC):
             return None, versions
-        principal = Principal(key_id=row["key_id"], role=Role(row["role"]), scope=row["scope"], name=row["name"])
-        return principal, versions
+        return row["principal"], versions
 
     def _key_row(self, token_hash: str) -> dict[str, Any] | None:
+        """The key's row, read into a principal and an aware expiry; ``_UNUSABLE`` for a row that cannot be.
+
+        Rows written by an older version may hold what the boundary now refuses (an expiry without
+        a UTC offset, a scope that is not a UUID): such a key is treated as invalid (401) and logged,
+        never a 500 on every request that presents it.
+        """
         row = self.store.query_one(
             "SELECT key_id, role, scope, name, expires_at, revoked_at FROM api_keys WHERE token_hash = ?", (token_hash,),
         )
-        return dict(row) if row is not None else None
+        if row is None:
+            return None
+        try:
+            role = Role(row["role"])
+            scope = str(UUID(row["scope"])) if role in SCOPED_ROLES else None
+            expires_at = dt.datetime.fromisoformat(row["expires_at"]) if row["expires_at"] else None
+            if expires_at is not None and expires_at.utcoffset() is None:
+                raise ValueError(f"expires_at {row['expires_at']!r} has no UTC offset")
+        except (TypeError, ValueError) as exc:
+            log.warning("API key %s cannot be used and is refused: %s", row["key_id"], exc,
+                        extra={"key_id": row["key_id"]})
+            return _UNUSABLE
+        principal = Principal(key_id=row["key_id"], role=role, scope=scope, name=row["name"])
+        return {"principal": principal, "expires_at": expires_at, "revoked_at": row["revoked_at"]}
 
     def is_ready(self) -> bool:
         """True when the storage answers; raises (503) when the next event to apply is forged or out of order."""

@@ -11,12 +11,15 @@ class DomainError(Exception):
     status = 422
     code = "rule_violated"
 
-    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None, **extra: Any):
+    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None,
+                 source: str = "body", **extra: Any):
         super().__init__(detail)
         self.detail = detail
         if code:
             self.code = code
         self.field = field
+        self.source = source
+        """Where the field is: ``body``, ``query`` or ``path``."""
         self.extra = extra
 
 

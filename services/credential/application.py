@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 
 from contracts.registry import NewNursery, NurseryView, StaffView
+from contracts.keys import Role
 from services.credential import feed
 from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
@@ -67,6 +68,13 @@ class Credentials(
 
     def projectors(self) -> list[Projector]:
         return [self.projector, badges_for(self).projector]
+
+    def scope_is_known(self, role: Role, scope: str) -> bool | None:
+        """An hr key's nursery must be registered here; provider keys name the training service's providers."""
+        if role is not Role.HR:
+            return None
+        self.projector.catch_up()
+        return self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(UUID(scope)),)) is not None
 
     def training_as_of(self) -> str | None:
         """When the training part of the combined view was last brought up to date."""

@@ -8,9 +8,11 @@ The parts live beside this file: ``catalogue.py`` (providers and courses), ``pos
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from contracts.keys import Role
 from services.training import feed
 from services.training.catalogue import CatalogueMixin
 from services.training.corrections import CorrectionsMixin
@@ -48,6 +50,13 @@ class TrainingRecords(
     def close(self) -> None:
         self.completion_writer.stop()
         super().close()
+
+    def scope_is_known(self, role: Role, scope: str) -> bool | None:
+        """A provider key's provider must be approved here; hr keys name the credential service's nurseries."""
+        if role is not Role.PROVIDER:
+            return None
+        self.projector.catch_up()
+        return self.store.query_one("SELECT 1 FROM providers WHERE provider_id = ?", (str(UUID(scope)),)) is not None
 
     def projections(self) -> list[Projection]:
         return [CatalogueProjection(), LedgerProjection(), KnownPeople()]

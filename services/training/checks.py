@@ -14,7 +14,7 @@ from uuid import UUID
 from contracts.training import NewCompletion
 from services.training.domain.completion import Content
 from services.training.domain.hours import InvalidHours, half_hours_of, hours_of
-from services.training.domain.year import InvalidTime, parse_completed_at, shanghai_date
+from services.training.domain.year import CLOCK_SKEW, InvalidTime, parse_completed_at, shanghai_date
 from shared.errors import Invalid
 
 
@@ -81,7 +81,7 @@ def check_against_catalogue(
                       field=prefix + "course_code", code="unknown_course")
     if course["withdrawn_at"]:
         raise Invalid(f"course {content.course_code} is withdrawn", field=prefix + "course_code", code="course_withdrawn")
-    if content.completed_at > now:
+    if content.completed_at > now + CLOCK_SKEW:
         raise Invalid("completed_at is in the future", field=prefix + "completed_at", code="completed_in_future")
     if shanghai_date(content.completed_at).isoformat() < course["available_from"]:
         raise Invalid(f"completed_at is before the course was available ({course['available_from']})",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Iterator
 from uuid import UUID
 
@@ -16,21 +15,11 @@ from contracts.audit import (
 from contracts.keys import Role
 from shared.audit.log import EXPORT_PAGE
 from shared.auth.roles import Principal
-from shared.errors import Invalid
 from shared.http.auth import PUBLIC, allow
+from shared.http.params import RequiredAsOf, checked_instant
 
 AUDITORS = allow(Role.AUDITOR)
 Size = Annotated[int, Parameter(ge=0, le=2**63 - 1)]
-
-
-def _instant(text: str) -> dt.datetime:
-    try:
-        instant = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise Invalid("as_of must be an RFC 3339 date-time, e.g. 2026-03-01T08:00:00Z", field="as_of") from None
-    if instant.tzinfo is None:
-        raise Invalid("as_of needs a time zone offset (e.g. Z or +08:00)", field="as_of")
-    return instant
 
 
 class AuditController(Controller):
@@ -49,10 +38,10 @@ class AuditController(Controller):
         self,
         aggregate_id: FromPath[UUID],
         request: Request[Principal, Any, Any],
-        as_of: Annotated[str, Parameter(description="RFC 3339 instant (recorded time)", max_length=64)],
+        as_of: RequiredAsOf,
     ) -> AggregateAsOf:
         """The aggregate's state as recorded at the instant ``as_of`` (404 if it did not exist yet)."""
-        return request.app.state.service.audit.as_of(aggregate_id, _instant(as_of))
+        return request.app.state.service.audit.as_of(aggregate_id, checked_instant(as_of))
 
     @get("/export", guards=[AUDITORS])
     async def export(self, request: Request[Principal, Any, Any]) -> Stream:

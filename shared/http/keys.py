@@ -10,7 +10,8 @@ from litestar import Controller, Request, get, post
 
 from contracts.keys import IssuedKey, KeyInfo, KeyRevocation, NewKey
 from shared.application import ServiceApplication
-from shared.auth.roles import Principal, Role
+from shared.auth.roles import SCOPED_ROLES, Principal, Role
+from shared.errors import Invalid
 from shared.http.auth import allow
 
 
@@ -22,12 +23,16 @@ class KeysController(Controller):
 
     @post("/", guards=[allow(Role.ADMIN)], sync_to_thread=True)
     def issue(self, data: JSONBody[NewKey], request: Request[Principal, Any, Any]) -> IssuedKey:
-        """Issue an API key; the token is in this answer only."""
+        """Issue an API key; the token is in this answer only (422 for a scope this service does not know)."""
         service: ServiceApplication = request.app.state.service
+        if data.scope is not None and service.scope_is_known(data.role, data.scope) is False:
+            raise Invalid(f"no {SCOPED_ROLES.get(data.role, 'scope')} with id {data.scope}", field="scope",
+                          code="unknown_scope")
         key_id, token = service.issue_key(
             role=data.role, scope=data.scope, name=data.name, expires_at=data.expires_at, actor=request.user.actor()
         )
-        return IssuedKey(key_id=key_id, token=token, role=data.role, scope=data.scope)
+        scope = str(UUID(data.scope)) if data.scope else None
+        return IssuedKey(key_id=key_id, token=token, role=data.role, scope=scope)
 
     @get("/", guards=[allow(Role.ADMIN, Role.AUDITOR)], sync_to_thread=True)
     def list_keys(self, request: Request[Principal, Any, Any]) -> list[KeyInfo]:

@@ -63,10 +63,15 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
         status_code=status,
         type_=PROBLEM_BASE + code,
         title=_TITLES.get(code, code.replace("_", " ").capitalize()),
-        detail=detail,
+        detail=printable(detail),
         headers=headers,
         extra={"code": code, **extra},
     )
+
+
+def printable(text: str) -> str:
+    """Text safe to echo in a JSON answer: a lone surrogate a client sent is shown escaped, not encoded."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _from_http(exc: HTTPException) -> ProblemDetailsException:
@@ -88,18 +93,20 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
 def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
-        field = item.get("key") or item.get("field") or ""
-        errors.append({"field": field, "message": item.get("message", ""), "source": item.get("source", "body")})
+        field = printable(str(item.get("key") or item.get("field") or ""))
+        source = item.get("source", "body")
+        errors.append({"field": field, "message": printable(str(item.get("message", ""))),
+                       "source": str(getattr(source, "value", source))})  # Litestar's ParamType is an enum
     if exc.detail and "JSON is malformed" in exc.detail or (exc.detail or "").startswith("Malformed"):
         return problem(400, "malformed_body", exc.detail, errors=errors)
-    detail = "; ".join(f"{e['field'] or '(body)'}: {e['message']}" for e in errors) or exc.detail
+    detail = "; ".join(f"{e['field'] or '(body)'}: {e['message']}" for e in errors) or printable(exc.detail or "")
     return problem(422, "validation_failed", detail, errors=errors)
 
 
 def _from_domain(exc: DomainError) -> ProblemDetailsException:
     extra = dict(exc.extra)
     if exc.field:
-        extra["errors"] = [{"field": exc.field, "message": exc.detail, "source": "body"}]
+        extra["errors"] = [{"field": exc.field, "message": printable(exc.detail), "source": exc.source}]
     return problem(exc.status, exc.code, exc.detail, **extra)
 
 
@@ -151,15 +158,23 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
 
 
 _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_FIELD = re.compile(r" - field `(?P<name>[^`]+)`$")
 _NAMED = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
 
 
 def field_of_msgspec_error(message: str) -> tuple[str, str]:
-    """Split msgspec's ``"Expected `int`, got `str` - at `$.hours`"`` into (field, message)."""
+    """Split msgspec's ``"Expected `int`, got `str` - at `$.hours`"`` into (field, message).
+
+    A command's own check (``contracts.command.FieldError``) ends ``- field `name```, before
+    msgspec's ``- at `$.path``` of the object it is in.
+    """
     path = ""
     if match := _PATH.search(message):
         path = match.group("path").lstrip(".")
         message = message[: match.start()]
-    if named := _NAMED.search(message):
+    if own := _FIELD.search(message):
+        message = message[: own.start()]
+        path = f"{path}.{own.group('name')}" if path else own.group("name")
+    elif named := _NAMED.search(message):
         path = f"{path}.{named.group('name')}" if path else named.group("name")
-    return path, message
+    return printable(path), printable(message)

@@ -62,3 +62,15 @@ def test_one_key_works_on_both_services(env, capsys):
     _, token = create(capsys, "--role", "auditor", "--name", "audit office")
     with TestClient(create_training(env)) as client:
         assert client.get("/v1/keys", headers=bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["--role", "hr", "--scope", "not-a-uuid", "--name", "HR"], "scope"),
+    (["--role", "auditor", "--name", "审计\u202e"], "name"),
+    (["--role", "auditor", "--name", "\u3000"], "name"),
+])
+def test_the_command_line_keeps_the_input_policy(env, capsys, args, field):
+    assert main(["keys", "create", *args]) == 2
+    assert field in capsys.readouterr().err
+    assert main(["keys", "list"]) == 0
+    assert capsys.readouterr().out.strip() == ""

@@ -119,7 +119,7 @@ def test_the_export_is_the_whole_log_in_order_with_the_stored_bytes(http):
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.REGISTRAR, Role.INSPECTOR, Role.HR, Role.PROVIDER, Role.SERVICE])
 def test_only_auditors_read_the_audit_api(http, role):
     app = http.app.state.service
-    scope = {Role.HR: "00000000-0000-0000-0000-0000000000aa", Role.PROVIDER: "open-university"}.get(role)
+    scope = {Role.HR: "00000000-0000-0000-0000-0000000000aa", Role.PROVIDER: "00000000-0000-0000-0000-0000000000bb"}.get(role)
     headers = issue(app, role, scope)
     key_id = "00000000-0000-0000-0000-000000000001"
     paths = [f"/v1/audit/aggregates/{key_id}/history", f"/v1/audit/aggregates/{key_id}?as_of=2026-01-01T00:00:00Z",

@@ -37,7 +37,7 @@ def test_a_forged_text_gets_a_verdict_not_an_error(credential_http, world):
 def test_only_checking_roles_may_verify_and_bodies_are_strict(credential_http, world):
     issued = world.issue()
     assert credential_http.post("/v1/verify", json={"qr": issued.qr_text}).status_code == 401
-    provider = issue(world.app, "provider", scope="p1")
+    provider = issue(world.app, "provider", scope="00000000-0000-0000-0000-0000000000bb")
     assert credential_http.post("/v1/verify", json={"qr": issued.qr_text}, headers=provider).status_code == 403
     for role, scope in (("registrar", None), ("hr", world.nursery_id), ("auditor", None)):
         ok = credential_http.post("/v1/verify", json={"qr": issued.qr_text}, headers=issue(world.app, role, scope=scope))

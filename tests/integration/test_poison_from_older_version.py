@@ -13,6 +13,7 @@ from uuid import UUID
 
 from litestar.testing import TestClient
 
+from contracts.command import as_stored
 from services.credential.app import create_app
 from services.credential.badges.domain import Badge
 from services.credential.badges.projection import BadgeProjection
@@ -135,8 +136,9 @@ def test_a_completion_with_nul_in_its_event_id_recovers_when_the_projection_is_m
         app.post_completions(provider, [completion("E1", wang)], provider_actor(provider))
         # What the projection did before it was made total: NUL went to the database as it was.
         monkeypatch.setattr(persistence, "postgres_text", lambda value: value)
-        poison = app.post_completions(provider, [completion("E2\x00", wang, course="SK02"),
-                                                 completion("E3", li, course="SK03")], provider_actor(provider))
+        with as_stored():  # the older version let NUL through its boundary; today's refuses it (test_input_policy)
+            older = [completion("E2\x00", wang, course="SK02"), completion("E3", li, course="SK03")]
+        poison = app.post_completions(provider, older, provider_actor(provider))
         assert [o.outcome for o in poison] == ["created", "created"]  # both stored
 
         stalled = app.stalled_read_models()

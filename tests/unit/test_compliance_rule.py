@@ -73,7 +73,7 @@ def test_a_valid_certificate_of_a_type_wins_over_an_old_expired_one():
 
 
 def test_any_of_needs_one_valid_member_and_names_them_all_when_none_is():
-    role = RoleSpec(code="x", name_zh="x", name_en="x", requires=[RequirementGroup(any_of=["teacher", "infant_care"])])
+    role = RoleSpec(code="carer", name_zh="x", name_en="x", requires=[RequirementGroup(any_of=["teacher", "infant_care"])])
     suspended = cert("teacher", changes=[StatusChange(on="2026-01-01", status="suspended")])
     assert evaluate(POLICY, role, [cert("infant_care")], D("2026-06-01")).compliant
     decision = evaluate(POLICY, role, [suspended], D("2026-06-01"))

@@ -1,5 +1,7 @@
 """GB 11643-1999 resident ID numbers: validated, masked, hashed — never stored raw."""
 
+import datetime as dt
+
 import pytest
 
 from shared import idnumber
@@ -24,6 +26,31 @@ def test_the_standards_example_is_valid_and_canonicalised():
 def test_a_bad_number_is_refused_with_the_reason(text, why):
     with pytest.raises(idnumber.InvalidIdNumber, match=why):
         idnumber.normalise(text)
+
+
+@pytest.mark.parametrize(("first17", "why"), [
+    ("31011620990101001", "date of birth"),  # born in 2099
+    ("31011600010101001", "date of birth"),  # born in year 1
+    ("31011618991231001", "date of birth"),  # born in 1899
+    ("00000019880512001", "region"),  # region 000000
+    ("99011619880512001", "region"),  # no province 99
+    ("90011619880512001", "region"),  # a permanent residence card, but no province 00
+])
+def test_an_impossible_birth_date_or_region_is_refused(first17, why):
+    with pytest.raises(idnumber.InvalidIdNumber, match=why):
+        idnumber.normalise(idnumber.make_valid(first17))
+
+
+def test_the_birth_date_may_be_today_but_not_tomorrow():
+    number = idnumber.make_valid("31011620260301001")
+    assert idnumber.normalise(number, today=dt.date(2026, 3, 1)) == number
+    with pytest.raises(idnumber.InvalidIdNumber, match="date of birth"):
+        idnumber.normalise(number, today=dt.date(2026, 2, 28))
+
+
+@pytest.mark.parametrize("first17", ["81000019900101001", "83000019900101001", "93115619900101001"])
+def test_residence_permits_and_permanent_residence_cards_are_accepted(first17):
+    assert idnumber.normalise(idnumber.make_valid(first17)) == idnumber.make_valid(first17)
 
 
 def test_every_check_character_is_reachable_and_verifies():

@@ -10,14 +10,17 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from contracts.badges import BadgeStatusChange, BadgeView, IssueBadge, IssuedBadge, VerifyRequest, VerifyResult
 from contracts.keys import Role
+from contracts.credentials import CERTIFICATE_NUMBER_PATTERN
 from services.credential.badges.service import BadgeService, badges_for
 from services.credential.usecases.common import uuid_field
 from shared.auth.roles import Principal
 from shared.errors import Invalid
 from shared.http.auth import PUBLIC, allow
+from shared.http.params import query_text
 from shared.http.scope import acting_nursery, nursery_scope, require_own_nursery
 
 COSE_MEDIA_TYPE = "application/cose"
+CertificateNumberQuery = query_text("Badges showing this certificate number", max_length=50, pattern=CERTIFICATE_NUMBER_PATTERN)
 WELL_KNOWN = "/.well-known/carecred"
 
 
@@ -57,7 +60,7 @@ class BadgeController(Controller):
     def find(
         self,
         request: Request[Principal, Any, Any],
-        certificate_number: Annotated[str | None, Parameter(max_length=50, description="Badges showing this certificate")] = None,
+        certificate_number: CertificateNumberQuery = None,
         staff_id: Annotated[UUID | None, Parameter(description="Badges of this person")] = None,
     ) -> list[BadgeView]:
         """Badges that show a certificate, or that belong to a person (an hr key sees its own nursery's)."""

@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from contracts.dates import MAX_VALIDITY_YEARS, latest_expiry
 from shared.errors import Conflict, Invalid
 
 CERTIFICATE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:certificate")
@@ -22,6 +23,14 @@ REVOCATION_CATEGORIES = ("ethics_violation", "fraud", "error", "other")
 def certificate_id_for(cert_type: str, number: str) -> UUID:
     """The id of the certificate of this type with this number."""
     return uuid5(CERTIFICATE_NAMESPACE, f"{cert_type}:{number}")
+
+
+def _refuse_beyond_validity(expires_on: dt.date, start: dt.date, start_field: str) -> None:
+    if expires_on > latest_expiry(start):
+        raise Invalid(
+            f"expires_on must be at most {MAX_VALIDITY_YEARS} years after {start_field} ({latest_expiry(start)})",
+            field="expires_on", code="expiry_too_far",
+        )
 
 
 class Certificate(Aggregate):
@@ -93,6 +102,7 @@ class Certificate(Aggregate):
         """A newly issued certificate (its validity must end after it starts)."""
         if expires_on <= issued_on:
             raise Invalid("expires_on must be after issued_on", field="expires_on", code="expiry_not_after_issue")
+        _refuse_beyond_validity(expires_on, issued_on, "issued_on")
         return cls(
             cert_type=cert_type, number=number, issuing_body=issuing_body, issued_on=issued_on.isoformat(),
             expires_on=expires_on.isoformat(), holder_id=holder_id, note=note, actor=actor,
@@ -109,6 +119,7 @@ class Certificate(Aggregate):
                 field="expires_on", code="expiry_not_later",
             )
         self._check_effective(effective_on)
+        _refuse_beyond_validity(expires_on, effective_on, "effective_on")
         self._renewed(expires_on=expires_on.isoformat(), effective_on=effective_on.isoformat(), note=note, actor=actor)
 
     def suspend(self, *, reason: str, effective_on: dt.date, until: dt.date | None, actor: dict[str, Any]) -> None:

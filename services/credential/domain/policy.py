@@ -16,7 +16,8 @@ from uuid import NAMESPACE_URL, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from contracts.policy import CertificateType, PolicyDocument, RoleSpec
+from contracts.command import as_stored
+from contracts.policy import CertificateType, PolicyDocument, RequirementGroup, RoleSpec
 from shared.errors import Invalid
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy" / "default.json"
@@ -86,12 +87,23 @@ def validate(document: PolicyDocument) -> None:
 
 @lru_cache(maxsize=32)
 def _load(version: int, digest: str, raw: bytes) -> Policy:
-    document = msgspec.json.decode(raw, type=PolicyDocument)
+    document = stored_document(msgspec.json.decode(raw))
     return Policy(
         version=version, content_hash=digest, document=document,
         types={t.code: t for t in document.certificate_types},
         roles={r.code: r for r in document.roles},
     )
+
+
+def stored_document(content: dict[str, Any]) -> PolicyDocument:
+    """An adopted version's document, built as stored: it was checked when adopted, and a rule
+    added since (a pattern, the text policy) must never make a recorded version unreadable."""
+    with as_stored():
+        return PolicyDocument(
+            certificate_types=[CertificateType(**t) for t in content["certificate_types"]],
+            roles=[RoleSpec(**{**r, "requires": [RequirementGroup(**g) for g in r["requires"]]})
+                   for r in content["roles"]],
+        )
 
 
 def load_policy(version: int, content: dict[str, Any]) -> Policy:

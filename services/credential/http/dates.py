@@ -1,19 +1,15 @@
-"""The optional ``on=YYYY-MM-DD`` query parameter every "as on date D" query takes."""
+"""The optional ``on=YYYY-MM-DD`` query parameter every "as on date D" query takes (default today)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
-
-from litestar.params import Parameter
 
 from services.credential.usecases.common import today
+from shared.http.params import OnDate, checked_day
 
-OnDate = Annotated[
-    dt.date | None,
-    Parameter(description="As on this date (YYYY-MM-DD); default today in Asia/Shanghai"),
-]
+__all__ = ["OnDate", "on_or_today"]
 
 
 def on_or_today(on: dt.date | None) -> dt.date:
-    return on or today()
+    """The date asked about (422 outside 1900-01-01..2200-12-31), or today in Asia/Shanghai."""
+    return checked_day(on) or today()

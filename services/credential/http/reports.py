@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath
 
 from contracts.credentials import DistrictFigures, Profile, Roster
 from contracts.keys import Role
@@ -15,13 +14,10 @@ from services.credential.application import Credentials
 from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
 from shared.http.auth import allow
+from shared.http.params import AsOf, checked_instant
 from shared.http.scope import nursery_scope, require_own_nursery
 
 INTEGRITY_READERS = (Role.REGISTRAR, Role.HR, Role.AUDITOR)
-AsOf = Annotated[
-    dt.datetime | None,
-    Parameter(description="Answer as the service had recorded things at this instant (RFC 3339; recorded time)"),
-]
 
 
 class ProfileController(Controller):
@@ -38,7 +34,7 @@ class ProfileController(Controller):
         principal = request.user
         return service.profile(
             staff_id, on=on_or_today(on), visible_to=nursery_scope(principal),
-            with_integrity=principal.role in INTEGRITY_READERS, as_of=as_of,
+            with_integrity=principal.role in INTEGRITY_READERS, as_of=checked_instant(as_of),
         )
 
 
@@ -54,7 +50,7 @@ class RosterController(Controller):
         """People at work on the date, non-compliant first (an hr key: its own nursery only); ``as_of``: as recorded then."""
         require_own_nursery(request.user, nursery_id)
         service: Credentials = request.app.state.service
-        return service.roster(nursery_id, on=on_or_today(on), as_of=as_of)
+        return service.roster(nursery_id, on=on_or_today(on), as_of=checked_instant(as_of))
 
 
 class DistrictController(Controller):

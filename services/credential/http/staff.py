@@ -15,9 +15,12 @@ from services.credential.application import Credentials
 from services.credential.usecases.common import uuid_field
 from shared.auth.roles import Principal
 from shared.http.auth import allow
+from shared.http.params import query_text
 from shared.http.scope import acting_nursery, nursery_scope
 
 READERS = (Role.REGISTRAR, Role.HR, Role.AUDITOR)
+AfterStaffId = query_text("Page after this staff id (a UUID; the last one of the previous page)", max_length=36,
+                          pattern=r"^[0-9a-fA-F-]*$", optional=False)
 
 
 class StaffController(Controller):
@@ -43,7 +46,7 @@ class StaffController(Controller):
     def list_staff(
         self,
         request: Request[Principal, Any, Any],
-        after: Annotated[str, Parameter(description="Page after this staff id", max_length=36)] = "",
+        after: AfterStaffId = "",
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
     ) -> list[StaffView]:
         """Registered people, by staff id; an hr key sees only its own nursery's."""

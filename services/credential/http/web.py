@@ -7,11 +7,11 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
 
 from contracts.keys import Role
 from shared.auth.roles import Principal
 from shared.http.auth import PUBLIC, allow
+from shared.http.params import path_text
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 PAGES = {"scan": "scan.html", "hr": "hr.html", "district": "district.html"}
@@ -33,6 +33,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
+
+
+AssetName = path_text("A page or one of its files", max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 
 
 def _asset(relative: str, *, cache: str = "no-cache", extra: dict[str, str] | None = None) -> Response[bytes]:
@@ -63,7 +66,7 @@ class WebPagesController(Controller):
         return Response(body, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
 
     @get("/{page:str}", sync_to_thread=True)
-    def page(self, page: FromPath[str]) -> Response[bytes]:
+    def page(self, page: AssetName) -> Response[bytes]:
         """A page (scan, hr, district), or one of its files (scripts, styles, manifest, icons)."""
         if page in PAGES:
             return _asset(PAGES[page])
@@ -74,7 +77,7 @@ class WebPagesController(Controller):
         return _asset(page)
 
     @get("/lib/{name:str}", sync_to_thread=True)
-    def library(self, name: FromPath[str]) -> Response[bytes]:
+    def library(self, name: AssetName) -> Response[bytes]:
         """A third-party script or its licence, fetched from the npm registry at set-up (web/npm-lock.json)."""
         return _asset(f"lib/{name}", cache="public, max-age=86400")
 

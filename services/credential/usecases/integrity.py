@@ -24,6 +24,9 @@ class IntegrityUseCases:
             raise Invalid("a warning names no certificates", field="certificate_ids")
         if data.action != "warning" and not data.certificate_ids:
             raise Invalid(f"a {data.action} names the certificates it acts on", field="certificate_ids")
+        if data.occurred_on > today():
+            raise Invalid(f"occurred_on {data.occurred_on} is after today", field="occurred_on",
+                          code="occurred_in_future")
         if data.until is not None and data.action != "suspension":
             raise Invalid("until applies to a suspension only", field="until")
         if len(set(data.certificate_ids)) != len(data.certificate_ids):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,6 +19,7 @@ from services.training.posting import bulk_result, completion_result, conflict_m
 from shared.auth.roles import Principal
 from shared.errors import Conflict
 from shared.http.auth import allow
+from shared.http.params import OnDate, checked_day
 
 BULK_MAX_BODY = 32 * 1024 * 1024
 """A term-end upload of 50,000 completions needs more than the ordinary body limit."""
@@ -67,11 +67,12 @@ class CompletionController(Controller):
         request: Request[Principal, Any, Any],
         after: Annotated[int, Parameter(description="Page after this position", ge=0, le=2**63 - 1)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
-        on: Annotated[dt.date | None, Parameter(description="As the ledger showed at the end of this day (Shanghai)")] = None,
+        on: OnDate = None,
     ) -> SubmissionsPage:
-        """The provider's submissions in recorded order (a provider sees only its own)."""
+        """The provider's submissions in recorded order (a provider sees only its own); ``on``: as the
+        ledger showed at the end of that day (Shanghai)."""
         require_own_provider(request.user, provider_id)
-        return request.app.state.service.submissions(provider_id, after=after, limit=limit, on=on)
+        return request.app.state.service.submissions(provider_id, after=after, limit=limit, on=checked_day(on))
 
     @post("/{completion_id:uuid}/reversal", guards=[allow(Role.PROVIDER)], sync_to_thread=True)
     def reverse(

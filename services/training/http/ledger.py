@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath
 
 from contracts.keys import Role
 from contracts.training import PersonYear
@@ -15,6 +14,7 @@ from services.training.application import TrainingRecords
 from shared.auth.roles import Principal
 from shared.errors import Invalid
 from shared.http.auth import allow
+from shared.http.params import OnDate, checked_day
 from shared.http.scope import nursery_scope
 
 
@@ -30,10 +30,11 @@ class LedgerController(Controller):
         staff_id: FromPath[UUID],
         year: FromPath[int],
         request: Request[Principal, Any, Any],
-        on: Annotated[dt.date | None, Parameter(description="As the ledger showed at the end of this day (Shanghai)")] = None,
+        on: OnDate = None,
     ) -> PersonYear:
-        """Hours earned, required and missing by category, and each entry's source and status."""
+        """Hours earned, required and missing by category, and each entry's source and status; ``on``: as
+        the ledger showed at the end of that day (Shanghai)."""
         if not 2000 <= year <= 2100:
-            raise Invalid("year must be between 2000 and 2100", field="year")
+            raise Invalid("year must be between 2000 and 2100", field="year", source="path")
         service: TrainingRecords = request.app.state.service
-        return service.person_year(staff_id, year, on=on, visible_to=nursery_scope(request.user))
+        return service.person_year(staff_id, year, on=checked_day(on), visible_to=nursery_scope(request.user))

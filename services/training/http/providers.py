@@ -9,12 +9,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from contracts.keys import Role
-from contracts.training import CourseView, NewCourse, NewProvider, ProviderView, Withdrawal
+from contracts.training import COURSE_CODE_PATTERN, CourseView, NewCourse, NewProvider, ProviderView, Withdrawal
 from services.training.application import TrainingRecords
 from shared.auth.roles import Principal
 from shared.http.auth import allow
+from shared.http.params import path_text
 
 READERS = (Role.REGISTRAR, Role.HR, Role.PROVIDER, Role.AUDITOR)
+CodeInPath = path_text("A course code", max_length=40, pattern=COURSE_CODE_PATTERN)
 
 
 class ProviderController(Controller):
@@ -68,13 +70,13 @@ class CourseController(Controller):
         return request.app.state.service.courses(provider_id)
 
     @get("/{code:str}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_course(self, provider_id: FromPath[UUID], code: FromPath[str], request: Request[Principal, Any, Any]) -> CourseView:
+    def get_course(self, provider_id: FromPath[UUID], code: CodeInPath, request: Request[Principal, Any, Any]) -> CourseView:
         """One course."""
         return request.app.state.service.course(provider_id, code)
 
     @post("/{code:str}/withdrawal", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
     def withdraw(
-        self, provider_id: FromPath[UUID], code: FromPath[str], data: JSONBody[Withdrawal],
+        self, provider_id: FromPath[UUID], code: CodeInPath, data: JSONBody[Withdrawal],
         request: Request[Principal, Any, Any],
     ) -> CourseView:
         """Withdraw a course: past completions keep counting, new ones are refused."""
