@@ -14,6 +14,8 @@ from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
 from services.credential.http.violations import ViolationController
 from services.credential.http.web import WEB_CONTROLLERS
+from services.credential.notices.http import NOTICE_CONTROLLERS
+from services.credential.notices.service import notices_for
 from services.credential.http.staff import StaffController
 from services.credential.http.transfers import TransferController
 from shared.http.app import build_app
@@ -23,14 +25,18 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the credential service from the environment (or the given settings)."""
     service = Credentials(settings or Settings.from_env())
-    return build_app(
+    app = build_app(
         service,
         [
             NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
             TransferController, ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
-            *WEB_CONTROLLERS,
+            *WEB_CONTROLLERS, *NOTICE_CONTROLLERS,
         ],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
         feed_page=FEED_PAGE,
     )
+    notices = notices_for(service)  # the daily pass and the webhook deliveries, in the background
+    app.on_startup.append(notices.start)
+    app.on_shutdown.insert(0, notices.stop)
+    return app

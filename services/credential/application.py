@@ -20,6 +20,8 @@ from services.credential.training_status import training_follower
 from services.credential.usecases.assignments import AssignmentUseCases
 from services.credential.usecases.badges import BadgeUseCases
 from services.credential.badges.service import badges_for
+from services.credential.notices.projection import NoticeProjection, NoticeProjector
+from services.credential.notices.service import create_tables as create_notice_tables, notices_for
 from services.credential.usecases.certificates import CertificateUseCases
 from services.credential.usecases.integrity import IntegrityUseCases
 from services.credential.usecases.policy import PolicyUseCases
@@ -52,6 +54,7 @@ class Credentials(
         super().__init__(*args, **kwargs)
         self.id_hash_key = self.settings.resolved_id_hash_key()
         badges_for(self)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
+        notices_for(self)  # likewise the webhook outbox's
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection()]
@@ -59,6 +62,7 @@ class Credentials(
     def create_tables(self) -> None:
         super().create_tables()
         BadgeProjector(self, self.store, [BadgeProjection()]).create_tables()  # badges keep their own projector
+        create_notice_tables(NoticeProjector(self, self.store, [NoticeProjection()]))  # and notices theirs
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event)
@@ -67,7 +71,7 @@ class Credentials(
         return [training_follower(self.store, self.settings)]
 
     def projectors(self) -> list[Projector]:
-        return [self.projector, badges_for(self).projector]
+        return [self.projector, badges_for(self).projector, notices_for(self).projector]
 
     def scope_is_known(self, role: Role, scope: str) -> bool | None:
         """An hr key's nursery must be registered here; provider keys name the training service's providers."""

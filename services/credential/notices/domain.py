@@ -1,0 +1,115 @@
+"""Webhook subscriptions and the daily notice pass, as events.
+
+A subscription's signing secret is never recorded: it is derived from the service's audit
+secret and the subscription's random salt (``secrets.signing_secret``), so the log, its
+exports and backups hold nothing that signs a notice.
+
+The daily pass of a day has an id derived from the day: running it twice collides in the
+event store, so the second run records nothing (and sends nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from shared.errors import Conflict
+
+PASS_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:notice-pass")
+
+
+def pass_id_for(day: str) -> UUID:
+    """The id of the notice pass of a day (YYYY-MM-DD, Asia/Shanghai)."""
+    return uuid5(PASS_NAMESPACE, day)
+
+
+class Subscription(Aggregate):
+    """Where a nursery's HR, or the district's registrar, wants notices sent."""
+
+    TOPIC = "carecred.credential:WebhookSubscription"
+
+    class Event(Aggregate.Event):
+        TOPIC = "carecred.credential:WebhookSubscription.Event"
+        actor: dict[str, Any]
+
+    class Subscribed(Event, Aggregate.Created):
+        TOPIC = "carecred.credential:WebhookSubscription.Subscribed.v1"
+        nursery_id: str | None
+        """None: the whole district (a registrar's subscription)."""
+        url: str
+        types: list[str]
+        description: str
+        salt: str
+        """Random hex; with the service's secret it gives the signing secret (never recorded)."""
+
+    class Changed(Event):
+        TOPIC = "carecred.credential:WebhookSubscription.Changed.v1"
+        url: str
+        types: list[str]
+        description: str
+
+    class Ended(Event):
+        TOPIC = "carecred.credential:WebhookSubscription.Ended.v1"
+        reason: str
+
+    @event(Subscribed)
+    def __init__(self, nursery_id: str | None, url: str, types: list[str], description: str, salt: str,
+                 actor: dict[str, Any]):
+        self.nursery_id = nursery_id
+        self.url = url
+        self.types = types
+        self.description = description
+        self.salt = salt
+        self.ended = False
+
+    def change(self, url: str, types: list[str], description: str, actor: dict[str, Any]) -> None:
+        self._refuse_if_ended()
+        if (url, types, description) == (self.url, self.types, self.description):
+            raise Conflict("the subscription already has this URL, these types and this description",
+                           code="subscription_unchanged")
+        self._changed(url=url, types=types, description=description, actor=actor)
+
+    @event(Changed)
+    def _changed(self, url: str, types: list[str], description: str, actor: dict[str, Any]) -> None:
+        self.url = url
+        self.types = types
+        self.description = description
+
+    def end(self, reason: str, actor: dict[str, Any]) -> None:
+        self._refuse_if_ended()
+        self._ended(reason=reason, actor=actor)
+
+    @event(Ended)
+    def _ended(self, reason: str, actor: dict[str, Any]) -> None:
+        self.ended = True
+
+    def _refuse_if_ended(self) -> None:
+        if self.ended:
+            raise Conflict("the subscription has ended; subscribe again", code="subscription_ended")
+
+
+class NoticePass(Aggregate):
+    """The time-based notices of one day: certificates falling due, training hours short."""
+
+    TOPIC = "carecred.credential:NoticePass"
+
+    class Event(Aggregate.Event):
+        TOPIC = "carecred.credential:NoticePass.Event"
+        actor: dict[str, Any]
+
+    class Ran(Event, Aggregate.Created):
+        TOPIC = "carecred.credential:NoticePass.Ran.v1"
+        day: str
+        notices: list[dict[str, Any]]
+        """Each ``{"type", "subject", "nursery_id", "staff_id", "name", "data"}`` (``UpcomingNotice``)."""
+
+    @staticmethod
+    def create_id(day: str, **_: Any) -> UUID:
+        return pass_id_for(day)
+
+    @event(Ran)
+    def __init__(self, day: str, notices: list[dict[str, Any]], actor: dict[str, Any]):
+        self.day = day
+        self.notices = notices

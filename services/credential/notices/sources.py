@@ -1,0 +1,97 @@
+"""Where time-based notices come from, as of a day: the daily pass and the HR page ask the same sources.
+
+Each source returns ``UpcomingNotice``s for the day, one per nursery the person works at or is
+linked to, with a subject that names the occasion (a certificate's expiry and threshold, a
+person's training year and quarter), so the same occasion is one notice per subscriber.
+
+Extension point: inspection findings falling due would be one more function here (read from the
+read model that will keep them) and its type in ``contracts.notices.NoticeType``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Iterable
+
+from contracts.notices import UpcomingNotice
+from services.credential.training_status import training_of
+
+THRESHOLDS = (30, 60, 90)
+"""Days before a certificate's expiry at which its holder's nurseries are told (each threshold once)."""
+FIRST_TRAINING_MONTH = 7
+"""Training shortfalls are told from the third quarter on (July), once a quarter."""
+_CHUNK = 500
+
+
+def threshold_of(days_left: int) -> int:
+    """The smallest threshold the remaining days are within (30, 60 or 90)."""
+    return next(t for t in THRESHOLDS if days_left <= t)
+
+
+def certificates_due(app: Any, on: dt.date) -> list[UpcomingNotice]:
+    """Certificates (and yearly re-checks) valid on the day that expire within 90 days, per holder's nursery."""
+    expiring = app.expiring(on=on, within=max(THRESHOLDS))
+    nurseries = _nurseries_of(app.store, {c.holder_id for c in expiring})
+    found = []
+    for cert in expiring:
+        threshold = threshold_of(cert.days_left)
+        data = {"certificate_id": cert.certificate_id, "cert_type": cert.cert_type, "number": cert.number,
+                "expires_on": cert.expires_on, "days_left": cert.days_left, "threshold_days": threshold}
+        found += [UpcomingNotice(type="certificate.due", subject=f"certificate:{cert.certificate_id}:{cert.expires_on}:{threshold}",
+                                 nursery_id=nid, staff_id=cert.holder_id, name=cert.holder_name, data=data)
+                  for nid in nurseries.get(cert.holder_id, ())]
+    return found
+
+
+def training_short(app: Any, on: dt.date) -> list[UpcomingNotice]:
+    """From the third quarter on: people at work on the day whose year's training is not complete.
+
+    Complete or not is the training service's rule, as its feed reports each person's totals
+    (``training_status``); nothing here restates it.
+    """
+    if on.month < FIRST_TRAINING_MONTH:
+        return []
+    quarter = (on.month - 1) // 3 + 1
+    day = on.isoformat()
+    rows = app.store.query(
+        "SELECT DISTINCT a.staff_id, a.nursery_id, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
+        " WHERE a.start_on <= ? AND (a.end_on IS NULL OR a.end_on >= ?) ORDER BY a.staff_id, a.nursery_id",
+        (day, day),
+    )
+    training = training_of(app.store, [r["staff_id"] for r in rows], on.year)
+    found = []
+    for row in rows:
+        status = training[row["staff_id"]]
+        if status.complete:
+            continue
+        data = {"year": on.year, "quarter": quarter, "skills_hours": status.skills_hours,
+                "ethics_hours": status.ethics_hours, "skills_required": status.skills_required,
+                "ethics_required": status.ethics_required, "skills_shortfall": status.skills_shortfall,
+                "ethics_shortfall": status.ethics_shortfall}
+        found.append(UpcomingNotice(type="training.short", subject=f"training:{row['staff_id']}:{on.year}:Q{quarter}",
+                                    nursery_id=row["nursery_id"], staff_id=row["staff_id"], name=row["name"], data=data))
+    return found
+
+
+SOURCES: tuple[Callable[[Any, dt.date], list[UpcomingNotice]], ...] = (certificates_due, training_short)
+
+
+def upcoming(app: Any, on: dt.date, nursery_id: str | None = None) -> list[UpcomingNotice]:
+    """Every time-based notice as of the day (of one nursery, or the district's), soonest certificate first."""
+    app.projector.catch_up("registry", "certification")
+    found = [n for source in SOURCES for n in source(app, on) if nursery_id is None or n.nursery_id == nursery_id]
+    return sorted(found, key=lambda n: (n.type != "certificate.due", n.data.get("days_left", 0), n.name, n.subject,
+                                      n.nursery_id))
+
+
+def _nurseries_of(store: Any, staff_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The nurseries each person is linked to (the ones whose HR sees them)."""
+    ids = sorted(staff_ids)
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        rows = store.query(f"SELECT staff_id, nursery_id FROM staff_nursery WHERE staff_id IN ({', '.join('?' * len(chunk))})"
+                           " ORDER BY nursery_id", chunk)
+        for row in rows:
+            found.setdefault(row["staff_id"], []).append(row["nursery_id"])
+    return found
