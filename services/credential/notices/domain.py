@@ -4,12 +4,16 @@ A subscription's signing secret is never recorded: it is derived from the servic
 secret and the subscription's random salt (``secrets.signing_secret``), so the log, its
 exports and backups hold nothing that signs a notice.
 
-The daily pass of a day has an id derived from the day: running it twice collides in the
-event store, so the second run records nothing (and sends nothing).
+A notice pass records only the notices some active subscriber has not been sent yet, so a second
+run on the same day finds none and records nothing; two replicas running it at once compute the
+same notices, hence the same pass id (the day and a digest of the notices), and collide in the
+event store: one pass is recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -20,9 +24,11 @@ from shared.errors import Conflict
 PASS_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:notice-pass")
 
 
-def pass_id_for(day: str) -> UUID:
-    """The id of the notice pass of a day (YYYY-MM-DD, Asia/Shanghai)."""
-    return uuid5(PASS_NAMESPACE, day)
+def pass_id_for(day: str, notices: list[dict[str, Any]]) -> UUID:
+    """The id of a notice pass: its day (YYYY-MM-DD, Asia/Shanghai) and which notices it raises."""
+    occasions = sorted((n["type"], n["subject"], n["nursery_id"]) for n in notices)
+    digest = hashlib.sha256(json.dumps(occasions, ensure_ascii=False).encode()).hexdigest()
+    return uuid5(PASS_NAMESPACE, f"{day}|{digest}")
 
 
 class Subscription(Aggregate):
@@ -91,7 +97,8 @@ class Subscription(Aggregate):
 
 
 class NoticePass(Aggregate):
-    """The time-based notices of one day: certificates falling due, training hours short."""
+    """Time-based notices raised on a day (certificates falling due, training hours short), each owed to
+    at least one subscriber."""
 
     TOPIC = "carecred.credential:NoticePass"
 
@@ -106,8 +113,8 @@ class NoticePass(Aggregate):
         """Each ``{"type", "subject", "nursery_id", "staff_id", "name", "data"}`` (``UpcomingNotice``)."""
 
     @staticmethod
-    def create_id(day: str, **_: Any) -> UUID:
-        return pass_id_for(day)
+    def create_id(day: str, notices: list[dict[str, Any]], **_: Any) -> UUID:
+        return pass_id_for(day, notices)
 
     @event(Ran)
     def __init__(self, day: str, notices: list[dict[str, Any]], actor: dict[str, Any]):

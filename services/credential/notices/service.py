@@ -61,6 +61,8 @@ class NoticeService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._passed_day: dt.date | None = None
+        self.rounds = 0
+        """Rounds of the background loop done (failed ones too)."""
 
     # Subscriptions ------------------------------------------------------------------------------
 
@@ -148,20 +150,23 @@ class NoticeService:
         """The time-based notices as of the day: what the daily pass sends (once per subscriber)."""
         return sources.upcoming(self.app, on, nursery_id)
 
-    def run_daily(self, *, on: dt.date | None = None, actor: dict[str, Any]) -> tuple[dt.date, int | None]:
-        """The day's pass: record the notices some subscriber has not had yet; (day, how many; None if it ran already).
+    def run_daily(self, *, on: dt.date | None = None, actor: dict[str, Any]) -> tuple[dt.date, int]:
+        """The day's pass: record the time-based notices some subscriber has not been sent; (day, how many).
 
-        The pass of a day is one aggregate whose id is the day's: a second run collides and records nothing.
+        Idempotent: what was sent is in the outbox, so a second run on a day records nothing (0).
         """
         day = on or district_today()
         self.projector.catch_up()
         owed = self._not_yet_sent(self.upcoming(on=day))
+        if not owed:
+            return day, 0
         notices = [{"type": n.type, "subject": n.subject, "nursery_id": n.nursery_id, "staff_id": n.staff_id,
                     "name": n.name, "data": n.data} for n in owed]
         try:
             self.app.save_and_project(NoticePass(day=day.isoformat(), notices=notices, actor=actor), also=[self.projector])
-        except IntegrityError:
-            return day, None
+        except IntegrityError:  # another replica recorded the same pass a moment ago
+            self.projector.catch_up()
+            return day, 0
         return day, len(notices)
 
     def _not_yet_sent(self, candidates: list[UpcomingNotice]) -> list[UpcomingNotice]:
@@ -192,7 +197,7 @@ class NoticeService:
         if self._passed_day != today:
             day, raised = self.run_daily(on=today, actor={"key_id": None, "role": "system", "scope": None})
             self._passed_day = today
-            if raised is not None:
+            if raised:
                 log.info("notice pass of %s raised %d notice(s)", day, raised)
         self.deliver_due()
 
@@ -216,6 +221,7 @@ class NoticeService:
                 self.tick()
             except Exception:  # noqa: BLE001 - the storage is away, or a read model stalled: the next round tries again
                 log.exception("notice round failed")
+            self.rounds += 1
             self._stop.wait(self.settings.webhook_poll_seconds)
 
 
