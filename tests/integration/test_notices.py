@@ -12,8 +12,8 @@ from litestar.testing import TestClient
 
 from services.credential.app import create_app
 from services.credential.notices.service import district_today, notices_for
-from services.credential.training_status import apply as apply_training
-from contracts.events.training import CompletionRecorded, YearTotals
+from contracts.events.feed import FeedItem
+from contracts.events.training import CompletionRecorded, TrainingFeedPage, YearTotals
 from tests.conftest import drop_schemas, issue, make_settings
 from tests.integration.badge_world import make_world
 from tests.integration.certification_world import assign, certificate, nursery, person
@@ -136,14 +136,16 @@ def test_training_short_from_the_third_quarter_once_a_quarter(notice_settings, r
             certificate(app, who, "infant_care", august - 60 * DAY, august + 700 * DAY)
             certificate(app, who, "health", august - 60 * DAY, august + 300 * DAY)
             assign(app, who, ours, "infant_caregiver", august - 30 * DAY)
+        notices = notices_for(app)
+        assert notices.upcoming(on=august, nursery_id=ours) == []  # the training feed not followed yet: no guess
         totals = YearTotals(year=august.year, skills_hours=80.0, ethics_hours=40.0)  # the training service's feed says complete
-        with app.store.transaction(commit=True) as cur:
-            apply_training(cur, CompletionRecorded(
-                completion_id="c1", staff_id=done, provider_id="p", course_code="SK-1", category="skills", hours=80.0,
-                completed_on=august, counted=True, totals=totals), 1)
+        completion = CompletionRecorded(completion_id="c1", staff_id=done, provider_id="p", course_code="SK-1",
+                                        category="skills", hours=80.0, completed_on=august, counted=True, totals=totals)
+        page = TrainingFeedPage(items=[FeedItem(position=1, recorded_at=dt.datetime.now(dt.UTC), event=completion)],
+                                next_after=1, head=1)
+        app.followers[0]._apply_page(0, page)  # as the follower applies a page it fetched
         secret = subscribe(client, issue(app, "registrar"), receiver.url, types=["training.short"])["secret"]
 
-        notices = notices_for(app)
         assert notices.upcoming(on=august.replace(month=6, day=30), nursery_id=ours) == []  # first half: nothing yet
         assert notices.run_daily(on=august, actor=SYSTEM) == (august, 1)
         assert notices.run_daily(on=august + 30 * DAY, actor=SYSTEM) == (august + 30 * DAY, 0)  # same quarter

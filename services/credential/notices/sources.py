@@ -47,9 +47,13 @@ def training_short(app: Any, on: dt.date) -> list[UpcomingNotice]:
     """From the third quarter on: people at work on the day whose year's training is not complete.
 
     Complete or not is the training service's rule, as its feed reports each person's totals
-    (``training_status``); nothing here restates it.
+    (``training_status``); nothing here restates it. Nothing is told before this service has
+    followed the training feed at all; ``training_as_of`` says how fresh the totals are.
     """
     if on.month < FIRST_TRAINING_MONTH:
+        return []
+    as_of = app.training_as_of()
+    if as_of is None:  # nothing followed from the training service yet: everyone would look short
         return []
     quarter = (on.month - 1) // 3 + 1
     day = on.isoformat()
@@ -67,7 +71,7 @@ def training_short(app: Any, on: dt.date) -> list[UpcomingNotice]:
         data = {"year": on.year, "quarter": quarter, "skills_hours": status.skills_hours,
                 "ethics_hours": status.ethics_hours, "skills_required": status.skills_required,
                 "ethics_required": status.ethics_required, "skills_shortfall": status.skills_shortfall,
-                "ethics_shortfall": status.ethics_shortfall}
+                "ethics_shortfall": status.ethics_shortfall, "training_as_of": as_of}
         found.append(UpcomingNotice(type="training.short", subject=f"training:{row['staff_id']}:{on.year}:Q{quarter}",
                                     nursery_id=row["nursery_id"], staff_id=row["staff_id"], name=row["name"], data=data))
     return found
