@@ -7,8 +7,11 @@ import base64
 import datetime as dt
 import time
 
+import msgspec
+import psycopg
 import pytest
 from litestar.testing import TestClient
+from psycopg import sql
 
 from services.credential.app import create_app
 from services.credential.notices.service import district_today, notices_for
@@ -17,7 +20,9 @@ from contracts.events.training import CompletionRecorded, TrainingFeedPage, Year
 from tests.conftest import drop_schemas, issue, make_settings
 from tests.integration.badge_world import make_world
 from tests.integration.certification_world import assign, certificate, nursery, person
+from shared.persistence import schema_name
 from tests.integration.notice_receiver import start_receiver
+from tests.integration.test_audit_grants import app_role, connect_as, migrated, owner_settings  # noqa: F401 - fixtures
 
 DAY = dt.timedelta(days=1)
 SYSTEM = {"key_id": None, "role": "test", "scope": None}
@@ -239,3 +244,23 @@ def test_loopback_is_refused_unless_the_setting_allows_it(credential_http):
     for url in ("http://127.0.0.1:9/hook", "https://localhost/hook", "https://[::1]/hook"):
         response = credential_http.post("/v1/webhooks", json={"url": url}, headers=issue(app, "registrar"))
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == "url", url
+
+
+@pytest.mark.postgres
+def test_the_append_only_role_delivers_notices_and_cannot_rewrite_the_delivery_log(migrated, owner_settings, app_role,
+                                                                                      receiver):
+    settings = msgspec.structs.replace(migrated, webhook_allow_loopback_http=True, webhook_poll_seconds=0.1)
+    with TestClient(create_app(settings)) as client:  # tables made by `db migrate`, none by the service
+        app = started(client)
+        world = make_world(app=app)
+        hr = issue(app, "hr", world.nursery_id)
+        secret = subscribe(client, hr, receiver.url)["secret"]
+        badge = world.issue()
+        client.post(f"/v1/badges/{badge.badge_id}/revoke", json={"reason": "left"}, headers=hr)
+        receiver.wait_for(lambda: len(receiver.accepted(secret)) == 1)
+    with connect_as(app_role) as conn:
+        attempts = sql.Identifier(schema_name(owner_settings, "credential"), "webhook_attempts")
+        assert conn.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(attempts)).fetchone()[0] == 1
+        for statement in (sql.SQL("UPDATE {} SET status_code = 200").format(attempts), sql.SQL("DELETE FROM {}").format(attempts)):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                conn.execute(statement)
