@@ -131,6 +131,32 @@ def test_a_revoked_badge_reaches_the_receiver_once_after_a_500_and_a_restart(not
         stop()
 
 
+def test_a_receiver_that_keeps_failing_is_retried_with_growing_waits_then_given_up(backend, tmp_path):
+    settings = make_settings(backend, tmp_path, webhook_allow_loopback_http=True, webhook_retry_base_seconds=0.2,
+                             webhook_retry_max_seconds=0.4, webhook_poll_seconds=0.05, webhook_max_attempts=4)
+    receiver, stop = start_receiver(fail_first=100)
+    try:
+        with TestClient(create_app(settings)) as client:
+            app = started(client)
+            world = make_world(app=app)
+            hr = issue(app, "hr", world.nursery_id)
+            subscribe(client, hr, receiver.url, types=["badge.suspended"])
+            client.post(f"/v1/badges/{world.issue().badge_id}/suspend", json={"reason": "lost"}, headers=hr)
+            receiver.wait_for(lambda: len(receiver.requests) == 4)
+            time.sleep(1.0)  # well past the last wait: no fifth attempt
+            assert len(receiver.requests) == 4
+            [delivery] = client.get("/v1/webhooks/deliveries", headers=hr).json()
+            assert (delivery["status"], delivery["next_attempt_at"]) == ("failed", None)
+            assert [(a["attempt"], a["status_code"]) for a in delivery["attempts"]] == [(n, 500) for n in range(1, 5)]
+            at = [dt.datetime.fromisoformat(a["at"]) for a in delivery["attempts"]]
+            waits = [(b - a).total_seconds() for a, b in zip(at, at[1:])]
+            assert waits[0] >= 0.2 and waits[1] >= 0.4 and waits[2] >= 0.4  # doubled, then capped
+    finally:
+        stop()
+    if backend == "postgres":
+        drop_schemas(settings.schema_prefix)
+
+
 def test_training_short_from_the_third_quarter_once_a_quarter(notice_settings, receiver):
     with TestClient(create_app(notice_settings)) as client:
         app = started(client)
