@@ -17,6 +17,8 @@ from services.credential.app import create_app
 from services.credential.notices.service import district_today, notices_for
 from contracts.events.feed import FeedItem
 from contracts.events.training import CompletionRecorded, TrainingFeedPage, YearTotals
+from carecred.cli import main
+from tests.audit_support import use_settings
 from tests.conftest import drop_schemas, issue, make_settings
 from tests.integration.badge_world import make_world
 from tests.integration.certification_world import assign, certificate, nursery, person
@@ -223,6 +225,9 @@ def test_changing_and_ending_a_subscription_are_events_and_an_ended_one_hears_no
         changed = client.put(f"/v1/webhooks/{sid}", json={"url": receiver.url, "types": ["badge.suspended"]}, headers=hr)
         assert changed.status_code == 200 and changed.json()["types"] == ["badge.suspended"]
         assert changed.json()["url"] == receiver.url and changed.json()["changed_at"]
+        refused = client.put(f"/v1/webhooks/{sid}", json={"url": "http://hooks.example.com/", "types": ["badge.suspended"]},
+                             headers=hr)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "url"
         again = client.put(f"/v1/webhooks/{sid}", json={"url": receiver.url, "types": ["badge.suspended"]}, headers=hr)
         assert again.status_code == 409 and again.json()["code"] == "subscription_unchanged"
         ended = client.post(f"/v1/webhooks/{sid}/end", json={"reason": "new system"}, headers=hr)
@@ -290,3 +295,23 @@ def test_the_append_only_role_delivers_notices_and_cannot_rewrite_the_delivery_l
         for statement in (sql.SQL("UPDATE {} SET status_code = 200").format(attempts), sql.SQL("DELETE FROM {}").format(attempts)):
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
                 conn.execute(statement)
+
+
+def test_the_daily_pass_from_the_command_line_sends_once(notice_settings, receiver, monkeypatch, capsys):
+    with TestClient(create_app(notice_settings)) as client:
+        app = started(client)
+        ours = nursery(app, "吕巷小苗")
+        today = district_today()
+        certificate(app, person(app, "周敏", ours), "health", today - 300 * DAY, today + 55 * DAY)
+        secret = subscribe(client, issue(app, "hr", ours), receiver.url)["secret"]
+    use_settings(monkeypatch, notice_settings)
+    assert main(["notices", "run-daily", "--on", today.isoformat()]) == 0
+    assert capsys.readouterr().out == f"{today}: 1 notice(s) raised\n"
+    assert main(["notices", "run-daily", "--on", today.isoformat()]) == 0
+    assert capsys.readouterr().out == f"{today}: nothing new (every notice due was sent already)\n"
+    assert main(["notices", "deliver"]) == 0
+    assert capsys.readouterr().out == "1 delivery attempt(s)\n"
+    assert main(["notices", "deliver"]) == 0
+    assert capsys.readouterr().out == "0 delivery attempt(s)\n"
+    [(_, message)] = receiver.accepted(secret)
+    assert (message["type"], message["data"]["threshold_days"], message["data"]["name"]) == ("certificate.due", 60, "周敏")
