@@ -133,6 +133,40 @@ def test_a_revoked_badge_reaches_the_receiver_once_after_a_500_and_a_restart(not
         stop()
 
 
+def test_a_process_that_dies_between_sending_and_recording_sends_again_with_the_same_id(notice_settings, receiver,
+                                                                                         monkeypatch):
+    """At least once: the receiver got it, the process died before the attempt was recorded; after the restart the
+    notice goes again under the same webhook-id, so a receiver that dedupes on it has it once."""
+    from services.credential.notices.delivery import Deliverer
+
+    sent = Deliverer._send
+
+    def send_then_die(self, row):
+        answer = sent(self, row)
+        notices_for(app)._stop.set()  # the background loop ends with the process
+        raise RuntimeError("killed after sending")
+
+    with TestClient(create_app(notice_settings)) as client:
+        app = started(client)
+        world = make_world(app=app)
+        hr = issue(app, "hr", world.nursery_id)
+        secret = subscribe(client, hr, receiver.url, types=["badge.revoked"])["secret"]
+        monkeypatch.setattr(Deliverer, "_send", send_then_die)
+        client.post(f"/v1/badges/{world.issue().badge_id}/revoke", json={"reason": "left"}, headers=hr)
+        receiver.wait_for(lambda: len(receiver.requests) == 1)
+        [pending] = notices_for(app).deliveries()
+        assert (pending.status, pending.attempts) == ("pending", [])  # nothing recorded: it died first
+    monkeypatch.setattr(Deliverer, "_send", sent)
+    with TestClient(create_app(notice_settings)) as client:
+        app = started(client)
+        receiver.wait_for(lambda: len(receiver.requests) == 2)
+        time.sleep(0.5)
+        accepted = receiver.accepted(secret)
+        assert len(accepted) == 2 and len({webhook_id for webhook_id, _ in accepted}) == 1  # one notice, deduped by id
+        [delivery] = client.get("/v1/webhooks/deliveries", headers=hr).json()
+        assert delivery["status"] == "delivered" and [a["status_code"] for a in delivery["attempts"]] == [204]
+
+
 def test_a_receiver_that_keeps_failing_is_retried_with_growing_waits_then_given_up(backend, tmp_path):
     settings = make_settings(backend, tmp_path, webhook_allow_loopback_http=True, webhook_retry_base_seconds=0.2,
                              webhook_retry_max_seconds=0.4, webhook_poll_seconds=0.05, webhook_max_attempts=4)

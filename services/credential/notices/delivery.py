@@ -24,7 +24,6 @@ from shared.persistence import ReadStore
 from shared.settings import Settings
 
 log = logging.getLogger("carecred.notices")
-LEASE_SECONDS = 120
 USER_AGENT = "carecred-notices/1 (Standard Webhooks)"
 
 
@@ -143,8 +142,11 @@ class Deliverer:
             row = cur.fetchone(f"SELECT holder, until FROM webhook_lease WHERE name = 'deliver'{lock}")
             if row["holder"] not in ("", self.holder) and row["until"] > _iso(now):
                 return False
+            # Renewed before each attempt, so it need only outlast one: a replica that died holding it
+            # delays the others' deliveries by this much at most.
+            lease = max(30.0, 3 * self.settings.webhook_timeout_seconds)
             cur.execute("UPDATE webhook_lease SET holder = ?, until = ? WHERE name = 'deliver'",
-                        (self.holder, _iso(now + dt.timedelta(seconds=LEASE_SECONDS))))
+                        (self.holder, _iso(now + dt.timedelta(seconds=lease))))
         return True
 
     def _release_lease(self) -> None:
