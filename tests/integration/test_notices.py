@@ -71,6 +71,8 @@ def test_hr_hears_once_of_a_certificate_falling_due_signed_and_a_second_pass_sen
         today = district_today()
         health = certificate(app, li, "health", today - 300 * DAY, today + 20 * DAY)
         certificate(app, li, "infant_care", today - 300 * DAY, today + 700 * DAY)  # not due: no notice
+        theirs = nursery(app, "枫泾宝贝", "枫泾镇")
+        certificate(app, person(app, "赵敏", theirs), "health", today - 300 * DAY, today + 10 * DAY)  # another nursery's
         hr = issue(app, "hr", ours)
         made = subscribe(client, hr, receiver.url, description="HR office")
         secret = made["secret"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Callable, Iterable
+from uuid import UUID
 
 from contracts.notices import UpcomingNotice
 from services.credential.training_status import training_of
@@ -28,10 +29,10 @@ def threshold_of(days_left: int) -> int:
     return next(t for t in THRESHOLDS if days_left <= t)
 
 
-def certificates_due(app: Any, on: dt.date) -> list[UpcomingNotice]:
+def certificates_due(app: Any, on: dt.date, nursery_id: str | None) -> list[UpcomingNotice]:
     """Certificates (and yearly re-checks) valid on the day that expire within 90 days, per holder's nursery."""
-    expiring = app.expiring(on=on, within=max(THRESHOLDS))
-    nurseries = _nurseries_of(app.store, {c.holder_id for c in expiring})
+    expiring = app.expiring(on=on, within=max(THRESHOLDS), visible_to=UUID(nursery_id) if nursery_id else None)
+    nurseries = _nurseries_of(app.store, {c.holder_id for c in expiring}, nursery_id)
     found = []
     for cert in expiring:
         threshold = threshold_of(cert.days_left)
@@ -43,7 +44,7 @@ def certificates_due(app: Any, on: dt.date) -> list[UpcomingNotice]:
     return found
 
 
-def training_short(app: Any, on: dt.date) -> list[UpcomingNotice]:
+def training_short(app: Any, on: dt.date, nursery_id: str | None) -> list[UpcomingNotice]:
     """From the third quarter on: people at work on the day whose year's training is not complete.
 
     Complete or not is the training service's rule, as its feed reports each person's totals
@@ -57,10 +58,11 @@ def training_short(app: Any, on: dt.date) -> list[UpcomingNotice]:
         return []
     quarter = (on.month - 1) // 3 + 1
     day = on.isoformat()
+    of_nursery = "" if nursery_id is None else " AND a.nursery_id = ?"
     rows = app.store.query(
         "SELECT DISTINCT a.staff_id, a.nursery_id, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
-        " WHERE a.start_on <= ? AND (a.end_on IS NULL OR a.end_on >= ?) ORDER BY a.staff_id, a.nursery_id",
-        (day, day),
+        f" WHERE a.start_on <= ? AND (a.end_on IS NULL OR a.end_on >= ?){of_nursery} ORDER BY a.staff_id, a.nursery_id",
+        (day, day, *([nursery_id] if nursery_id else [])),
     )
     training = training_of(app.store, [r["staff_id"] for r in rows], on.year)
     found = []
@@ -77,25 +79,27 @@ def training_short(app: Any, on: dt.date) -> list[UpcomingNotice]:
     return found
 
 
-SOURCES: tuple[Callable[[Any, dt.date], list[UpcomingNotice]], ...] = (certificates_due, training_short)
+SOURCES: tuple[Callable[[Any, dt.date, str | None], list[UpcomingNotice]], ...] = (certificates_due, training_short)
+"""Each gives the notices as of a day, of one nursery (its id) or of the district (None)."""
 
 
 def upcoming(app: Any, on: dt.date, nursery_id: str | None = None) -> list[UpcomingNotice]:
     """Every time-based notice as of the day (of one nursery, or the district's), soonest certificate first."""
     app.projector.catch_up("registry", "certification")
-    found = [n for source in SOURCES for n in source(app, on) if nursery_id is None or n.nursery_id == nursery_id]
+    found = [n for source in SOURCES for n in source(app, on, nursery_id)]
     return sorted(found, key=lambda n: (n.type != "certificate.due", n.data.get("days_left", 0), n.name, n.subject,
                                       n.nursery_id))
 
 
-def _nurseries_of(store: Any, staff_ids: Iterable[str]) -> dict[str, list[str]]:
-    """The nurseries each person is linked to (the ones whose HR sees them)."""
+def _nurseries_of(store: Any, staff_ids: Iterable[str], nursery_id: str | None) -> dict[str, list[str]]:
+    """The nurseries each person is linked to (the ones whose HR sees them; only ``nursery_id`` if given)."""
     ids = sorted(staff_ids)
     found: dict[str, list[str]] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
+        of_nursery = "" if nursery_id is None else " AND nursery_id = ?"
         rows = store.query(f"SELECT staff_id, nursery_id FROM staff_nursery WHERE staff_id IN ({', '.join('?' * len(chunk))})"
-                           " ORDER BY nursery_id", chunk)
+                           f"{of_nursery} ORDER BY nursery_id", [*chunk, *([nursery_id] if nursery_id else [])])
         for row in rows:
             found.setdefault(row["staff_id"], []).append(row["nursery_id"])
     return found
