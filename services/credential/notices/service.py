@@ -27,11 +27,13 @@ from services.credential.notices.delivery import Deliverer
 from services.credential.notices.domain import NoticePass, Subscription
 from services.credential.notices.projection import ATTEMPTS_DDL, NoticeProjection, NoticeProjector, webhook_id_for
 from shared.application import ServiceApplication
-from shared.errors import Invalid, NotFound
-from shared.persistence import startup_lock
+from shared.errors import DomainError, Invalid, NotFound
+from shared.persistence import is_transient, startup_lock
 
 log = logging.getLogger("carecred.notices")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_PAUSE_SECONDS = 300.0
+"""The longest pause of the background loop after failed rounds (it doubles from the poll interval)."""
 _SUBSCRIPTION_COLUMNS = "subscription_id, nursery_id, url, types, description, status, created_at, changed_at, ended_at"
 
 
@@ -216,13 +218,22 @@ class NoticeService:
             self._thread = None
 
     def _run(self) -> None:
+        pause = self.settings.webhook_poll_seconds
         while not self._stop.is_set():
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 - the storage is away, or a read model stalled: the next round tries again
-                log.exception("notice round failed")
+                pause = self.settings.webhook_poll_seconds
+            except DomainError as exc:  # a read model it needs is stalled (503): /ready and the metrics say so
+                log.warning("notice round skipped: %s", exc.detail)
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - the storage is away, or a bug: the next round tries again
+                if is_transient(exc):
+                    log.warning("notice round failed: %s", exc)
+                else:
+                    log.exception("notice round failed")
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
             self.rounds += 1
-            self._stop.wait(self.settings.webhook_poll_seconds)
+            self._stop.wait(pause)
 
 
 def _view(row: Any) -> SubscriptionView:
