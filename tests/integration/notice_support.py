@@ -1,4 +1,5 @@
-"""A real webhook receiver for the notice tests: an HTTP server on a free port, in a thread."""
+"""What the notice tests share: a real webhook receiver (an HTTP server on a free port, in a thread),
+settings with quick retries, and a started service."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
+import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from services.credential.notices.service import notices_for
+from tests.conftest import drop_schemas, make_settings
 
 
 @dataclass
@@ -88,3 +93,40 @@ def start_receiver(fail_first: int = 0) -> tuple[Receiver, Callable[[], None]]:
         thread.join(timeout=5)
 
     return receiver, stop
+
+
+SYSTEM = {"key_id": None, "role": "test", "scope": None}
+"""The actor of a pass run by a test."""
+
+
+@pytest.fixture
+def notice_settings(backend, tmp_path):
+    """Loopback http allowed (the receiver is on this machine), quick retries and rounds."""
+    settings = make_settings(backend, tmp_path, webhook_allow_loopback_http=True, webhook_retry_base_seconds=0.3,
+                             webhook_retry_max_seconds=1.0, webhook_poll_seconds=0.1, webhook_timeout_seconds=5.0)
+    yield settings
+    if backend == "postgres":
+        drop_schemas(settings.schema_prefix)
+
+
+@pytest.fixture
+def receiver():
+    found, stop = start_receiver()
+    yield found
+    stop()
+
+
+def started(client):
+    """The app of a started client, once its background loop has done its first round (that day's pass)."""
+    app = client.app.state.service
+    deadline = time.monotonic() + 20
+    while notices_for(app).rounds < 1:
+        assert time.monotonic() < deadline, "the notice loop did not run"
+        time.sleep(0.05)
+    return app
+
+
+def subscribe(client, headers, url, **body):
+    response = client.post("/v1/webhooks", json={"url": url, **body}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
