@@ -151,6 +151,7 @@ def test_a_receiver_that_keeps_failing_is_retried_with_growing_waits_then_given_
             at = [dt.datetime.fromisoformat(a["at"]) for a in delivery["attempts"]]
             waits = [(b - a).total_seconds() for a, b in zip(at, at[1:])]
             assert waits[0] >= 0.2 and waits[1] >= 0.4 and waits[2] >= 0.4  # doubled, then capped
+            assert 'carecred_webhook_attempts_total{outcome="given_up"}' in client.get("/metrics").text
     finally:
         stop()
     if backend == "postgres":

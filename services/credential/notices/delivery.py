@@ -16,6 +16,7 @@ import urllib.request
 import uuid
 from typing import Any
 
+from prometheus_client import Counter
 from standardwebhooks.webhooks import Webhook
 
 from services.credential.notices.addresses import checked_url, signing_secret
@@ -25,6 +26,9 @@ from shared.settings import Settings
 
 log = logging.getLogger("carecred.notices")
 USER_AGENT = "carecred-notices/1 (Standard Webhooks)"
+ATTEMPTS = Counter("carecred_webhook_attempts_total",
+                   "Webhook delivery attempts: delivered (2xx), failed (retried later) or given_up (the last one failed)",
+                   ["outcome"])
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -103,6 +107,7 @@ class Deliverer:
             else:
                 due = at + dt.timedelta(seconds=backoff(self.settings, attempt))
                 cur.execute("UPDATE webhook_pending SET due_at = ? WHERE webhook_id = ?", (_iso(due), webhook_id))
+        ATTEMPTS.labels("delivered" if delivered else "given_up" if final else "failed").inc()
         if not delivered:
             log.warning("webhook %s attempt %d to subscription %s failed: %s", webhook_id, attempt,
                         row["subscription_id"], error or f"HTTP {status}")
