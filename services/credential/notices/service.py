@@ -159,7 +159,11 @@ class NoticeService:
         """
         day = on or district_today()
         self.projector.catch_up()
-        owed = self._not_yet_sent(self.upcoming(on=day))
+        subscriptions = self.app.store.query(
+            "SELECT subscription_id, nursery_id, types FROM webhook_subscriptions WHERE status = 'active'")
+        if not subscriptions:
+            return day, 0  # nobody to tell: not even worth looking
+        owed = self._not_yet_sent(self.upcoming(on=day), subscriptions)
         if not owed:
             return day, 0
         notices = [{"type": n.type, "subject": n.subject, "nursery_id": n.nursery_id, "staff_id": n.staff_id,
@@ -171,9 +175,8 @@ class NoticeService:
             return day, 0
         return day, len(notices)
 
-    def _not_yet_sent(self, candidates: list[UpcomingNotice]) -> list[UpcomingNotice]:
-        """The notices at least one active subscription wants and has not been sent."""
-        subs = self.app.store.query("SELECT subscription_id, nursery_id, types FROM webhook_subscriptions WHERE status = 'active'")
+    def _not_yet_sent(self, candidates: list[UpcomingNotice], subs: list[Any]) -> list[UpcomingNotice]:
+        """The notices at least one of the active subscriptions wants and has not been sent."""
         wanted: dict[int, list[str]] = {}
         for i, notice in enumerate(candidates):
             wanted[i] = [webhook_id_for(s["subscription_id"], notice.type, notice.subject) for s in subs
