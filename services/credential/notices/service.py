@@ -65,6 +65,8 @@ class NoticeService:
         self._passed_day: dt.date | None = None
         self.rounds = 0
         """Rounds of the background loop done (failed ones too)."""
+        self._looked = False
+        """Whether a round has brought the outbox up to date since the start."""
 
     # Subscriptions ------------------------------------------------------------------------------
 
@@ -197,7 +199,15 @@ class NoticeService:
         return self.deliverer.deliver_due()
 
     def tick(self) -> None:
-        """One round of the background loop: the day's pass once a day, then the due deliveries."""
+        """One round of the background loop: the day's pass once a day, then the due deliveries.
+
+        With nobody subscribed, a round only reads (after the first, which brings the outbox up to
+        date): the loop adds no writer to a store where notices are not used.
+        """
+        if self._looked and self.app.store.query_one(
+                "SELECT 1 AS found FROM webhook_subscriptions WHERE status = 'active' LIMIT 1") is None:
+            return
+        self._looked = True
         today = district_today()
         if self._passed_day != today:
             day, raised = self.run_daily(on=today, actor={"key_id": None, "role": "system", "scope": None})
@@ -222,7 +232,7 @@ class NoticeService:
 
     def _run(self) -> None:
         pause = self.settings.webhook_poll_seconds
-        while not self._stop.is_set():
+        while not self._stop.wait(pause):  # the first round a poll interval after the start, not during it
             try:
                 self.tick()
                 pause = self.settings.webhook_poll_seconds
@@ -236,7 +246,6 @@ class NoticeService:
                     log.exception("notice round failed")
                 pause = min(pause * 2, MAX_PAUSE_SECONDS)
             self.rounds += 1
-            self._stop.wait(pause)
 
 
 def _view(row: Any) -> SubscriptionView:
