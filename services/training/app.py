@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from services.training.application import TrainingRecords
-from services.training.feed import FEED_PAGE
+from services.training.read_models.feed import FEED_PAGE
 from services.training.http.completions import CompletionController
 from services.training.http.ledger import LedgerController
 from services.training.http.providers import CourseController, ProviderController

@@ -136,7 +136,7 @@ def test_a_failing_projection_stalls_only_its_read_model_and_resumes_after_the_f
 def test_a_stalled_read_model_kept_in_memory_is_never_served_from_memory(training_http, monkeypatch):
     """The catalogue is kept in memory by version (shared/cache.py): stalled, posting needs it and answers 503."""
     from services.training.domain.catalogue import Course
-    from services.training.projections import CatalogueProjection
+    from services.training.read_models.projections import CatalogueProjection
     from tests.integration.training_world import approve, learn_people
 
     client = training_http

@@ -13,7 +13,7 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from services.credential.application import Credentials
-from services.training import posting
+from services.training.application import posting
 from services.training.application import TrainingRecords
 from shared.projection import Projector
 from tests.conftest import issue

@@ -15,7 +15,7 @@ from contracts.training import (
 )
 from services.training.application import TrainingRecords
 from services.training.http.scope import require_own_provider
-from services.training.posting import bulk_result, completion_result, conflict_message
+from services.training.application.posting import bulk_result, completion_result, conflict_message
 from shared.auth.roles import Principal
 from shared.errors import Conflict
 from shared.http.auth import allow

@@ -10,7 +10,7 @@ from eventsourcing.persistence import IntegrityError
 from contracts.training import CourseView, NewCourse, NewProvider, ProviderView
 from services.training.domain.catalogue import Course, Provider, course_id_for
 from services.training.domain.hours import InvalidHours, half_hours_of, hours_of
-from services.training.projections import CatalogueProjection
+from services.training.read_models.projections import CatalogueProjection
 from shared.errors import Conflict, Invalid, NotFound
 
 _PROVIDER_COLUMNS = "provider_id, code, name, approved_at, withdrawn_at, withdrawn_reason"

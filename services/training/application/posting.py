@@ -18,7 +18,7 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts.recorded import Stored
 from contracts.training import BulkItemResult, BulkResult, CompletionResult, NewCompletion
-from services.training.checks import check_against_catalogue, content_of, content_of_row, person_ref
+from services.training.application.checks import check_against_catalogue, content_of, content_of_row, person_ref
 from services.training.domain.completion import Completion, Content, completion_id_for
 from services.training.domain.hours import hours_of
 from services.training.domain.year import training_year

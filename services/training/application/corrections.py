@@ -9,9 +9,9 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from contracts.training import CompletionResult, NewCompletion, ReversalResult
-from services.training.checks import check_against_catalogue, content_of, content_of_row, person_ref
+from services.training.application.checks import check_against_catalogue, content_of, content_of_row, person_ref
 from services.training.domain.completion import Completion, completion_id_for
-from services.training.posting import completion_result
+from services.training.application.posting import completion_result
 from shared.errors import Conflict, NotFound
 
 REPLACEMENT = "replacement."

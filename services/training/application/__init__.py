@@ -13,14 +13,14 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from contracts.keys import Role
-from services.training import feed
-from services.training.catalogue import CatalogueMixin
-from services.training.corrections import CorrectionsMixin
-from services.training.people import PeopleMixin
-from services.training.posting import PostingMixin
-from services.training.projections import CatalogueProjection, KnownPeople, LedgerProjection
-from services.training.queries import LedgerQueriesMixin
-from services.training.registry_follower import registry_follower
+from services.training.read_models import feed
+from services.training.application.catalogue import CatalogueMixin
+from services.training.application.corrections import CorrectionsMixin
+from services.training.read_models.people import PeopleMixin
+from services.training.application.posting import PostingMixin
+from services.training.read_models.projections import CatalogueProjection, KnownPeople, LedgerProjection
+from services.training.application.queries import LedgerQueriesMixin
+from services.training.read_models.registry_follower import registry_follower
 from shared.application import ServiceApplication
 from shared.cache import VersionedCache
 from shared.follower import Follower
