@@ -55,9 +55,9 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
             return None
         nurseries = seed_credential(credential, random.Random(2023))
     with open_application("training", settings) as training:
-        provider = training.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
+        provider = training.catalogue.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
         for course in COURSES:
-            training.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
+            training.catalogue.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
     keys = [
         (Role.ADMIN, None), (Role.REGISTRAR, None), (Role.HR, nurseries[0]), (Role.PROVIDER, provider.provider_id),
         (Role.INSPECTOR, None), (Role.AUDITOR, None), (Role.SERVICE, None),

@@ -27,6 +27,6 @@ def test_demo_seeds_a_district_once_with_a_key_for_each_role(tmp_path):
         app.close()
     training = TrainingRecords(settings)
     try:
-        assert {p.code for p in training.providers()} == {"SOU"}
+        assert {p.code for p in training.catalogue.providers()} == {"SOU"}
     finally:
         training.close()

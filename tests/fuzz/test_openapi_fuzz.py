@@ -59,7 +59,7 @@ def _seed_training(service) -> str:
     """An approved provider with its catalogue, people it knows and a completion."""
     provider = training_world.approve(service)
     people = training_world.learn_people(service, 2)
-    service.post_completions(provider, [training_world.completion("SEED-1", people[0])],
+    service.posting.post_completions(provider, [training_world.completion("SEED-1", people[0])],
                              training_world.provider_actor(provider))
     return str(provider)
 

@@ -164,7 +164,7 @@ def one_person_in_two_nurseries(w: World) -> None:
         roster = w.ok(w.credential.get(f"/v1/nurseries/{nursery}/roster", headers=hr), 200)
         assert [e["staff_id"] for e in roster["entries"]] == [zhou]
     w.follow_both_feeds()
-    assert w.training_app.person_nurseries(zhou) == {ours, theirs}
+    assert w.training_app.people.person_nurseries(zhou) == {ours, theirs}
     for nursery in (ours, theirs):
         hr = issue(w.training_app, "hr", nursery)
         assert w.ok(w.training.get(f"/v1/people/{zhou}/training/2025", headers=hr), 200)["staff_id"] == zhou

@@ -171,7 +171,7 @@ def test_a_stalled_read_model_kept_in_memory_is_never_served_from_memory(trainin
     assert client.get(f"/v1/people/{wang}/training/2025", headers=registrar).json()["read_model"] == "catalogue"
     first = client.get(f"/v1/providers/{provider}/completions", headers=key)
     assert first.status_code == 503
-    e1 = app.completion_row(_completion_id(provider, "E1"))
+    e1 = app.posting.completion_row(_completion_id(provider, "E1"))
     reversed_ = client.post(f"/v1/providers/{provider}/completions/{e1['completion_id']}/reversal",
                             json={"reason": "posted twice"}, headers=key)
     assert reversed_.status_code == 201 and reversed_.json()["reason"] == "posted twice"

@@ -1,8 +1,15 @@
 """The training service's application: load, call, save; then the read models follow.
 
-The parts live beside this file: ``catalogue.py`` (providers and courses), ``posting.py``
-(completions, one or in bulk), ``corrections.py`` (reversal, correction), ``queries.py``
-(the ledger) and ``people.py`` (who is registered, learned from the credential feed).
+``TrainingRecords`` keeps the event store and the read models and composes the use cases,
+one small class per area, each given its collaborators in its constructor:
+
+* ``catalogue`` (``catalogue.py``): providers and courses;
+* ``posting`` (``posting.py``): completions, one or in bulk;
+* ``corrections`` (``corrections.py``): reversal, correction;
+* ``ledger`` (``queries.py``): a person's year, a provider's submissions;
+* ``people`` (``read_models/people.py``): who is registered, learned from the credential feed.
+
+The HTTP layer receives these objects by dependency injection (``services/training/app.py``).
 """
 
 from __future__ import annotations
@@ -10,45 +17,38 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
 from contracts.keys import Role
+from services.training.application.catalogue import Catalogue
+from services.training.application.corrections import Corrections
+from services.training.application.posting import Posting
+from services.training.application.queries import LedgerQueries
 from services.training.read_models import feed
-from services.training.application.catalogue import CatalogueMixin
-from services.training.application.corrections import CorrectionsMixin
-from services.training.read_models.people import PeopleMixin
-from services.training.application.posting import PostingMixin
+from services.training.read_models.people import People
 from services.training.read_models.projections import CatalogueProjection, KnownPeople, LedgerProjection
-from services.training.application.queries import LedgerQueriesMixin
 from services.training.read_models.registry_follower import registry_follower
 from shared.application import ServiceApplication
-from shared.cache import VersionedCache
 from shared.follower import Follower
-from shared.group_commit import GroupCommit
 from shared.projection import Projection
+from shared.settings import Settings
 
 
-class TrainingRecords(
-    CatalogueMixin, PostingMixin, CorrectionsMixin, LedgerQueriesMixin, PeopleMixin, ServiceApplication,
-):
+class TrainingRecords(ServiceApplication):
     """Providers, courses and the completions ledger (年度培训学时 per person and year)."""
 
     service = "training"
     feed_reads = ("ledger",)  # each completion carries the person's year totals, read from the ledger
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
         self.id_hash_key = self.settings.resolved_id_hash_key()
-        self.catalogues: VersionedCache[tuple[dict[str, Any], dict[str, Any]]] = VersionedCache()
-        """Providers' catalogues for checking completions, by provider id (see ``catalogue_rows``)."""
-        self.completion_writer: GroupCommit[Any, Any] = GroupCommit(
-            self.save_completion_group, self.save_one_completion,
-            collision=IntegrityError, after_group=self.after_completion_group, name="training-completions",
-        )
-        """Single completions posted concurrently are saved together, one transaction per group."""
+        self.people = People(self.store, self.id_hash_key)
+        self.catalogue = Catalogue(self)
+        self.posting = Posting(self, self.catalogue, self.people)
+        self.corrections = Corrections(self, self.catalogue, self.people, self.posting)
+        self.ledger = LedgerQueries(self, self.catalogue, self.people)
 
     def close(self) -> None:
-        self.completion_writer.stop()
+        self.posting.close()
         super().close()
 
     def scope_is_known(self, role: Role, scope: str) -> bool | None:
@@ -65,4 +65,4 @@ class TrainingRecords(
         return feed.public_event(self, event, position)
 
     def make_followers(self) -> list[Follower]:
-        return [registry_follower(self)]
+        return [registry_follower(self.store, self.settings)]

@@ -11,6 +11,8 @@ from contracts.training import CourseView, NewCourse, NewProvider, ProviderView
 from services.training.domain.catalogue import Course, Provider, course_id_for
 from services.training.domain.hours import InvalidHours, half_hours_of, hours_of
 from services.training.read_models.projections import CatalogueProjection
+from shared.application import ServiceApplication
+from shared.cache import VersionedCache
 from shared.errors import Conflict, Invalid, NotFound
 
 _PROVIDER_COLUMNS = "provider_id, code, name, approved_at, withdrawn_at, withdrawn_reason"
@@ -25,14 +27,19 @@ def course_view(row: Any) -> CourseView:
     return CourseView(**{k: v for k, v in values.items() if k != "half_hours"}, class_hours=hours_of(values["half_hours"]))
 
 
-class CatalogueMixin:
+class Catalogue:
     """Providers (培训机构) and their courses: approve, catalogue, withdraw, list."""
+
+    def __init__(self, records: ServiceApplication):
+        self.records = records
+        self.catalogues: VersionedCache[tuple[dict[str, Any], dict[str, Any]]] = VersionedCache()
+        """Providers' catalogues for checking completions, by provider id (see ``catalogue_rows``)."""
 
     def approve_provider(self, data: NewProvider, actor: dict[str, Any]) -> ProviderView:
         """Approve a provider; 409 if its code is already approved."""
         provider = Provider(code=data.code, name=data.name.strip(), actor=actor)
         try:
-            self.save_and_project(provider)
+            self.records.save_and_project(provider)
         except IntegrityError:
             raise Conflict(
                 f"provider {data.code} is already approved", code="provider_exists", provider_id=str(provider.id)
@@ -43,19 +50,19 @@ class CatalogueMixin:
         """Withdraw a provider: its past completions keep counting, new ones are refused."""
         provider: Provider = self._aggregate(provider_id, Provider, "provider")
         provider.withdraw(reason, actor)
-        self.save_and_project(provider)
+        self.records.save_and_project(provider)
         return self.provider(provider_id)
 
     def provider(self, provider_id: UUID | str) -> ProviderView:
-        self.projector.catch_up("catalogue")
-        row = self.store.query_one(f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE provider_id = ?", (str(provider_id),))
+        self.records.projector.catch_up("catalogue")
+        row = self.records.store.query_one(f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE provider_id = ?", (str(provider_id),))
         if row is None:
             raise NotFound(f"no provider with id {provider_id}")
         return ProviderView(**dict(row))
 
     def providers(self) -> list[ProviderView]:
-        self.projector.catch_up("catalogue")
-        return [ProviderView(**dict(r)) for r in self.store.query(f"SELECT {_PROVIDER_COLUMNS} FROM providers ORDER BY code")]
+        self.records.projector.catch_up("catalogue")
+        return [ProviderView(**dict(r)) for r in self.records.store.query(f"SELECT {_PROVIDER_COLUMNS} FROM providers ORDER BY code")]
 
     def catalogue_course(self, provider_id: UUID, data: NewCourse, actor: dict[str, Any]) -> CourseView:
         """Add a course to an approved provider's catalogue; 409 if its code is already there."""
@@ -71,7 +78,7 @@ class CatalogueMixin:
             topic=data.topic, half_hours=half_hours, available_from=data.available_from.isoformat(), actor=actor,
         )
         try:
-            self.save_and_project(course)
+            self.records.save_and_project(course)
         except IntegrityError:
             raise Conflict(
                 f"course {data.code} is already in {provider.code}'s catalogue", code="course_exists",
@@ -83,12 +90,12 @@ class CatalogueMixin:
         """Withdraw a course: its past completions keep counting, new ones are refused."""
         course: Course = self._aggregate(course_id_for(provider_id, code), Course, f"course {code} of provider")
         course.withdraw(reason, actor)
-        self.save_and_project(course)
+        self.records.save_and_project(course)
         return self.course(provider_id, code)
 
     def course(self, provider_id: UUID | str, code: str) -> CourseView:
-        self.projector.catch_up("catalogue")
-        row = self.store.query_one(
+        self.records.projector.catch_up("catalogue")
+        row = self.records.store.query_one(
             f"SELECT {_COURSE_COLUMNS} FROM courses WHERE provider_id = ? AND code = ?", (str(provider_id), code)
         )
         if row is None:
@@ -97,7 +104,7 @@ class CatalogueMixin:
 
     def courses(self, provider_id: UUID) -> list[CourseView]:
         self.provider(provider_id)
-        rows = self.store.query(
+        rows = self.records.store.query(
             f"SELECT {_COURSE_COLUMNS} FROM courses WHERE provider_id = ? ORDER BY code", (str(provider_id),)
         )
         return [course_view(r) for r in rows]
@@ -112,19 +119,19 @@ class CatalogueMixin:
         the ``versions`` its request was authenticated at (``request.auth``).
         """
         name = CatalogueProjection.version_name
-        version = versions[name] if versions and name in versions else self.projector.versions(name)[name]
+        version = versions[name] if versions and name in versions else self.records.projector.versions(name)[name]
         found = self.catalogues.get(str(provider_id), version, lambda: self._load_catalogue(str(provider_id)))
         return found if found is not None else (None, {})
 
     def _load_catalogue(self, provider_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        provider = self.store.query_one(f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE provider_id = ?", (provider_id,))
+        provider = self.records.store.query_one(f"SELECT {_PROVIDER_COLUMNS} FROM providers WHERE provider_id = ?", (provider_id,))
         if provider is None:
             return None
-        rows = self.store.query(f"SELECT {_COURSE_COLUMNS} FROM courses WHERE provider_id = ?", (provider_id,))
+        rows = self.records.store.query(f"SELECT {_COURSE_COLUMNS} FROM courses WHERE provider_id = ?", (provider_id,))
         return dict(provider), {r["code"]: dict(r) for r in rows}
 
     def _aggregate(self, aggregate_id: UUID, kind: type, what: str) -> Any:
-        aggregate = self.get_or_404(aggregate_id, what)
+        aggregate = self.records.get_or_404(aggregate_id, what)
         if not isinstance(aggregate, kind):
             raise NotFound(f"no {what} with id {aggregate_id}")
         return aggregate

@@ -11,7 +11,10 @@ from eventsourcing.persistence import IntegrityError
 from contracts.training import CompletionResult, NewCompletion, ReversalResult
 from services.training.application.checks import check_against_catalogue, content_of, content_of_row, person_ref
 from services.training.domain.completion import Completion, completion_id_for
-from services.training.application.posting import completion_result
+from services.training.application.catalogue import Catalogue
+from services.training.application.posting import Posting, completion_result
+from services.training.read_models.people import People
+from shared.application import ServiceApplication
 from shared.errors import Conflict, NotFound
 
 REPLACEMENT = "replacement."
@@ -24,12 +27,18 @@ def reversal_result(row: Any) -> ReversalResult:
     )
 
 
-class CorrectionsMixin:
+class Corrections:
     """A provider reverses its own completion (reason required) or corrects it with a replacement."""
+
+    def __init__(self, records: ServiceApplication, catalogue: Catalogue, people: People, posting: Posting):
+        self.records = records
+        self.catalogue = catalogue
+        self.people = people
+        self.posting = posting
 
     def own_completion(self, provider_id: UUID, completion_id: UUID) -> Completion:
         """The provider's completion (404 for an unknown one or another provider's)."""
-        completion = self.get_or_404(completion_id, "completion")
+        completion = self.records.get_or_404(completion_id, "completion")
         if not isinstance(completion, Completion) or completion.provider_id != str(provider_id):
             raise NotFound(f"no completion {completion_id} of provider {provider_id}")
         return completion
@@ -41,19 +50,19 @@ class CorrectionsMixin:
         completion = self.own_completion(provider_id, completion_id)
         if completion.reversed:
             if completion.replaced_by is None and completion.reversal_reason == reason:
-                return reversal_result(self.completion_row(completion_id)), False
+                return reversal_result(self.posting.completion_row(completion_id)), False
             raise Conflict(
                 f"completion {completion.event_id} is already reversed", code="already_reversed",
                 completion_id=str(completion_id), replaced_by=completion.replaced_by,
             )
         completion.reverse(reason, actor)
         try:
-            self.save_and_project(completion)
+            self.records.save_and_project(completion)
         except IntegrityError:
             if retried:
                 raise
             return self.reverse_completion(provider_id, completion_id, reason, actor, retried=True)
-        return reversal_result(self.completion_row(completion_id)), True
+        return reversal_result(self.posting.completion_row(completion_id)), True
 
     def correct_completion(
         self, provider_id: UUID, completion_id: UUID, reason: str, replacement: NewCompletion,
@@ -61,33 +70,33 @@ class CorrectionsMixin:
     ) -> tuple[ReversalResult, CompletionResult, bool]:
         """Reverse a completion and record its replacement together; a retry answers the same."""
         original = self.own_completion(provider_id, completion_id)
-        self.projector.catch_up("catalogue", "ledger")
-        provider, courses = self.catalogue_rows(provider_id)
-        ref = person_ref(replacement, self.id_hash_of, REPLACEMENT)
-        known = self.known_staff_ids([ref.staff_id] if ref.staff_id else [])
-        by_hash = self.staff_ids_by_hash([ref.id_hash] if ref.id_hash else [])
+        self.records.projector.catch_up("catalogue", "ledger")
+        provider, courses = self.catalogue.catalogue_rows(provider_id)
+        ref = person_ref(replacement, self.people.id_hash_of, REPLACEMENT)
+        known = self.people.known_staff_ids([ref.staff_id] if ref.staff_id else [])
+        by_hash = self.people.staff_ids_by_hash([ref.id_hash] if ref.id_hash else [])
         content = content_of(replacement, ref, known, by_hash, replaces=str(original.id), prefix=REPLACEMENT)
         new_id = str(completion_id_for(provider_id, replacement.event_id))
         if original.reversed:
-            row = self.completion_row(new_id)
+            row = self.posting.completion_row(new_id)
             if original.replaced_by == new_id and row is not None and not content_of_row(row).differences(content):
-                return reversal_result(self.completion_row(completion_id)), completion_result(row), False
+                return reversal_result(self.posting.completion_row(completion_id)), completion_result(row), False
             raise Conflict(
                 f"completion {original.event_id} is already reversed", code="already_reversed",
                 completion_id=str(completion_id), replaced_by=original.replaced_by,
             )
-        if self.completion_row(new_id) is not None:
+        if self.posting.completion_row(new_id) is not None:
             raise Conflict(
                 f"event id {replacement.event_id} is already used by another completion",
                 code="event_id_in_use", field=REPLACEMENT + "event_id", completion_id=new_id,
             )
         course = check_against_catalogue(content, provider, courses, dt.datetime.now(dt.UTC), REPLACEMENT)
         original.reverse(reason, actor, replaced_by=new_id)
-        new = Completion(**self._completion_kwargs(provider_id, replacement.event_id, content, course, actor))
+        new = Completion(**self.posting._completion_kwargs(provider_id, replacement.event_id, content, course, actor))
         try:
-            self.save_and_project(original, new)  # one transaction: the reversal and its replacement
+            self.records.save_and_project(original, new)  # one transaction: the reversal and its replacement
         except IntegrityError:
             if retried:
                 raise
             return self.correct_completion(provider_id, completion_id, reason, replacement, actor, retried=True)
-        return reversal_result(self.completion_row(completion_id)), completion_result(self.completion_row(new_id)), True
+        return reversal_result(self.posting.completion_row(completion_id)), completion_result(self.posting.completion_row(new_id)), True

@@ -22,7 +22,11 @@ from services.training.application.checks import check_against_catalogue, conten
 from services.training.domain.completion import Completion, Content, completion_id_for
 from services.training.domain.hours import hours_of
 from services.training.domain.year import training_year
+from services.training.application.catalogue import Catalogue
+from services.training.read_models.people import People
 from shared import receipt
+from shared.application import ServiceApplication
+from shared.group_commit import GroupCommit
 from shared.errors import Invalid, NotFound
 
 log = logging.getLogger("carecred.training")
@@ -78,8 +82,21 @@ def compared(index: int, event_id: str, completion_id: str, recorded: Content, p
     return Outcome(index, event_id, "conflict" if differences else "duplicate", completion_id, differences=differences)
 
 
-class PostingMixin:
+class Posting:
     """Providers post completions; a retry answers what was recorded, a different reuse is a conflict."""
+
+    def __init__(self, records: ServiceApplication, catalogue: Catalogue, people: People):
+        self.records = records
+        self.catalogue = catalogue
+        self.people = people
+        self.completion_writer: GroupCommit[Pending, Content | None] = GroupCommit(
+            self.save_completion_group, self.save_one_completion,
+            collision=IntegrityError, after_group=self.after_completion_group, name="training-completions",
+        )
+        """Single completions posted concurrently are saved together, one transaction per group."""
+
+    def close(self) -> None:
+        self.completion_writer.stop()
 
     def post_completions(
         self, provider_id: UUID, items: Sequence[NewCompletion], actor: dict[str, Any],
@@ -89,7 +106,7 @@ class PostingMixin:
 
         ``versions``: the kept read models' versions the request was authenticated at, if any.
         """
-        provider, courses = self.catalogue_rows(provider_id, versions)  # caught up with the log
+        provider, courses = self.catalogue.catalogue_rows(provider_id, versions)  # caught up with the log
 
         if provider is None:
             raise NotFound(f"no provider with id {provider_id}")
@@ -97,11 +114,11 @@ class PostingMixin:
         refs: list[Any] = []
         for item in items:
             try:
-                refs.append(person_ref(item, self.id_hash_of))
+                refs.append(person_ref(item, self.people.id_hash_of))
             except Invalid as exc:
                 refs.append(exc)
-        known = self.known_staff_ids([r.staff_id for r in refs if not isinstance(r, Invalid) and r.staff_id])
-        by_hash = self.staff_ids_by_hash([r.id_hash for r in refs if not isinstance(r, Invalid) and r.id_hash])
+        known = self.people.known_staff_ids([r.staff_id for r in refs if not isinstance(r, Invalid) and r.staff_id])
+        by_hash = self.people.staff_ids_by_hash([r.id_hash for r in refs if not isinstance(r, Invalid) and r.id_hash])
         ids = [str(completion_id_for(provider_id, item.event_id)) for item in items]
         recorded = self.ledger_rows(ids)
 
@@ -130,7 +147,7 @@ class PostingMixin:
             self._save_single(new[0], outcomes)  # the writer has brought the ledger up to date
         else:
             self._save_completions(new, outcomes)
-            self.after_save()
+            self.records.after_save()
         return outcomes
 
     @staticmethod
@@ -158,21 +175,21 @@ class PostingMixin:
 
     def save_completion_group(self, group: Sequence[Pending]) -> None:
         """Save a group of queued completions in one transaction."""
-        self.save(*(Completion(**pending.kwargs) for pending in group))
+        self.records.save(*(Completion(**pending.kwargs) for pending in group))
 
     def save_one_completion(self, pending: Pending) -> Content | None:
         """Save one completion alone; on a collision, the content recorded under its id."""
         completion = Completion(**pending.kwargs)  # afresh: a failed group save consumed the pending events
         try:
-            self.save(completion)
+            self.records.save(completion)
         except IntegrityError:
-            recorded: Completion = self.repository.get(completion.id)
+            recorded: Completion = self.records.repository.get(completion.id)
             return recorded.content
         return None
 
     def after_completion_group(self, saved: Sequence[Pending]) -> None:
         """Once per group: bring the ledger up to date, and note each saved completion's row for its answer."""
-        self.projector.catch_up()
+        self.records.projector.catch_up()
         rows = self.ledger_rows([pending.completion_id for pending in saved])
         for pending in saved:
             pending.row = rows.get(pending.completion_id)
@@ -189,7 +206,7 @@ class PostingMixin:
             for start in range(0, len(new), SAVE_BATCH):
                 batch = new[start:start + SAVE_BATCH]
                 try:
-                    self.save(*(Completion(**kwargs) for _, kwargs in batch))
+                    self.records.save(*(Completion(**kwargs) for _, kwargs in batch))
                     handled += len(batch)
                     continue
                 except IntegrityError:
@@ -197,9 +214,9 @@ class PostingMixin:
                 for index, kwargs in batch:
                     completion = Completion(**kwargs)
                     try:
-                        self.save(completion)
+                        self.records.save(completion)
                     except IntegrityError:
-                        stored: Completion = self.repository.get(completion.id)
+                        stored: Completion = self.records.repository.get(completion.id)
                         outcomes[index] = compared(index, kwargs["event_id"], str(completion.id), stored.content,
                                                    completion.content)
                     handled += 1
@@ -219,7 +236,7 @@ class PostingMixin:
         for start in range(0, len(unique), QUERY_CHUNK):
             chunk = unique[start:start + QUERY_CHUNK]
             marks = ", ".join("?" * len(chunk))
-            rows = self.store.query(f"SELECT {_ROW_COLUMNS} FROM completions WHERE completion_id IN ({marks})", chunk)
+            rows = self.records.store.query(f"SELECT {_ROW_COLUMNS} FROM completions WHERE completion_id IN ({marks})", chunk)
             found.update((r["completion_id"], r) for r in rows)
         return found
 
@@ -229,7 +246,7 @@ class PostingMixin:
             row = self.ledger_rows([str(completion_id)]).get(str(completion_id))
             if row is not None:
                 return row
-        self.projector.catch_up("ledger")
+        self.records.projector.catch_up("ledger")
         return self.ledger_rows([str(completion_id)]).get(str(completion_id))
 
 

@@ -15,6 +15,9 @@ from services.training.domain import ledger
 from services.training.domain.hours import hours_of
 from services.training.domain.requirement import ETHICS, SKILLS
 from services.training.domain.year import end_of_day_utc
+from services.training.application.catalogue import Catalogue
+from services.training.read_models.people import People
+from shared.application import ServiceApplication
 from shared.errors import NotFound
 
 _FAR_FUTURE = "9999-12-31T23:59:59.999999Z"
@@ -28,19 +31,24 @@ def _reversed_by(row: Any, cutoff: str) -> bool:
     return row["reversed_at"] is not None and row["reversed_at"] < cutoff
 
 
-class LedgerQueriesMixin:
+class LedgerQueries:
     """Reading the ledger: by person and year, by provider."""
+
+    def __init__(self, records: ServiceApplication, catalogue: Catalogue, people: People):
+        self.records = records
+        self.catalogue = catalogue
+        self.people = people
 
     def person_year(
         self, staff_id: UUID, year: int, *, on: dt.date | None = None, visible_to: UUID | None = None,
     ) -> PersonYear:
         """A person's hours by category against the requirement, and every entry with its status."""
-        self.projector.catch_up("catalogue", "ledger")
-        nurseries = self.person_nurseries(str(staff_id))
+        self.records.projector.catch_up("catalogue", "ledger")
+        nurseries = self.people.person_nurseries(str(staff_id))
         if nurseries is None or (visible_to is not None and str(visible_to) not in nurseries):
             raise NotFound(f"no known person with staff_id {staff_id}")
         cutoff = _cutoff(on)
-        rows = self.store.query(
+        rows = self.records.store.query(
             "SELECT c.*, p.code AS provider_code, k.title AS course_title FROM completions c"
             " JOIN providers p ON p.provider_id = c.provider_id JOIN courses k ON k.course_id = c.course_id"
             " WHERE c.staff_id = ? AND c.year = ? AND c.recorded_at < ? ORDER BY c.position",
@@ -81,10 +89,10 @@ class LedgerQueriesMixin:
         self, provider_id: UUID, *, after: int = 0, limit: int = 100, on: dt.date | None = None,
     ) -> SubmissionsPage:
         """A provider's completions in recorded order, a page at a time (``counted`` as decided on arrival)."""
-        self.projector.catch_up("catalogue", "ledger")
-        self.provider(provider_id)
+        self.records.projector.catch_up("catalogue", "ledger")
+        self.catalogue.provider(provider_id)
         cutoff = _cutoff(on)
-        rows = self.store.query(
+        rows = self.records.store.query(
             "SELECT * FROM completions WHERE provider_id = ? AND position > ? AND recorded_at < ?"
             " ORDER BY position LIMIT ?",
             (str(provider_id), after, cutoff, limit + 1),

@@ -18,11 +18,12 @@ from services.training.domain.completion import Completion
 from services.training.domain.hours import hours_of
 from services.training.domain.requirement import ETHICS, SKILLS
 from services.training.domain.year import shanghai_date
+from shared.application import ServiceApplication
 
 FEED_PAGE = TrainingFeedPage
 
 
-def public_event(app: Any, event: Any, position: int) -> TrainingEvent | None:
+def public_event(app: ServiceApplication, event: Any, position: int) -> TrainingEvent | None:
     """Map a stored event to what the credential service may know; None keeps it private."""
     match event:
         case Completion.Recorded():
@@ -44,7 +45,7 @@ def public_event(app: Any, event: Any, position: int) -> TrainingEvent | None:
     return None
 
 
-def _year_at(app: Any, staff_id: str, year: int, position: int) -> tuple[YearTotals, dict[str, str]]:
+def _year_at(app: ServiceApplication, staff_id: str, year: int, position: int) -> tuple[YearTotals, dict[str, str]]:
     """The person's year as the ledger stood right after ``position``."""
     rows = app.store.query(
         "SELECT completion_id, course_id, course_code, category, half_hours, year, reversed_position"

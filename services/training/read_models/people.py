@@ -1,7 +1,7 @@
 """Knowing people: who is registered, as learned from the credential service's public feed.
 
 The training service never reads the credential service's database nor imports its code.
-A feed follower (a later issue) calls ``record_person`` / ``forget_person`` with the cursor of
+The registry follower (``registry_follower.py``) calls ``record_person`` / ``forget_person`` with the cursor of
 the transaction in which it records its feed position, so the two never drift apart.
 """
 
@@ -17,11 +17,28 @@ from shared.persistence import Cursor, ReadStore
 CHUNK = 500
 
 
-class PeopleMixin:
+def record_person(cur: Cursor, *, staff_id: str, id_hash: str, name: str, nursery_ids: Iterable[str],
+                  learned_at: str) -> None:
+    """Learn (or re-learn) a registered person, in the transaction of ``cur``."""
+    cur.execute(
+        "INSERT INTO people (staff_id, id_hash, name, learned_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (staff_id) DO UPDATE SET id_hash = excluded.id_hash, name = excluded.name,"
+        " learned_at = excluded.learned_at",
+        (staff_id, id_hash, name, learned_at),
+    )
+    cur.execute("DELETE FROM person_nurseries WHERE staff_id = ?", (staff_id,))
+    cur.executemany(
+        "INSERT INTO person_nurseries (staff_id, nursery_id) VALUES (?, ?)",
+        [(staff_id, n) for n in sorted(set(nursery_ids))],
+    )
+
+
+class People:
     """The people read model: record, forget, resolve a staff id or ID number."""
 
-    store: ReadStore
-    id_hash_key: bytes
+    def __init__(self, store: ReadStore, id_hash_key: bytes):
+        self.store = store
+        self.id_hash_key = id_hash_key
 
     def record_person(
         self, *, staff_id: str, id_hash: str, name: str, nursery_ids: Iterable[str], learned_at: str,
@@ -29,17 +46,7 @@ class PeopleMixin:
     ) -> None:
         """Learn (or re-learn) a registered person; pass ``cur`` to write inside the caller's transaction."""
         with self._people_transaction(cur) as c:
-            c.execute(
-                "INSERT INTO people (staff_id, id_hash, name, learned_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (staff_id) DO UPDATE SET id_hash = excluded.id_hash, name = excluded.name,"
-                " learned_at = excluded.learned_at",
-                (staff_id, id_hash, name, learned_at),
-            )
-            c.execute("DELETE FROM person_nurseries WHERE staff_id = ?", (staff_id,))
-            c.executemany(
-                "INSERT INTO person_nurseries (staff_id, nursery_id) VALUES (?, ?)",
-                [(staff_id, n) for n in sorted(set(nursery_ids))],
-            )
+            record_person(c, staff_id=staff_id, id_hash=id_hash, name=name, nursery_ids=nursery_ids, learned_at=learned_at)
 
     def forget_person(self, staff_id: str, *, cur: Cursor | None = None) -> None:
         """Forget a person (new completions for them are refused; recorded ones stay in the ledger)."""
