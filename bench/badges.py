@@ -28,7 +28,7 @@ from contracts.badges import BadgeCertificate, BadgeHolder
 from contracts.keys import Role
 from contracts.registry import NewNursery
 from services.credential.application import Credentials
-from services.credential.badges.service import badges_for
+from services.credential.application.badges import badges_for
 from services.credential.badges import claims as badge_claims
 from services.credential.badges import cose, transport
 from services.credential.badges.verifier import Verifier

@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.events.training import CompletionRecorded, YearTotals
 from contracts.training import NewCourse, NewProvider
-from services.credential import training_status
+from services.credential.read_models import training_status
 from services.credential.application import Credentials
 from services.credential.domain.assignment import Assignment
 from services.credential.domain.certificate import Certificate

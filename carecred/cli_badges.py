@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 
 def _service() -> Any:
     from carecred.services import open_application
-    from services.credential.badges.service import badges_for
+    from services.credential.application.badges import badges_for
 
     app = open_application("credential", Settings.from_env())
     return app, badges_for(app)

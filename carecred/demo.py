@@ -19,7 +19,7 @@ from contracts.keys import Role
 from contracts.credentials import NewAssignment, NewCertificate, Suspension
 from contracts.registry import NewNursery
 from contracts.training import NewProvider, NewCourse
-from services.credential.badges.service import badges_for
+from services.credential.application.badges import badges_for
 from shared.auth.keys import new_token
 from shared.auth.roles import operator_actor
 from shared.idnumber import make_valid

@@ -5,10 +5,10 @@ from __future__ import annotations
 from litestar import Litestar
 
 from services.credential.application import Credentials
-from services.credential.feed import FEED_PAGE
+from services.credential.read_models.feed import FEED_PAGE
 from services.credential.http.assignments import AssignmentController
 from services.credential.http.certificates import CertificateController
-from services.credential.badges.http import BADGE_CONTROLLERS
+from services.credential.http.badges import BADGE_CONTROLLERS
 from services.credential.http.nurseries import NurseryController
 from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController

@@ -13,7 +13,7 @@ from PIL import Image
 from contracts.badges import BadgeCertificate, BadgeHolder
 from contracts.keys import Role
 from services.credential.application import Credentials
-from services.credential.badges.service import badges_for
+from services.credential.application.badges import badges_for
 from shared.auth.keys import new_token
 from shared.idnumber import make_valid
 from tests.e2e.district_setup import ok

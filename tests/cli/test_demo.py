@@ -4,7 +4,7 @@ from pathlib import Path
 
 from carecred.demo import seed
 from services.credential.application import Credentials
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from services.training.application import TrainingRecords
 from tests.conftest import make_settings
 

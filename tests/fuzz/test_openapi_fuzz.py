@@ -34,8 +34,8 @@ from schemathesis.checks import not_a_server_error
 
 from contracts.keys import Role
 from services.credential.app import create_app as create_credential
-from services.credential.badges.service import badges_for
-from services.credential.usecases.common import today
+from services.credential.application.badges import badges_for
+from services.credential.application.common import today
 from services.training.app import create_app as create_training
 from tests.conftest import issue, make_settings
 from tests.integration import certification_world, training_world

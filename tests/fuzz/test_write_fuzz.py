@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.keys import Role
-from services.credential.badges.service import badges_for
+from services.credential.application.badges import badges_for
 from services.credential.domain.nursery import JINSHAN_AREAS
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from shared.http.auth import PUBLIC
 from shared.idnumber import make_valid
 from tests.conftest import issue

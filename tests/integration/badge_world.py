@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from contracts.badges import BadgeCertificate, BadgeHolder
 from contracts.registry import NewNursery
 from services.credential.application import Credentials
-from services.credential.badges.service import BadgeService, badges_for
+from services.credential.application.badges import BadgeService, badges_for
 from shared.idnumber import make_valid
 
 ACTOR = {"key_id": "k", "role": "registrar", "scope": None}

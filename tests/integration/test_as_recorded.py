@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from contracts.events.training import CompletionRecorded, YearTotals
 from contracts.registry import NewNursery
-from services.credential.training_status import apply as apply_training
-from services.credential.usecases.common import today
+from services.credential.read_models.training_status import apply as apply_training
+from services.credential.application.common import today
 from shared.idnumber import make_valid
 from tests.conftest import issue
 

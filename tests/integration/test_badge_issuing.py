@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from contracts.registry import NewNursery
-from services.credential.badges.service import badges_for
-from services.credential.usecases.common import today
+from services.credential.application.badges import badges_for
+from services.credential.application.common import today
 from shared.idnumber import make_valid
 from tests.conftest import issue
 

@@ -6,8 +6,8 @@ import pytest
 
 from contracts.credentials import AssignmentEnd, NewViolation, Renewal, Revocation, Suspension
 from services.credential.application import Credentials
-from services.credential.usecases import queries
-from services.credential.usecases.common import today
+from services.credential.application import queries
+from services.credential.application.common import today
 from shared.errors import Conflict
 from tests.integration.certification_world import REGISTRAR, assign, certificate, nursery, person
 

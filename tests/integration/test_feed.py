@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from contracts.events.credential import StaffRegistered
-from services.credential.feed import FEED_PAGE
+from services.credential.read_models.feed import FEED_PAGE
 from shared.idnumber import make_valid
 from tests.conftest import issue
 

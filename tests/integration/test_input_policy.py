@@ -15,9 +15,9 @@ import pytest
 
 from contracts import command
 from contracts.keys import Role
-from services.credential.badges.service import badges_for
+from services.credential.application.badges import badges_for
 from services.credential.domain.certificate import Certificate
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from shared.auth.keys import ApiKey, hash_token
 from shared.idnumber import make_valid
 from tests.conftest import bearer, issue

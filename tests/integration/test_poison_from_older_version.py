@@ -15,10 +15,10 @@ from litestar.testing import TestClient
 
 from contracts.command import as_stored
 from services.credential.app import create_app
-from services.credential.badges.domain import Badge
-from services.credential.badges.projection import BadgeProjection
-from services.credential.badges.service import badges_for
-from services.credential.usecases.common import today
+from services.credential.domain.badges import Badge
+from services.credential.read_models.badges import BadgeProjection
+from services.credential.application.badges import badges_for
+from services.credential.application.common import today
 from services.training.application import TrainingRecords
 from shared import persistence
 from shared.idnumber import make_valid

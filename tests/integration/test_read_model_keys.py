@@ -16,8 +16,8 @@ from typing import Any, Callable
 import pytest
 from litestar.testing import TestClient
 
-from services.credential.badges.service import badges_for
-from services.credential.usecases.common import today
+from services.credential.application.badges import badges_for
+from services.credential.application.common import today
 from shared.idnumber import make_valid
 from tests.conftest import issue
 

@@ -15,7 +15,7 @@ import pytest
 
 from carecred.cli import main
 from services.credential.domain.nursery import Nursery
-from services.credential.projections import RegistryProjection
+from services.credential.read_models.registry import RegistryProjection
 from shared.audit.replay import replay
 from tests.audit_support import use_settings
 from tests.conftest import issue

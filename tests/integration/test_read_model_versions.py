@@ -12,7 +12,7 @@ from uuid import UUID
 from contracts.badges import Verdict
 from contracts.keys import Role
 from services.credential.application import Credentials
-from services.credential.badges.service import badges_for
+from services.credential.application.badges import badges_for
 from services.training.application import TrainingRecords
 from tests.integration.badge_world import ACTOR, make_world
 from tests.integration.training_world import REGISTRAR, approve, completion, learn_people, provider_actor

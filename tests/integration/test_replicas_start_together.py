@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from services.credential.application import Credentials
-from services.credential.badges.service import badges_for
+from services.credential.application.badges import badges_for
 from services.training.application import TrainingRecords
 from tests.conftest import drop_schemas, make_settings, require_postgres
 

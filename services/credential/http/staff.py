@@ -12,7 +12,7 @@ from litestar import Controller, Request, get, post
 from contracts.keys import Role
 from contracts.registry import NewStaff, StaffLookup, StaffView
 from services.credential.application import Credentials
-from services.credential.usecases.common import uuid_field
+from services.credential.application.common import uuid_field
 from shared.auth.roles import Principal
 from shared.http.auth import allow
 from shared.http.params import query_text

@@ -17,10 +17,10 @@ from qrcode.exceptions import DataOverflowError
 from contracts.badges import BadgeHolder, HolderView, IssuedBadge
 from services.credential.badges import claims as badge_claims
 from services.credential.badges import cose, holder, qr
-from services.credential.badges.domain import Badge
-from services.credential.badges.keys import ISSUER, BadgeKeys
+from services.credential.domain.badges import Badge
+from services.credential.application.badge_keys import ISSUER, BadgeKeys
 from services.credential.badges.keystore import KeyStore
-from services.credential.badges.projection import BadgeProjector
+from services.credential.read_models.badges import BadgeProjector
 from services.credential.badges.transport import wrap
 from shared import idnumber
 from shared.application import ServiceApplication

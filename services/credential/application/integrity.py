@@ -9,7 +9,7 @@ from uuid import UUID
 from contracts.credentials import NewViolation, ViolationView
 from services.credential.domain.certificate import Certificate
 from services.credential.domain.integrity import Violation
-from services.credential.usecases.common import staff_row, today, uuid_field
+from services.credential.application.common import staff_row, today, uuid_field
 from shared.errors import Invalid
 
 

@@ -15,12 +15,12 @@ from typing import Any
 import msgspec
 
 from contracts.badges import HolderView, VerifyResult
-from services.credential.badges.issuing import BadgeIssuer
-from services.credential.badges.keys import BadgeKeys
+from services.credential.application.badge_signing import BadgeIssuer
+from services.credential.application.badge_keys import BadgeKeys
 from services.credential.badges.keystore import KeyStore, key_dir_of
 from services.credential.badges.lists import TrustedKey
-from services.credential.badges.projection import BadgeProjection, BadgeProjector
-from services.credential.badges.status import BadgeStatuses, StatusBits
+from services.credential.read_models.badges import BadgeProjection, BadgeProjector
+from services.credential.application.badge_statuses import BadgeStatuses, StatusBits
 from services.credential.badges.verifier import Verifier
 from shared import idnumber
 from shared.application import ServiceApplication

@@ -9,22 +9,22 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts.registry import NewNursery, NurseryView, StaffView
 from contracts.keys import Role
-from services.credential import feed
+from services.credential.read_models import feed
 from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
-from services.credential.badges.projection import BadgeProjection, BadgeProjector
-from services.credential.certification_projection import CertificationProjection
-from services.credential.projections import RegistryProjection
-from services.credential.transfer_projection import TransferProjection
-from services.credential.training_status import training_follower
-from services.credential.usecases.assignments import AssignmentUseCases
-from services.credential.usecases.badges import BadgeUseCases
-from services.credential.badges.service import badges_for
-from services.credential.usecases.certificates import CertificateUseCases
-from services.credential.usecases.integrity import IntegrityUseCases
-from services.credential.usecases.policy import PolicyUseCases
-from services.credential.usecases.queries import QueryUseCases
-from services.credential.usecases.transfers import TransferUseCases
+from services.credential.read_models.badges import BadgeProjection, BadgeProjector
+from services.credential.read_models.certification import CertificationProjection
+from services.credential.read_models.registry import RegistryProjection
+from services.credential.read_models.transfers import TransferProjection
+from services.credential.read_models.training_status import training_follower
+from services.credential.application.assignments import AssignmentUseCases
+from services.credential.application.badge_issuance import BadgeUseCases
+from services.credential.application.badges import badges_for
+from services.credential.application.certificates import CertificateUseCases
+from services.credential.application.integrity import IntegrityUseCases
+from services.credential.application.policy import PolicyUseCases
+from services.credential.application.queries import QueryUseCases
+from services.credential.application.transfers import TransferUseCases
 from shared import idnumber
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound

@@ -12,8 +12,8 @@ from contracts.credentials import AssignmentEnd, AssignmentView, Compliance, New
 from services.credential.domain.assignment import Assignment, assignment_id_for
 from services.credential.domain.compliance import assignment_active, evaluate
 from services.credential.domain.policy import Policy
-from services.credential.usecases.certificates import facts_of
-from services.credential.usecases.common import staff_row, today, uuid_field
+from services.credential.application.certificates import facts_of
+from services.credential.application.common import staff_row, today, uuid_field
 from shared.errors import Conflict, Invalid, NotFound
 
 _COLUMNS = "assignment_id, staff_id, nursery_id, role, start_on, end_on, end_reason, policy_version"

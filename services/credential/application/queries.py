@@ -10,11 +10,11 @@ from contracts.credentials import (
     DistrictFigures, ExpiringCertificate, NurseryFigure, Profile, Roster, RosterEntry, TeacherInfantCareShare,
 )
 from services.credential.domain.compliance import expires_within, holds_valid
-from services.credential.usecases.assignments import assignment_view
-from services.credential.usecases.certificates import certificate_view, facts_of
-from services.credential.usecases.common import staff_row
-from services.credential.training_status import training_of
-from services.credential.usecases import recorded
+from services.credential.application.assignments import assignment_view
+from services.credential.application.certificates import certificate_view, facts_of
+from services.credential.application.common import staff_row
+from services.credential.read_models.training_status import training_of
+from services.credential.application import recorded
 from shared.errors import NotFound
 
 INFANT_CARE_TARGET = 0.75

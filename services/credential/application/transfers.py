@@ -13,7 +13,7 @@ from uuid import UUID
 
 from contracts.transfers import CurrentNursery, NewTransfer, TransferView
 from services.credential.domain.transfer import REGISTRAR, Transfer, consent_needed_from
-from services.credential.usecases.common import staff_row, uuid_field
+from services.credential.application.common import staff_row, uuid_field
 from shared.errors import Conflict, Invalid, NotFound
 
 _COLUMNS = "t.transfer_id, t.staff_id, t.nursery_id, t.start_on, t.note, t.status, t.requested_at, t.decided_at," \

@@ -7,9 +7,9 @@ from typing import Any, Iterable
 from uuid import UUID
 
 from contracts.badges import BadgeCertificate, BadgeHolder, IssuedBadge
-from services.credential.badges.service import badges_for
+from services.credential.application.badges import badges_for
 from services.credential.domain.certificate import Certificate
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from shared.errors import Conflict, Invalid
 
 

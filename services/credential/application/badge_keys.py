@@ -19,10 +19,10 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from services.credential.badges import cose
-from services.credential.badges.domain import SigningKey, signing_key_id_for
+from services.credential.domain.badges import SigningKey, signing_key_id_for
 from services.credential.badges.keystore import KeyStore
 from services.credential.badges.lists import AnchorHandover, TrustedKey, TrustList
-from services.credential.badges.projection import BadgeProjector
+from services.credential.read_models.badges import BadgeProjector
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
 

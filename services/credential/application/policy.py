@@ -10,7 +10,7 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts.policy import PolicyDocument, PolicyView
 from services.credential.domain.policy import ROLE_POLICY_ID, Policy, RolePolicy, default_document, load_policy
-from services.credential.usecases.common import SYSTEM_ACTOR
+from services.credential.application.common import SYSTEM_ACTOR
 from shared import receipt
 from shared.errors import NotFound
 

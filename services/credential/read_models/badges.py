@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.credential.badges.domain import Badge, SigningKey
+from services.credential.domain.badges import Badge, SigningKey
 from shared.persistence import Cursor
 from shared.projection import Projection, Projector, handles
 

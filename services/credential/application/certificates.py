@@ -12,7 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from contracts.credentials import CertificateView, NewCertificate, Renewal, Reinstatement, Revocation, Suspension
 from services.credential.domain.certificate import Certificate, certificate_id_for
 from services.credential.domain.compliance import CertificateFacts, expiry_on, standing_on
-from services.credential.usecases.common import staff_row, today, uuid_field
+from services.credential.application.common import staff_row, today, uuid_field
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 _facts = msgspec.json.Decoder(CertificateFacts)

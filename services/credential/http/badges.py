@@ -11,8 +11,8 @@ from litestar.params import FromPath, JSONBody, Parameter
 from contracts.badges import BadgeStatusChange, BadgeView, IssueBadge, IssuedBadge, VerifyRequest, VerifyResult
 from contracts.keys import Role
 from contracts.credentials import CERTIFICATE_NUMBER_PATTERN
-from services.credential.badges.service import BadgeService, badges_for
-from services.credential.usecases.common import uuid_field
+from services.credential.application.badges import BadgeService, badges_for
+from services.credential.application.common import uuid_field
 from shared.auth.roles import Principal
 from shared.errors import Invalid
 from shared.http.auth import PUBLIC, allow

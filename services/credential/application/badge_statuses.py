@@ -13,10 +13,10 @@ from uuid import UUID
 from contracts.badges import BadgeView
 from services.credential.badges import cose
 from services.credential.badges.claims import badge_id_for
-from services.credential.badges.domain import STATUSES, Badge
-from services.credential.badges.keys import ISSUER, BadgeKeys
+from services.credential.domain.badges import STATUSES, Badge
+from services.credential.application.badge_keys import ISSUER, BadgeKeys
 from services.credential.badges.lists import StatusList, bitstring
-from services.credential.badges.projection import BadgeProjector
+from services.credential.read_models.badges import BadgeProjector
 from shared.application import ServiceApplication
 from shared.errors import Invalid, NotFound
 
