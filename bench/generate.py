@@ -98,7 +98,7 @@ def credential_district(app: Credentials, *, nurseries: int = 500, staff: int = 
     """Nurseries, registered staff with their certificates, and their assignments; projected once at the end."""
     rng = random.Random(seed)
     district = District()
-    version = app.current_policy().version
+    version = app.policies.current_policy().version
     kinds = [Nursery(name=f"{rng.choice(JINSHAN_AREAS)}第{i + 1}托育园", town=JINSHAN_AREAS[i % len(JINSHAN_AREAS)],
                      ownership="public" if i % 3 else "private", inclusive=i % 7 == 0,
                      kind="kindergarten" if i % 2 else "nursery", actor=REGISTRAR) for i in range(nurseries)]

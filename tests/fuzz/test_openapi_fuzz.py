@@ -34,7 +34,6 @@ from schemathesis.checks import not_a_server_error
 
 from contracts.keys import Role
 from services.credential.app import create_app as create_credential
-from services.credential.application.badges import badges_for
 from services.credential.application.common import today
 from services.training.app import create_app as create_training
 from tests.conftest import issue, make_settings
@@ -50,8 +49,8 @@ def _seed_credential(service) -> str:
         certification_world.certificate(service, worker, cert_type, today() - dt.timedelta(days=30),
                                         today() + dt.timedelta(days=300))
     certification_world.assign(service, worker, nursery, "nursery_worker", today())
-    badges_for(service).keys.ensure({"role": "test"})
-    service.issue_badge(uuid.UUID(worker), nursery_id=uuid.UUID(nursery), id_number=None, actor={"role": "test"})
+    service.badges.keys.ensure({"role": "test"})
+    service.badge_issuance.issue_badge(uuid.UUID(worker), nursery_id=uuid.UUID(nursery), id_number=None, actor={"role": "test"})
     return nursery
 
 

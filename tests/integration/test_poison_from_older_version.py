@@ -17,7 +17,6 @@ from contracts.command import as_stored
 from services.credential.app import create_app
 from services.credential.domain.badges import Badge
 from services.credential.read_models.badges import BadgeProjection
-from services.credential.application.badges import badges_for
 from services.credential.application.common import today
 from services.training.application import TrainingRecords
 from shared import persistence
@@ -35,7 +34,7 @@ OLD_BADGE_CERTIFICATES = (
 
 def run_the_older_version(app, monkeypatch) -> None:
     """The badge tables, and the handler filling them, as releases before the fix had them."""
-    badges_for(app)
+    app.badges
     with app.store.transaction(commit=True) as cur:
         cur.execute("DROP TABLE badge_certificates")
         cur.execute(OLD_BADGE_CERTIFICATES)
@@ -84,7 +83,7 @@ def health_worker_with_a_badge(client, app) -> tuple[str, str, dict]:
 def test_a_badge_the_older_badge_read_model_could_not_hold_recovers_when_the_fix_is_deployed(settings, monkeypatch):
     with TestClient(create_app(settings)) as client:
         app = client.app.state.service
-        badges_for(app).keys.ensure(SYSTEM)
+        app.badges.keys.ensure(SYSTEM)
         run_the_older_version(app, monkeypatch)
         staff, badge_id, ctx = health_worker_with_a_badge(client, app)
         inspector = issue(app, "inspector")

@@ -15,8 +15,6 @@ from typing import Any, Callable
 
 import pytest
 from litestar.testing import TestClient
-
-from services.credential.application.badges import badges_for
 from services.credential.application.common import today
 from shared.idnumber import make_valid
 from tests.conftest import issue
@@ -103,7 +101,7 @@ def world(settings) -> Any:
     from services.training.app import create_app as training_app
 
     with TestClient(credential_app(settings)) as credential, TestClient(training_app(settings)) as training:
-        badges_for(credential.app.state.service).keys.ensure(SYSTEM)
+        credential.app.state.service.badges.keys.ensure(SYSTEM)
         yield World(credential=credential, training=training, registrar=issue(credential.app.state.service, "registrar"),
                     training_registrar=issue(training.app.state.service, "registrar"))
 

@@ -12,7 +12,6 @@ from uuid import UUID
 from contracts.badges import Verdict
 from contracts.keys import Role
 from services.credential.application import Credentials
-from services.credential.application.badges import badges_for
 from services.training.application import TrainingRecords
 from tests.integration.badge_world import ACTOR, make_world
 from tests.integration.training_world import REGISTRAR, approve, completion, learn_people, provider_actor
@@ -71,7 +70,7 @@ def test_a_badge_revoked_through_one_replica_is_revoked_on_the_other_at_once(set
     second = Credentials(settings)
     try:
         badge = world.issue()
-        verifier = badges_for(second)
+        verifier = second.badges
         assert verifier.verify(badge.qr_text).verdict == Verdict.VALID  # lists now in the second's memory
         world.badges.statuses.change_badge_status(badge.badge_id, "revoked", reason="lost", actor=ACTOR)
         assert verifier.verify(badge.qr_text).verdict == Verdict.REVOKED

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from services.credential.application import Credentials
+from services.credential.application.registry import Registry
 from services.training.application import posting
 from services.training.application import TrainingRecords
 from shared.projection import Projector
@@ -35,7 +35,7 @@ def test_a_failure_after_the_save_is_answered_202_with_what_was_stored(credentia
     client = credential_http
     app = client.app.state.service
     registrar = issue(app, "registrar")
-    monkeypatch.setattr(Credentials, "nursery", failure)  # the read that builds the answer
+    monkeypatch.setattr(Registry, "nursery", failure)  # the read that builds the answer
     response = client.post("/v1/nurseries", json=NURSERY, headers=registrar)
     assert response.status_code == 202, response.text
     body = response.json()

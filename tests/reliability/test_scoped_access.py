@@ -36,7 +36,7 @@ def nursery_a(credential_http):
     other = nursery(app, "枫泾镇小太阳托育园", town="枫泾镇")
     return dict(world=world, certificates=certs, assignment=assignment, badge=badge,
                 hr_b=issue(app, Role.HR, scope=other), other=other,
-                secrets=["李娜", LI_NA, app.staff(world.staff_id).id_masked, certs[0], badge.badge_id])
+                secrets=["李娜", LI_NA, app.registry.staff(world.staff_id).id_masked, certs[0], badge.badge_id])
 
 
 def refused_without_data(response, secrets: list[str], *statuses: int) -> None:

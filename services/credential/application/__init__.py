@@ -1,57 +1,63 @@
-"""The credential service's application: load, call, save; then the read models follow."""
+"""The credential service's application: load, call, save; then the read models follow.
+
+``Credentials`` keeps the event store and the read models and composes the use cases, one
+small class per area, each given its collaborators in its constructor:
+
+* ``registry`` (``registry.py``): nurseries and staff;
+* ``policies`` (``policy.py``): the versioned role policy;
+* ``certificates`` (``certificates.py``), ``assignments`` (``assignments.py``),
+  ``transfers`` (``transfers.py``), ``integrity`` (``integrity.py``);
+* ``reports`` (``queries.py``): profile, roster, expiring, district figures;
+* ``badges`` (``badges.py``): badge keys, signing, status, verifying;
+  ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today.
+
+The HTTP layer receives these objects by dependency injection (``services/credential/app.py``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
-from contracts.registry import NewNursery, NurseryView, StaffView
 from contracts.keys import Role
+from services.credential.application.assignments import Assignments
+from services.credential.application.badge_issuance import BadgeIssuance
+from services.credential.application.badges import Badges
+from services.credential.application.certificates import Certificates
+from services.credential.application.integrity import Integrity
+from services.credential.application.policy import Policies
+from services.credential.application.queries import Reports
+from services.credential.application.registry import Registry
+from services.credential.application.transfers import Transfers
 from services.credential.read_models import feed
-from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
-from services.credential.domain.staff import Staff, staff_id_for
 from services.credential.read_models.badges import BadgeProjection, BadgeProjector
 from services.credential.read_models.certification import CertificationProjection
 from services.credential.read_models.registry import RegistryProjection
-from services.credential.read_models.transfers import TransferProjection
 from services.credential.read_models.training_status import training_follower
-from services.credential.application.assignments import AssignmentUseCases
-from services.credential.application.badge_issuance import BadgeUseCases
-from services.credential.application.badges import badges_for
-from services.credential.application.certificates import CertificateUseCases
-from services.credential.application.integrity import IntegrityUseCases
-from services.credential.application.policy import PolicyUseCases
-from services.credential.application.queries import QueryUseCases
-from services.credential.application.transfers import TransferUseCases
-from shared import idnumber
+from services.credential.read_models.transfers import TransferProjection
 from shared.application import ServiceApplication
-from shared.errors import Conflict, Invalid, NotFound
 from shared.follower import Follower
 from shared.projection import Projection, Projector
-
-_NURSERY_COLUMNS = "nursery_id, name, town, ownership, inclusive, kind, registered_at"
-_STAFF_COLUMNS = "s.staff_id, s.name, s.id_masked, s.registered_by, s.registered_at"
+from shared.settings import Settings
 
 
-def registry_reads(visible_to: UUID | None) -> tuple[str, ...]:
-    """The read models a staff query reads: an HR caller's also says who is assigned where (certification)."""
-    return ("registry",) if visible_to is None else ("registry", "certification")
-
-
-class Credentials(
-    PolicyUseCases, CertificateUseCases, AssignmentUseCases, TransferUseCases, IntegrityUseCases, QueryUseCases,
-    BadgeUseCases, ServiceApplication,
-):
-    """Nurseries, the staff registry, certificates, role policy, assignments and compliance."""
+class Credentials(ServiceApplication):
+    """Nurseries, the staff registry, certificates, role policy, assignments, compliance and badges."""
 
     service = "credential"
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
         self.id_hash_key = self.settings.resolved_id_hash_key()
-        badges_for(self)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
+        self.badges = Badges(self)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
+        self.registry = Registry(self, self.id_hash_key)
+        self.policies = Policies(self)
+        self.transfers = Transfers(self)
+        self.certificates = Certificates(self, self.policies, self.badges)
+        self.assignments = Assignments(self, self.policies, self.certificates, self.transfers)
+        self.integrity = Integrity(self, self.badges)
+        self.reports = Reports(self, self.policies, self.certificates, self.integrity, self.followers[0])
+        self.badge_issuance = BadgeIssuance(self, self.registry, self.reports, self.badges)
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection()]
@@ -61,13 +67,13 @@ class Credentials(
         BadgeProjector(self, self.store, [BadgeProjection()]).create_tables()  # badges keep their own projector
 
     def public_event(self, event: Any, position: int) -> Any:
-        return feed.public_event(self, event)
+        return feed.public_event(self, event, position)
 
     def make_followers(self) -> list[Follower]:
         return [training_follower(self.store, self.settings)]
 
     def projectors(self) -> list[Projector]:
-        return [self.projector, badges_for(self).projector]
+        return [self.projector, self.badges.projector]
 
     def scope_is_known(self, role: Role, scope: str) -> bool | None:
         """An hr key's nursery must be registered here; provider keys name the training service's providers."""
@@ -75,89 +81,3 @@ class Credentials(
             return None
         self.projector.catch_up()
         return self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(UUID(scope)),)) is not None
-
-    def training_as_of(self) -> str | None:
-        """When the training part of the combined view was last brought up to date."""
-        moment = self.followers[0].up_to_date_as_of()
-        return moment.isoformat() if moment else None
-
-    # Nurseries ------------------------------------------------------------------------------
-
-    def register_nursery(self, data: NewNursery, actor: dict[str, Any]) -> NurseryView:
-        if data.town not in JINSHAN_AREAS:
-            raise Invalid(f"unknown town or subdistrict {data.town!r}; one of: {', '.join(JINSHAN_AREAS)}", field="town")
-        nursery = Nursery(
-            name=data.name.strip(), town=data.town, ownership=data.ownership,
-            inclusive=data.inclusive, kind=data.kind, actor=actor,
-        )
-        self.save_and_project(nursery)
-        return self.nursery(nursery.id)
-
-    def nursery(self, nursery_id: UUID) -> NurseryView:
-        self.projector.catch_up("registry")
-        row = self.store.query_one(f"SELECT {_NURSERY_COLUMNS} FROM nurseries WHERE nursery_id = ?", (str(nursery_id),))
-        if row is None:
-            raise NotFound(f"no nursery with id {nursery_id}")
-        return NurseryView(**{**dict(row), "inclusive": bool(row["inclusive"])})
-
-    def nurseries(self) -> list[NurseryView]:
-        self.projector.catch_up("registry")
-        rows = self.store.query(f"SELECT {_NURSERY_COLUMNS} FROM nurseries ORDER BY town, name")
-        return [NurseryView(**{**dict(r), "inclusive": bool(r["inclusive"])}) for r in rows]
-
-    # Staff registry -------------------------------------------------------------------------
-
-    def register_staff(self, *, name: str, id_number: str, registered_by: UUID | None, actor: dict[str, Any]) -> StaffView:
-        """Register a person; 409 ``already_registered`` with only the existing staff id if the ID number is known."""
-        try:
-            number = idnumber.normalise(id_number)
-        except idnumber.InvalidIdNumber as exc:
-            raise Invalid(f"id_number {exc}", field="id_number", code="invalid_id_number") from None
-        if registered_by is not None:
-            self.nursery(registered_by)  # 404 if it does not exist
-        id_hash = idnumber.keyed_hash(number, self.id_hash_key)
-        staff = Staff(
-            name=name.strip(), id_hash=id_hash, id_masked=idnumber.mask(number),
-            registered_by=str(registered_by) if registered_by else None, actor=actor,
-        )
-        try:
-            self.save_and_project(staff)
-        except IntegrityError:
-            # Only the staff id, whoever asks: enough to assign the person or ask their nursery for a
-            # transfer, nothing about them (an HR key may not be able to see them at all).
-            raise Conflict(
-                "a person with this ID number is already registered; assign them with this staff_id"
-                " (a person who works at another nursery needs its consent: POST /v1/transfers)",
-                code="already_registered", staff_id=str(staff.id),
-            ) from None
-        return self.staff(staff.id)
-
-    def staff(self, staff_id: UUID, *, visible_to: UUID | None = None) -> StaffView:
-        """One person; for an HR caller (``visible_to``) only if linked to that nursery."""
-        self.projector.catch_up(*registry_reads(visible_to))
-        statement = f"SELECT {_STAFF_COLUMNS} FROM staff s WHERE s.staff_id = ?"
-        params: list[str] = [str(staff_id)]
-        if visible_to is not None:
-            statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = s.staff_id AND n.nursery_id = ?)"
-            params.append(str(visible_to))
-        row = self.store.query_one(statement, params)
-        if row is None:
-            raise NotFound(f"no staff member with id {staff_id}")
-        return StaffView(**dict(row))
-
-    def staff_list(self, *, visible_to: UUID | None = None, after: str = "", limit: int = 100) -> list[StaffView]:
-        self.projector.catch_up(*registry_reads(visible_to))
-        statement = f"SELECT {_STAFF_COLUMNS} FROM staff s WHERE s.staff_id > ?"
-        params: list[Any] = [after]
-        if visible_to is not None:
-            statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = s.staff_id AND n.nursery_id = ?)"
-            params.append(str(visible_to))
-        rows = self.store.query(statement + " ORDER BY s.staff_id LIMIT ?", [*params, limit])
-        return [StaffView(**dict(r)) for r in rows]
-
-    def find_staff(self, id_number: str, *, visible_to: UUID | None = None) -> StaffView:
-        try:
-            number = idnumber.normalise(id_number)
-        except idnumber.InvalidIdNumber as exc:
-            raise Invalid(f"id_number {exc}", field="id_number", code="invalid_id_number") from None
-        return self.staff(staff_id_for(idnumber.keyed_hash(number, self.id_hash_key)), visible_to=visible_to)

@@ -12,33 +12,42 @@ from contracts.credentials import AssignmentEnd, AssignmentView, Compliance, New
 from services.credential.domain.assignment import Assignment, assignment_id_for
 from services.credential.domain.compliance import assignment_active, evaluate
 from services.credential.domain.policy import Policy
-from services.credential.application.certificates import facts_of
+from services.credential.application.certificates import Certificates, facts_of
 from services.credential.application.common import staff_row, today, uuid_field
+from services.credential.application.policy import Policies
+from services.credential.application.transfers import Transfers
+from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
 
 _COLUMNS = "assignment_id, staff_id, nursery_id, role, start_on, end_on, end_reason, policy_version"
 
 
-class AssignmentUseCases:
+class Assignments:
     """Assignments (岗位安排) of registered people to roles at nurseries."""
 
-    def assign(self: Any, data: NewAssignment, *, nursery_id: str, actor: dict[str, Any]) -> AssignmentView:
+    def __init__(self, records: ServiceApplication, policies: Policies, certificates: Certificates, transfers: Transfers):
+        self.records = records
+        self.policies = policies
+        self.certificates = certificates
+        self.transfers = transfers
+
+    def assign(self, data: NewAssignment, *, nursery_id: str, actor: dict[str, Any]) -> AssignmentView:
         """Assign a person; 409 ``employed_elsewhere`` (an HR key, without the current nursery's consent) or
         ``not_certified`` listing every shortfall unless compliant on the start date."""
-        self.projector.catch_up("registry", "certification", "transfers")
-        policy: Policy = self.current_policy(caught_up=True)
+        self.records.projector.catch_up("registry", "certification", "transfers")
+        policy: Policy = self.policies.current_policy(caught_up=True)
         role = policy.role(data.role)
         if role is None:
             raise Invalid(
                 f"unknown role {data.role!r}; one of: {', '.join(policy.roles)}", field="role", code="unknown_role",
             )
         nursery = uuid_field(nursery_id, "nursery_id")
-        if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery),)) is None:
+        if self.records.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery),)) is None:
             raise Invalid(f"no nursery with id {nursery}", field="nursery_id", code="unknown_nursery")
-        staff_id = str(staff_row(self.store, uuid_field(data.staff_id, "staff_id"), visible_to=None, field="staff_id")["staff_id"])
+        staff_id = str(staff_row(self.records.store, uuid_field(data.staff_id, "staff_id"), visible_to=None, field="staff_id")["staff_id"])
         # Before anything about the person is told (their certificates below): is it theirs to hire?
-        self.require_employers_consent(staff_id, str(nursery), data.start_on, actor)
-        overlapping = self.store.query_one(
+        self.transfers.require_employers_consent(staff_id, str(nursery), data.start_on, actor)
+        overlapping = self.records.store.query_one(
             "SELECT assignment_id FROM assignments WHERE staff_id = ? AND nursery_id = ? AND role = ?"
             " AND (end_on IS NULL OR end_on >= ?)",
             (staff_id, str(nursery), data.role, data.start_on.isoformat()),
@@ -48,7 +57,7 @@ class AssignmentUseCases:
                 "the person already holds this role at this nursery", code="already_assigned",
                 assignment_id=overlapping["assignment_id"],
             )
-        certificates = [facts_of(r) for r in self.certificates_of([staff_id])[staff_id]]
+        certificates = [facts_of(r) for r in self.certificates.certificates_of([staff_id])[staff_id]]
         decision = evaluate(policy, role, certificates, data.start_on)
         if not decision.compliant:
             raise Conflict(
@@ -64,7 +73,7 @@ class AssignmentUseCases:
             policy_version=policy.version, actor=actor,
         )
         try:
-            self.save_and_project(assignment)
+            self.records.save_and_project(assignment)
         except IntegrityError:
             raise Conflict(
                 "this assignment is already recorded", code="already_assigned",
@@ -72,23 +81,23 @@ class AssignmentUseCases:
             ) from None
         return self.assignment(assignment.id, on=data.start_on)
 
-    def end_assignment(self: Any, assignment_id: UUID, data: AssignmentEnd, *, visible_to: UUID | None, actor: dict[str, Any]) -> AssignmentView:
-        assignment = self.get_or_404(UUID(str(assignment_id)), "assignment")
+    def end_assignment(self, assignment_id: UUID, data: AssignmentEnd, *, visible_to: UUID | None, actor: dict[str, Any]) -> AssignmentView:
+        assignment = self.records.get_or_404(UUID(str(assignment_id)), "assignment")
         if not isinstance(assignment, Assignment) or (visible_to is not None and assignment.nursery_id != str(visible_to)):
             raise NotFound(f"no assignment with id {assignment_id}")
         assignment.end(end_on=data.end_on, reason=data.reason, actor=actor)
-        self.save_and_project(assignment)
+        self.records.save_and_project(assignment)
         return self.assignment(assignment_id, on=data.end_on)
 
-    def assignment(self: Any, assignment_id: UUID, *, on: dt.date | None = None, visible_to: UUID | None = None) -> AssignmentView:
+    def assignment(self, assignment_id: UUID, *, on: dt.date | None = None, visible_to: UUID | None = None) -> AssignmentView:
         """One assignment with its compliance on ``on`` (an HR caller sees its own nursery's)."""
-        self.projector.catch_up("certification")
-        row = self.store.query_one(f"SELECT {_COLUMNS} FROM assignments WHERE assignment_id = ?", (str(assignment_id),))
+        self.records.projector.catch_up("certification")
+        row = self.records.store.query_one(f"SELECT {_COLUMNS} FROM assignments WHERE assignment_id = ?", (str(assignment_id),))
         if row is None or (visible_to is not None and row["nursery_id"] != str(visible_to)):
             raise NotFound(f"no assignment with id {assignment_id}")
         on = on or today()
-        policy = self.current_policy(caught_up=True)
-        certificates = [facts_of(r) for r in self.certificates_of([row["staff_id"]])[row["staff_id"]]]
+        policy = self.policies.current_policy(caught_up=True)
+        certificates = [facts_of(r) for r in self.certificates.certificates_of([row["staff_id"]])[row["staff_id"]]]
         return assignment_view(row, policy, certificates, on)
 
 

@@ -1,21 +1,20 @@
-"""The badge service object of one credential application: keys, issuing, status, verifying.
+"""Badges of one credential application: keys, signing, status, verifying, and certificate changes carried onto them.
 
-``badges_for(app)`` builds it once per application (its projector keeps its own position,
-so nothing in the credential service's own files has to change to host it).
+``Credentials`` builds it once (its projector keeps its own position in the log).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
-import threading
-import weakref
-from typing import Any
+from typing import Any, Iterable
+from uuid import UUID
 
 import msgspec
 
 from contracts.badges import HolderView, VerifyResult
 from services.credential.application.badge_signing import BadgeIssuer
+from services.credential.domain.certificate import Certificate
 from services.credential.application.badge_keys import BadgeKeys
 from services.credential.badges.keystore import KeyStore, key_dir_of
 from services.credential.badges.lists import TrustedKey
@@ -28,7 +27,7 @@ from shared.cache import VersionedCache
 from shared.persistence import startup_lock
 
 
-class BadgeService:
+class Badges:
     """Everything about badges that runs inside the credential service."""
 
     def __init__(self, app: ServiceApplication):
@@ -36,7 +35,7 @@ class BadgeService:
         self.settings = app.settings
         self.key_store = KeyStore(key_dir_of(app.settings))
         self.projector = BadgeProjector(app, app.store, [BadgeProjection()])
-        if app.settings.create_event_tables:  # else `carecred db migrate` created them (Credentials.create_tables)
+        if app.settings.create_event_tables:  # else `carecred db migrate` created them (``create_tables``)
             with startup_lock(app.settings, app.service):  # replicas' first badge requests may coincide
                 self.projector.create_tables()
         self.keys = BadgeKeys(app, self.key_store, self.projector)
@@ -82,14 +81,24 @@ class BadgeService:
             return False
 
 
-_services: weakref.WeakKeyDictionary[ServiceApplication, BadgeService] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+    def create_tables(self) -> None:
+        """The badge read model's tables (``carecred db migrate`` calls this as the owner)."""
+        self.projector.create_tables()
 
+    def badges_following(self, certificates: Iterable[Certificate], *, reason: str,
+                         actor: dict[str, Any]) -> list[Any]:
+        """The badges showing these certificates, with each certificate's new status recorded on them."""
+        changed: dict[str, Any] = {}
+        for certificate in certificates:
+            for view in self.statuses.badges_with_certificate(certificate.number, certificate.cert_type):
+                badge = changed.get(view.badge_id) or self.app.repository.get(UUID(view.badge_id))
+                if badge.change_certificate_status(certificate.number, certificate.status, reason, actor,
+                                                   cert_type=certificate.cert_type):
+                    changed[view.badge_id] = badge
+        return list(changed.values())
 
-def badges_for(app: ServiceApplication) -> BadgeService:
-    """The badge service of this application (built on first use)."""
-    with _lock:
-        service = _services.get(app)
-        if service is None:
-            service = _services[app] = BadgeService(app)
-        return service
+    def save_with_badges(self, *aggregates: Any, certificates: Iterable[Certificate], reason: str,
+                         actor: dict[str, Any]) -> None:
+        """Save a certificate change and its effect on badges in one transaction."""
+        badges = self.badges_following(certificates, reason=reason, actor=actor)
+        self.app.save_and_project(*aggregates, *badges, also=[self.projector] if badges else [])

@@ -10,16 +10,22 @@ from contracts.credentials import NewViolation, ViolationView
 from services.credential.domain.certificate import Certificate
 from services.credential.domain.integrity import Violation
 from services.credential.application.common import staff_row, today, uuid_field
+from services.credential.application.badges import Badges
+from shared.application import ServiceApplication
 from shared.errors import Invalid
 
 
-class IntegrityUseCases:
+class Integrity:
     """Ethics violations against a person, acting on their certificates in the same transaction."""
 
-    def record_violation(self: Any, data: NewViolation, actor: dict[str, Any]) -> ViolationView:
+    def __init__(self, records: ServiceApplication, badges: Badges):
+        self.records = records
+        self.badges = badges
+
+    def record_violation(self, data: NewViolation, actor: dict[str, Any]) -> ViolationView:
         """Record a violation; a suspension or revocation acts on the named certificates at once."""
-        self.projector.catch_up("registry", "certification")
-        staff_id = str(staff_row(self.store, uuid_field(data.staff_id, "staff_id"), visible_to=None, field="staff_id")["staff_id"])
+        self.records.projector.catch_up("registry", "certification")
+        staff_id = str(staff_row(self.records.store, uuid_field(data.staff_id, "staff_id"), visible_to=None, field="staff_id")["staff_id"])
         if data.action == "warning" and data.certificate_ids:
             raise Invalid("a warning names no certificates", field="certificate_ids")
         if data.action != "warning" and not data.certificate_ids:
@@ -36,7 +42,7 @@ class IntegrityUseCases:
         for i, raw in enumerate(data.certificate_ids):
             field = f"certificate_ids[{i}]"
             cid = uuid_field(raw, field)
-            certificate = self.repository.get(cid) if self._exists(str(cid)) else None
+            certificate = self.records.repository.get(cid) if self._exists(str(cid)) else None
             if not isinstance(certificate, Certificate) or certificate.holder_id != staff_id:
                 raise Invalid(f"{raw} is not a certificate of this person", field=field, code="not_holders_certificate")
             reason = f"ethics violation: {data.what}"
@@ -50,23 +56,23 @@ class IntegrityUseCases:
             certificate_ids=[str(c.id) for c in certificates], actor=actor,
         )
         # One transaction: the violation, the certificates and the badges that show them, or nothing.
-        self.save_with_badges(violation, *certificates, certificates=certificates, reason=f"ethics violation: {data.what}",
+        self.badges.save_with_badges(violation, *certificates, certificates=certificates, reason=f"ethics violation: {data.what}",
                               actor=actor)
         return self.violations_of(staff_id, only=str(violation.id))[0]
 
-    def _exists(self: Any, certificate_id: str) -> bool:
-        row = self.store.query_one("SELECT 1 FROM certificates WHERE certificate_id = ?", (certificate_id,))
+    def _exists(self, certificate_id: str) -> bool:
+        row = self.records.store.query_one("SELECT 1 FROM certificates WHERE certificate_id = ?", (certificate_id,))
         return row is not None
 
-    def violations_of(self: Any, staff_id: UUID | str, *, only: str | None = None) -> list[ViolationView]:
+    def violations_of(self, staff_id: UUID | str, *, only: str | None = None) -> list[ViolationView]:
         """A person's integrity record, oldest first."""
-        self.projector.catch_up("certification")
+        self.records.projector.catch_up("certification")
         statement = "SELECT * FROM violations WHERE staff_id = ?"
         params = [str(staff_id)]
         if only:
             statement += " AND violation_id = ?"
             params.append(only)
-        rows = self.store.query(statement + " ORDER BY occurred_on, recorded_at", params)
+        rows = self.records.store.query(statement + " ORDER BY occurred_on, recorded_at", params)
         return [
             ViolationView(
                 violation_id=r["violation_id"], staff_id=r["staff_id"], what=r["what"], occurred_on=r["occurred_on"],

@@ -11,54 +11,60 @@ from eventsourcing.persistence import IntegrityError
 from contracts.policy import PolicyDocument, PolicyView
 from services.credential.domain.policy import ROLE_POLICY_ID, Policy, RolePolicy, default_document, load_policy
 from services.credential.application.common import SYSTEM_ACTOR
+from shared.application import ServiceApplication
 from shared import receipt
 from shared.errors import NotFound
 
 
-class PolicyUseCases:
+class Policies:
     """The versioned role policy (岗位持证要求)."""
 
-    def current_policy(self: Any, *, caught_up: bool = False) -> Policy:
+    def __init__(self, records: ServiceApplication):
+        self.records = records
+        self._cache: dict[int, Policy] = {}
+        """Adopted versions, loaded once per process."""
+
+    def current_policy(self, *, caught_up: bool = False) -> Policy:
         """The latest adopted version; the shipped default is adopted first if there is none."""
         if not caught_up:
-            self.projector.catch_up("certification")
-        row = self.store.query_one("SELECT version FROM policy_versions ORDER BY version DESC LIMIT 1")
+            self.records.projector.catch_up("certification")
+        row = self.records.store.query_one("SELECT version FROM policy_versions ORDER BY version DESC LIMIT 1")
         if row is None:
             self._adopt_default()
-            row = self.store.query_one("SELECT version FROM policy_versions ORDER BY version DESC LIMIT 1")
+            row = self.records.store.query_one("SELECT version FROM policy_versions ORDER BY version DESC LIMIT 1")
         return self.policy(int(row["version"]))
 
-    def policy(self: Any, version: int) -> Policy:
+    def policy(self, version: int) -> Policy:
         """One adopted version (loaded once per process)."""
-        cache: dict[int, Policy] = self.__dict__.setdefault("_policy_cache", {})
+        cache = self._cache
         if version not in cache:
-            row = self.store.query_one("SELECT content FROM policy_versions WHERE version = ?", (version,))
+            row = self.records.store.query_one("SELECT content FROM policy_versions WHERE version = ?", (version,))
             if row is None:
                 raise NotFound(f"no policy version {version}")
             cache[version] = load_policy(version, json.loads(row["content"]))
         return cache[version]
 
-    def policy_view(self: Any, version: int | None = None) -> PolicyView:
+    def policy_view(self, version: int | None = None) -> PolicyView:
         policy = self.current_policy()
         if version is not None:
             policy = self.policy(version)
-        row = self.store.query_one("SELECT note, adopted_at FROM policy_versions WHERE version = ?", (policy.version,))
+        row = self.records.store.query_one("SELECT note, adopted_at FROM policy_versions WHERE version = ?", (policy.version,))
         return PolicyView(
             version=policy.version, content_hash=policy.content_hash, adopted_at=row["adopted_at"],
             note=row["note"], content=policy.document,
         )
 
-    def adopt_policy(self: Any, document: PolicyDocument, note: str, actor: dict[str, Any]) -> PolicyView:
+    def adopt_policy(self, document: PolicyDocument, note: str, actor: dict[str, Any]) -> PolicyView:
         """Adopt a new version (validated; 422 naming the field); the default stays version 1."""
         self.current_policy()
-        role_policy: RolePolicy = self.repository.get(ROLE_POLICY_ID)
+        role_policy: RolePolicy = self.records.repository.get(ROLE_POLICY_ID)
         role_policy.adopt(document, note, actor)
-        self.save_and_project(role_policy)
+        self.records.save_and_project(role_policy)
         return self.policy_view(role_policy.policy_version)
 
-    def _adopt_default(self: Any) -> None:
+    def _adopt_default(self) -> None:
         try:
-            self.repository.get(ROLE_POLICY_ID)
+            self.records.repository.get(ROLE_POLICY_ID)
             return
         except AggregateNotFoundError:
             pass
@@ -66,6 +72,6 @@ class PolicyUseCases:
         role_policy.adopt(default_document(), "default policy shipped with carecred", SYSTEM_ACTOR)
         try:
             with receipt.not_the_requests():  # the system's own first step, not the request's change
-                self.save_and_project(role_policy)
+                self.records.save_and_project(role_policy)
         except IntegrityError:  # another replica adopted it at the same moment
-            self.projector.catch_up()
+            self.records.projector.catch_up()

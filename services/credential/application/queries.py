@@ -11,10 +11,14 @@ from contracts.credentials import (
 )
 from services.credential.domain.compliance import expires_within, holds_valid
 from services.credential.application.assignments import assignment_view
-from services.credential.application.certificates import certificate_view, facts_of
+from services.credential.application.certificates import Certificates, certificate_view, facts_of
 from services.credential.application.common import staff_row
 from services.credential.read_models.training_status import training_of
 from services.credential.application import recorded
+from services.credential.application.integrity import Integrity
+from services.credential.application.policy import Policies
+from shared.follower import Follower
+from shared.application import ServiceApplication
 from shared.errors import NotFound
 
 INFANT_CARE_TARGET = 0.75
@@ -69,17 +73,31 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-class QueryUseCases:
+class Reports:
     """What HR, inspectors, the registrar and auditors read, each as on a date."""
 
-    def profile(self: Any, staff_id: UUID, *, on: dt.date, visible_to: UUID | None, with_integrity: bool,
+    def __init__(self, records: ServiceApplication, policies: Policies, certificates: Certificates, integrity: Integrity,
+                 training: Follower):
+        self.records = records
+        self.policies = policies
+        self.certificates = certificates
+        self.integrity = integrity
+        self.training = training
+        """The follower of the training feed, which keeps ``training_status``."""
+
+    def training_as_of(self) -> str | None:
+        """When the training part of the combined view was last brought up to date."""
+        moment = self.training.up_to_date_as_of()
+        return moment.isoformat() if moment else None
+
+    def profile(self, staff_id: UUID, *, on: dt.date, visible_to: UUID | None, with_integrity: bool,
                 as_of: dt.datetime | None = None) -> Profile:
         """Certificates with their standing, assignments with compliance, and the integrity record.
 
         With ``as_of``: as the service had recorded them at that instant (recorded time)."""
-        self.projector.catch_up("registry", "certification")
+        self.records.projector.catch_up("registry", "certification")
         at = recorded.stamp(as_of)
-        person = staff_row(self.store, staff_id, visible_to=visible_to)
+        person = staff_row(self.records.store, staff_id, visible_to=visible_to)
         if at is not None and person["registered_at"] > at:
             raise NotFound(f"no staff member with id {staff_id} was registered at {at}")
         sid = person["staff_id"]
@@ -88,11 +106,11 @@ class QueryUseCases:
         facts = [facts_of(r) for r in rows]
         columns, params = recorded.assignment_columns(at)
         since, since_params = recorded.recorded_by(at)
-        assignments = self.store.query(
+        assignments = self.records.store.query(
             f"SELECT {columns} FROM assignments a WHERE a.staff_id = ?{since} ORDER BY a.start_on, a.assignment_id",
             (*params, sid, *since_params),
         )
-        integrity = self.violations_of(sid) if with_integrity else None
+        integrity = self.integrity.violations_of(sid) if with_integrity else None
         if integrity is not None and at is not None:
             integrity = [v for v in integrity if v.recorded_at <= at]
         return Profile(
@@ -100,26 +118,26 @@ class QueryUseCases:
             certificates=[certificate_view(r, on) for r in sorted(rows, key=lambda r: (r["cert_type"], r["number"]))],
             assignments=[assignment_view(a, policy, facts, on) for a in assignments],
             integrity_record=integrity,
-            training=training_of(self.store, [sid], on.year, at)[sid],
+            training=training_of(self.records.store, [sid], on.year, at)[sid],
         )
 
-    def _policy_and_certificates(self: Any, staff_ids: Any, at: str | None) -> tuple[Any, dict[str, list[Any]]]:
+    def _policy_and_certificates(self, staff_ids: Any, at: str | None) -> tuple[Any, dict[str, list[Any]]]:
         """The policy and the people's certificate rows: now, or as recorded at ``at``."""
         if at is None:
-            return self.current_policy(caught_up=True), self.certificates_of(staff_ids)
-        return (self.policy(recorded.policy_version_as_recorded(self.store, at)),
-                recorded.certificates_as_recorded(self.store, staff_ids, at))
+            return self.policies.current_policy(caught_up=True), self.certificates.certificates_of(staff_ids)
+        return (self.policies.policy(recorded.policy_version_as_recorded(self.records.store, at)),
+                recorded.certificates_as_recorded(self.records.store, staff_ids, at))
 
-    def roster(self: Any, nursery_id: UUID, *, on: dt.date, as_of: dt.datetime | None = None) -> Roster:
+    def roster(self, nursery_id: UUID, *, on: dt.date, as_of: dt.datetime | None = None) -> Roster:
         """People with active assignments at the nursery, non-compliant first, and its 持证上岗率.
 
         With ``as_of``: as the service had recorded them at that instant (recorded time)."""
-        self.projector.catch_up("registry", "certification")
+        self.records.projector.catch_up("registry", "certification")
         at = recorded.stamp(as_of)
         day = on.isoformat()
         columns, params = recorded.assignment_columns(at)
         active, active_params = recorded.active_on(day, at)
-        with self.store.transaction(commit=False) as cur:  # one connection and snapshot for the reads
+        with self.records.store.transaction(commit=False) as cur:  # one connection and snapshot for the reads
             if cur.fetchone("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
                 raise NotFound(f"no nursery with id {nursery_id}")
             rows = cur.fetchall(
@@ -128,9 +146,9 @@ class QueryUseCases:
                 (*params, str(nursery_id), *active_params),
             )
             if at is None:
-                held = self.certificates_of((r["staff_id"] for r in rows), cur=cur)
+                held = self.certificates.certificates_of((r["staff_id"] for r in rows), cur=cur)
         if at is None:
-            policy = self.current_policy(caught_up=True)
+            policy = self.policies.current_policy(caught_up=True)
         else:
             policy, held = self._policy_and_certificates([r["staff_id"] for r in rows], at)
         facts = {sid: [facts_of(c) for c in certs] for sid, certs in held.items()}
@@ -142,7 +160,7 @@ class QueryUseCases:
             )
             entry.assignments.append(view)
             entry.compliant = entry.compliant and bool(view.compliance and view.compliance.compliant)
-        training = training_of(self.store, entries, on.year, at)
+        training = training_of(self.records.store, entries, on.year, at)
         for staff_id, entry in entries.items():
             entry.training = training[staff_id]
         ordered = sorted(entries.values(), key=lambda e: (e.compliant, e.name, e.staff_id))
@@ -154,9 +172,9 @@ class QueryUseCases:
             certificates_as_of=at or _now(), training_as_of=at or self.training_as_of(),
         )
 
-    def expiring(self: Any, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:
+    def expiring(self, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:
         """Certificates valid on ``on`` that expire within ``within`` days, soonest first."""
-        self.projector.catch_up("registry", "certification")
+        self.records.projector.catch_up("registry", "certification")
         statement = (
             "SELECT DISTINCT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts,"
             " s.name FROM certificate_expiries x JOIN certificates c ON c.certificate_id = x.certificate_id"
@@ -167,7 +185,7 @@ class QueryUseCases:
             statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = c.holder_id AND n.nursery_id = ?)"
             params.append(str(visible_to))
         found = []
-        for row in self.store.query(statement, params):
+        for row in self.records.store.query(statement, params):
             facts = facts_of(row)
             if (left := expires_within(facts, on, within)) is not None:
                 found.append(ExpiringCertificate(
@@ -177,35 +195,35 @@ class QueryUseCases:
                 ))
         return sorted(found, key=lambda c: (c.days_left, c.cert_type, c.number))
 
-    def district_figures(self: Any, *, on: dt.date) -> DistrictFigures:
+    def district_figures(self, *, on: dt.date) -> DistrictFigures:
         """持证上岗率 overall and per nursery, the public kindergarten teachers' infant-care share, expiring counts.
 
         People are read a page at a time (their assignments, certificates and training), so the
         report's memory does not grow with the district; only the per-nursery tallies are kept.
         """
-        self.projector.catch_up("registry", "certification")
-        policy = self.current_policy(caught_up=True)
+        self.records.projector.catch_up("registry", "certification")
+        policy = self.policies.current_policy(caught_up=True)
         day = on.isoformat()
         tally = DistrictTally()
         after = ""
         while True:
-            page = [r["staff_id"] for r in self.store.query(
+            page = [r["staff_id"] for r in self.records.store.query(
                 f"SELECT DISTINCT a.staff_id FROM assignments a WHERE {_ACTIVE} AND a.staff_id > ?"
                 " ORDER BY a.staff_id LIMIT ?", (day, day, after, DISTRICT_PAGE))]
             if not page:
                 break
             after = page[-1]
             marks = ", ".join("?" * len(page))
-            rows = self.store.query(
+            rows = self.records.store.query(
                 f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
                 f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id"
                 f" WHERE {_ACTIVE} AND a.staff_id IN ({marks})",
                 (day, day, *page),
             )
             facts: dict[str, list[Any]] = {sid: [] for sid in page}
-            for cert in self.store.query(f"SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
+            for cert in self.records.store.query(f"SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
                 facts[cert["holder_id"]].append(facts_of(cert))
-            trained = training_of(self.store, page, on.year)
+            trained = training_of(self.records.store, page, on.year)
             tally.add(rows, facts, trained, policy, on)
         expiring = [c.days_left for c in self.expiring(on=on, within=90)]
         share = rate(tally.with_infant_care, tally.teachers)

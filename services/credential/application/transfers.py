@@ -14,6 +14,7 @@ from uuid import UUID
 from contracts.transfers import CurrentNursery, NewTransfer, TransferView
 from services.credential.domain.transfer import REGISTRAR, Transfer, consent_needed_from
 from services.credential.application.common import staff_row, uuid_field
+from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
 
 _COLUMNS = "t.transfer_id, t.staff_id, t.nursery_id, t.start_on, t.note, t.status, t.requested_at, t.decided_at," \
@@ -21,27 +22,30 @@ _COLUMNS = "t.transfer_id, t.staff_id, t.nursery_id, t.start_on, t.note, t.statu
 _PARTY = "EXISTS (SELECT 1 FROM transfer_parties p WHERE p.transfer_id = t.transfer_id AND p.nursery_id = ?)"
 
 
-class TransferUseCases:
+class Transfers:
     """Transfers of people between nurseries, and the consent rule every HR assignment passes."""
+
+    def __init__(self, records: ServiceApplication):
+        self.records = records
 
     # The rule ------------------------------------------------------------------------------------
 
-    def consent_still_needed(self: Any, staff_id: str, nursery_id: str, start_on: dt.date) -> set[str]:
+    def consent_still_needed(self, staff_id: str, nursery_id: str, start_on: dt.date) -> set[str]:
         """The nurseries the person works at on or after ``start_on`` (other than ``nursery_id``)
         that have not agreed, through an approved transfer, that ``nursery_id`` employs them."""
-        employers = self.store.query(
+        employers = self.records.store.query(
             "SELECT DISTINCT nursery_id FROM assignments WHERE staff_id = ? AND nursery_id <> ?"
             " AND (end_on IS NULL OR end_on >= ?)",
             (staff_id, nursery_id, start_on.isoformat()),
         )
-        agreed = self.store.query(
+        agreed = self.records.store.query(
             "SELECT p.nursery_id FROM transfers t JOIN transfer_parties p ON p.transfer_id = t.transfer_id"
             " WHERE t.staff_id = ? AND t.nursery_id = ? AND t.status = 'approved'",
             (staff_id, nursery_id),
         )
         return consent_needed_from((r["nursery_id"] for r in employers), (r["nursery_id"] for r in agreed))
 
-    def require_employers_consent(self: Any, staff_id: str, nursery_id: str, start_on: dt.date,
+    def require_employers_consent(self, staff_id: str, nursery_id: str, start_on: dt.date,
                                   actor: dict[str, Any]) -> None:
         """409 ``employed_elsewhere`` when an HR key would hire a person another nursery has not released.
 
@@ -51,7 +55,7 @@ class TransferUseCases:
         """
         if actor.get("role") != "hr" or not self.consent_still_needed(staff_id, nursery_id, start_on):
             return
-        open_request = self.store.query_one(
+        open_request = self.records.store.query_one(
             "SELECT transfer_id FROM transfers WHERE staff_id = ? AND nursery_id = ? AND status = 'pending'",
             (staff_id, nursery_id),
         )
@@ -64,15 +68,15 @@ class TransferUseCases:
 
     # Commands ------------------------------------------------------------------------------------
 
-    def request_transfer(self: Any, data: NewTransfer, *, nursery_id: str, actor: dict[str, Any]) -> TransferView:
+    def request_transfer(self, data: NewTransfer, *, nursery_id: str, actor: dict[str, Any]) -> TransferView:
         """Ask the nurseries the person works at (409 ``consent_not_needed`` or ``transfer_pending``)."""
-        self.projector.catch_up("registry", "certification", "transfers")
+        self.records.projector.catch_up("registry", "certification", "transfers")
         nursery = str(uuid_field(nursery_id, "nursery_id"))
-        if self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (nursery,)) is None:
+        if self.records.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (nursery,)) is None:
             raise Invalid(f"no nursery with id {nursery}", field="nursery_id", code="unknown_nursery")
-        staff_id = str(staff_row(self.store, uuid_field(data.staff_id, "staff_id"), visible_to=None,
+        staff_id = str(staff_row(self.records.store, uuid_field(data.staff_id, "staff_id"), visible_to=None,
                                  field="staff_id")["staff_id"])
-        pending = self.store.query_one(
+        pending = self.records.store.query_one(
             "SELECT transfer_id FROM transfers WHERE staff_id = ? AND nursery_id = ? AND status = 'pending'",
             (staff_id, nursery),
         )
@@ -83,56 +87,56 @@ class TransferUseCases:
             staff_id=staff_id, nursery_id=nursery, start_on=data.start_on.isoformat(), note=data.note or "",
             current_nursery_ids=self.consent_still_needed(staff_id, nursery, data.start_on), actor=actor,
         )
-        self.save_and_project(transfer)
+        self.records.save_and_project(transfer)
         return self.transfer(transfer.id, visible_to=UUID(nursery) if actor.get("role") == "hr" else None)
 
-    def consent_to_transfer(self: Any, transfer_id: UUID, *, note: str | None, visible_to: UUID | None,
+    def consent_to_transfer(self, transfer_id: UUID, *, note: str | None, visible_to: UUID | None,
                             actor: dict[str, Any]) -> TransferView:
         transfer = self._transfer_for(transfer_id, visible_to)
         transfer.consent(by_nursery=_by(visible_to), note=note or "", actor=actor)
-        self.save_and_project(transfer)
+        self.records.save_and_project(transfer)
         return self.transfer(transfer_id, visible_to=visible_to)
 
-    def refuse_transfer(self: Any, transfer_id: UUID, *, reason: str, visible_to: UUID | None,
+    def refuse_transfer(self, transfer_id: UUID, *, reason: str, visible_to: UUID | None,
                         actor: dict[str, Any]) -> TransferView:
         transfer = self._transfer_for(transfer_id, visible_to)
         transfer.refuse(by_nursery=_by(visible_to), reason=reason, actor=actor)
-        self.save_and_project(transfer)
+        self.records.save_and_project(transfer)
         return self.transfer(transfer_id, visible_to=visible_to)
 
-    def withdraw_transfer(self: Any, transfer_id: UUID, *, reason: str, visible_to: UUID | None,
+    def withdraw_transfer(self, transfer_id: UUID, *, reason: str, visible_to: UUID | None,
                           actor: dict[str, Any]) -> TransferView:
         transfer = self._transfer_for(transfer_id, visible_to)
         transfer.withdraw(by_nursery=_by(visible_to), reason=reason, actor=actor)
-        self.save_and_project(transfer)
+        self.records.save_and_project(transfer)
         return self.transfer(transfer_id, visible_to=visible_to)
 
-    def _transfer_for(self: Any, transfer_id: UUID, visible_to: UUID | None) -> Transfer:
+    def _transfer_for(self, transfer_id: UUID, visible_to: UUID | None) -> Transfer:
         self.transfer(transfer_id, visible_to=visible_to)  # 404 unless the caller may see it
-        transfer = self.get_or_404(UUID(str(transfer_id)), "transfer")
+        transfer = self.records.get_or_404(UUID(str(transfer_id)), "transfer")
         if not isinstance(transfer, Transfer):
             raise NotFound(f"no transfer with id {transfer_id}")
         return transfer
 
     # Queries -------------------------------------------------------------------------------------
 
-    def transfer(self: Any, transfer_id: UUID, *, visible_to: UUID | None = None) -> TransferView:
+    def transfer(self, transfer_id: UUID, *, visible_to: UUID | None = None) -> TransferView:
         """One request (404 for an HR key of a nursery that neither asked nor must answer)."""
-        self.projector.catch_up("transfers")
+        self.records.projector.catch_up("transfers")
         statement = f"SELECT {_COLUMNS} FROM transfers t WHERE t.transfer_id = ?"
         params: list[str] = [str(transfer_id)]
         if visible_to is not None:
             statement += f" AND (t.nursery_id = ? OR {_PARTY})"
             params += [str(visible_to), str(visible_to)]
-        row = self.store.query_one(statement, params)
+        row = self.records.store.query_one(statement, params)
         if row is None:
             raise NotFound(f"no transfer with id {transfer_id}")
         return self._views([row], visible_to)[0]
 
-    def transfers(self: Any, *, visible_to: UUID | None, status: str | None = None, staff_id: UUID | None = None,
+    def transfers(self, *, visible_to: UUID | None, status: str | None = None, staff_id: UUID | None = None,
                   after: str = "", limit: int = 100) -> list[TransferView]:
         """Requests by transfer id; an HR key sees those its nursery made or must answer."""
-        self.projector.catch_up("transfers")
+        self.records.projector.catch_up("transfers")
         statement = f"SELECT {_COLUMNS} FROM transfers t WHERE t.transfer_id > ?"
         params: list[Any] = [after]
         if visible_to is not None:
@@ -144,15 +148,15 @@ class TransferUseCases:
         if staff_id is not None:
             statement += " AND t.staff_id = ?"
             params.append(str(staff_id))
-        rows = self.store.query(statement + " ORDER BY t.transfer_id LIMIT ?", [*params, limit])
+        rows = self.records.store.query(statement + " ORDER BY t.transfer_id LIMIT ?", [*params, limit])
         return self._views(rows, visible_to)
 
-    def _views(self: Any, rows: list[Any], visible_to: UUID | None) -> list[TransferView]:
+    def _views(self, rows: list[Any], visible_to: UUID | None) -> list[TransferView]:
         ids = [r["transfer_id"] for r in rows]
         parties: dict[str, list[CurrentNursery]] = {i: [] for i in ids}
         if ids:
             marks = ", ".join("?" * len(ids))
-            for p in self.store.query(f"SELECT transfer_id, nursery_id, consented FROM transfer_parties"
+            for p in self.records.store.query(f"SELECT transfer_id, nursery_id, consented FROM transfer_parties"
                                       f" WHERE transfer_id IN ({marks}) ORDER BY nursery_id", ids):
                 parties[p["transfer_id"]].append(CurrentNursery(nursery_id=p["nursery_id"], consented=bool(p["consented"])))
         return [

@@ -6,12 +6,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from contracts.badges import BadgeStatusChange, BadgeView, IssueBadge, IssuedBadge, VerifyRequest, VerifyResult
 from contracts.keys import Role
 from contracts.credentials import CERTIFICATE_NUMBER_PATTERN
-from services.credential.application.badges import BadgeService, badges_for
+from services.credential.application.badge_issuance import BadgeIssuance
+from services.credential.application.badges import Badges
 from services.credential.application.common import uuid_field
 from shared.auth.roles import Principal
 from shared.errors import Invalid
@@ -24,10 +26,6 @@ CertificateNumberQuery = query_text("Badges showing this certificate number", ma
 WELL_KNOWN = "/.well-known/carecred"
 
 
-def _badges(request: Request[Any, Any, Any]) -> BadgeService:
-    return badges_for(request.app.state.service)
-
-
 class VerifyController(Controller):
     """On-site checks (人证合一): is this badge genuine, current, not revoked or suspended, and whose?"""
 
@@ -35,9 +33,9 @@ class VerifyController(Controller):
     tags = ["badges"]
 
     @post("/", guards=[allow(Role.INSPECTOR, Role.REGISTRAR, Role.HR, Role.AUDITOR)], sync_to_thread=True, status_code=200)
-    def verify(self, data: JSONBody[VerifyRequest], request: Request[Principal, Any, Any]) -> VerifyResult:
+    def verify(self, badges: NamedDependency[Badges], data: JSONBody[VerifyRequest], request: Request[Principal, Any, Any]) -> VerifyResult:
         """Verify a scanned badge text online; with ``id_number``, say whether it is the holder's (never echoed)."""
-        return _badges(request).verify(data.qr, id_number=data.id_number)
+        return badges.verify(data.qr, id_number=data.id_number)
 
 
 class BadgeController(Controller):
@@ -47,24 +45,24 @@ class BadgeController(Controller):
     tags = ["badges"]
 
     @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
-    def issue(self, data: JSONBody[IssueBadge], request: Request[Principal, Any, Any]) -> IssuedBadge:
+    def issue(self, badge_issuance: NamedDependency[BadgeIssuance], data: JSONBody[IssueBadge], request: Request[Principal, Any, Any]) -> IssuedBadge:
         """Issue a badge to a person compliant today (409 with the reasons otherwise); reissue by asking again."""
         principal = request.user
         nursery_id = acting_nursery(principal, data.nursery_id)
-        return request.app.state.service.issue_badge(
+        return badge_issuance.issue_badge(
             uuid_field(data.staff_id, "staff_id"), nursery_id=uuid_field(nursery_id, "nursery_id") if nursery_id else None,
             id_number=data.id_number, actor=principal.actor(), visible_to=nursery_scope(principal),
         )
 
     @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.AUDITOR)], sync_to_thread=True)
     def find(
-        self,
+        self, badges: NamedDependency[Badges],
         request: Request[Principal, Any, Any],
         certificate_number: CertificateNumberQuery = None,
         staff_id: Annotated[UUID | None, Parameter(description="Badges of this person")] = None,
     ) -> list[BadgeView]:
         """Badges that show a certificate, or that belong to a person (an hr key sees its own nursery's)."""
-        statuses = _badges(request).statuses
+        statuses = badges.statuses
         if certificate_number:
             found = statuses.badges_with_certificate(certificate_number)
         elif staff_id:
@@ -75,15 +73,15 @@ class BadgeController(Controller):
         return [b for b in found if own is None or b.nursery_id == str(own)]
 
     @get("/{badge_id:uuid}", guards=[allow(Role.REGISTRAR, Role.HR, Role.AUDITOR)], sync_to_thread=True)
-    def get_badge(self, badge_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> BadgeView:
+    def get_badge(self, badges: NamedDependency[Badges], badge_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> BadgeView:
         """One badge and its status."""
-        view = _badges(request).statuses.badge(badge_id)
+        view = badges.statuses.badge(badge_id)
         if request.user.role is Role.HR:
             require_own_nursery(request.user, view.nursery_id)
         return view
 
     def _change(self, request: Request[Principal, Any, Any], badge_id: UUID, status: str, reason: str) -> BadgeView:
-        statuses = _badges(request).statuses
+        statuses = badges.statuses
         if request.user.role is Role.HR:
             require_own_nursery(request.user, statuses.badge(badge_id).nursery_id)
         return statuses.change_badge_status(badge_id, status, reason=reason, actor=request.user.actor())
@@ -113,21 +111,21 @@ class WellKnownController(Controller):
     security = [{}]
 
     @get("/trust-list", sync_to_thread=True, media_type=COSE_MEDIA_TYPE)
-    def trust_list(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+    def trust_list(self, badges: NamedDependency[Badges], request: Request[Any, Any, Any]) -> Response[bytes]:
         """The keys that sign badges (COSE_Sign1 over CBOR, signed by the trust anchor, with an expiry)."""
-        return Response(_badges(request).keys.signed_trust_list(), media_type=COSE_MEDIA_TYPE,
+        return Response(badges.keys.signed_trust_list(), media_type=COSE_MEDIA_TYPE,
                         headers={"Cache-Control": "public, max-age=3600"})
 
     @get("/status-list", sync_to_thread=True, media_type=COSE_MEDIA_TYPE)
-    def status_list(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+    def status_list(self, badges: NamedDependency[Badges], request: Request[Any, Any, Any]) -> Response[bytes]:
         """Revoked and suspended bits per status-list index (COSE_Sign1, signed by a trusted badge key, with a time-to-live)."""
-        return Response(_badges(request).statuses.signed_status_list(), media_type=COSE_MEDIA_TYPE,
+        return Response(badges.statuses.signed_status_list(), media_type=COSE_MEDIA_TYPE,
                         headers={"Cache-Control": "public, max-age=300"})
 
     @get("/trust-anchor", sync_to_thread=True, media_type="application/x-pem-file")
-    def trust_anchor(self, request: Request[Any, Any, Any]) -> Response[str]:
+    def trust_anchor(self, badges: NamedDependency[Badges], request: Request[Any, Any, Any]) -> Response[str]:
         """The trust anchor's public key (PEM); compare its key id with the one published out of band."""
-        anchor = _badges(request).keys.anchor()
+        anchor = badges.keys.anchor()
         assert anchor is not None
         return Response(anchor.public_key_pem, media_type="application/x-pem-file",
                         headers={"X-Key-Id": anchor.kid})

@@ -10,11 +10,12 @@ from contracts.events.credential import (
 )
 from services.credential.domain.assignment import Assignment
 from services.credential.domain.staff import Staff
+from shared.application import ServiceApplication
 
 FEED_PAGE = CredentialFeedPage
 
 
-def public_event(app: Any, event: Any) -> CredentialEvent | None:
+def public_event(app: ServiceApplication, event: Any, position: int) -> CredentialEvent | None:
     """Map a stored event to what the training service may know; None keeps it private."""
     match event:
         case Staff.Registered():
