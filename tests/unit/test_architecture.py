@@ -1,5 +1,11 @@
-"""The layout's promises, checked on the source: the services never import each other, and
-``contracts/`` and ``shared/`` never import from ``services/``."""
+"""The layout's promises, checked on the source.
+
+Between packages: the services never import each other, and ``contracts/`` and ``shared/``
+never import from ``services/``. Inside each service, the layers of ``docs/architecture.md``:
+``http`` → ``application`` → ``domain``, with ``read_models`` beside the application (the
+application reads them; they never call the application) and ``app.py`` the one place that
+wires everything together.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,23 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+SERVICES = ("credential", "training")
+
+
+def imported_names(source: str) -> list[str]:
+    """Every module a source imports (absolute imports, at any depth of the file)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+    return found
 
 
 def imports_of(package: str) -> list[tuple[Path, str]]:
-    found = []
-    for path in (REPO / package).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                found += [(path, alias.name) for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.append((path, node.module))
-    return found
+    return [(path, name) for path in (REPO / package).rglob("*.py")
+            for name in imported_names(path.read_text(encoding="utf-8"))]
 
 
 @pytest.mark.parametrize(("package", "forbidden"), [
@@ -37,3 +49,109 @@ def test_forbidden_imports_do_not_exist(package, forbidden):
 
 def test_the_check_sees_real_imports():
     assert any(name.startswith("services.credential") for _, name in imports_of("services/credential"))
+
+
+# Layers inside a service ---------------------------------------------------------------------
+
+LAYERS = ("http", "application", "read_models", "domain", "badges")
+"""The service's top-level packages; ``badges`` (credential) is the badge wire format and its crypto."""
+
+MAY_IMPORT: dict[str, set[str]] = {
+    "http": {"http", "application"},
+    "application": {"application", "read_models", "domain", "badges"},
+    "read_models": {"read_models", "domain"},
+    "domain": {"domain", "badges"},
+    "badges": {"badges"},
+}
+"""Which of its own service's layers each layer may import; ``app.py`` (the composition root) may import all."""
+
+NO_FRAMEWORK = {"application", "read_models", "domain", "badges"}
+"""Layers that know nothing of the web framework."""
+
+DOMAIN_CONTRACT_IMPORTS_TO_REMOVE = {
+    # TODO(issue 16): the domain imports nothing from ``contracts``. These are the imports left when
+    # the rule was written; the branch ``layers`` removes them. Never add to this list; once an
+    # entry is gone, ``test_the_domain_exceptions_still_exist`` asks to delete it here.
+    ("services/credential/domain/certificate.py", "contracts.dates"),
+    ("services/credential/domain/compliance.py", "contracts.credentials"),
+    ("services/credential/domain/compliance.py", "contracts.policy"),
+    ("services/credential/domain/policy.py", "contracts.command"),
+    ("services/credential/domain/policy.py", "contracts.policy"),
+}
+
+
+def layer_of(path: str) -> tuple[str, str] | None:
+    """(service, layer) of a file such as ``services/training/http/ledger.py``; None outside the layers."""
+    parts = path.split("/")
+    if len(parts) < 4 or parts[0] != "services" or parts[2] not in LAYERS:
+        return None
+    return parts[1], parts[2]
+
+
+def layer_violations(path: str, source: str) -> list[str]:
+    """What the module at ``path`` (relative to the repository) imports against the layer rules."""
+    located = layer_of(path)
+    if located is None:
+        return []
+    service, layer = located
+    own = f"services.{service}."
+    found = []
+    for name in imported_names(source):
+        if name.startswith(own):
+            target = name[len(own):].split(".")[0]
+            if target not in MAY_IMPORT[layer]:
+                found.append(f"{path}: the {layer} layer imports {name}")
+        elif layer in NO_FRAMEWORK and (name == "litestar" or name.startswith("litestar.")):
+            found.append(f"{path}: the {layer} layer imports {name} (only http knows the web framework)")
+        elif layer == "domain" and (name == "contracts" or name.startswith("contracts.")):
+            if (path, name) not in DOMAIN_CONTRACT_IMPORTS_TO_REMOVE:
+                found.append(f"{path}: the domain imports {name} (public contracts are built in the application)")
+    return found
+
+
+def service_sources() -> list[tuple[str, str]]:
+    return [(path.relative_to(REPO).as_posix(), path.read_text(encoding="utf-8"))
+            for service in SERVICES for path in (REPO / "services" / service).rglob("*.py")]
+
+
+def test_each_service_keeps_its_layers():
+    violations = [v for path, source in service_sources() for v in layer_violations(path, source)]
+    assert not violations, "\n".join(violations)
+
+
+def test_every_module_of_a_service_is_in_a_layer_or_is_the_composition_root():
+    outside = [path for path, _ in service_sources()
+               if layer_of(path) is None and path.split("/")[-1] not in ("__init__.py", "app.py")]
+    assert not outside, outside
+
+
+def test_the_domain_exceptions_still_exist():
+    present = {(path, name) for path, source in service_sources() for name in imported_names(source)}
+    gone = DOMAIN_CONTRACT_IMPORTS_TO_REMOVE - present
+    assert not gone, f"no longer imported: delete from DOMAIN_CONTRACT_IMPORTS_TO_REMOVE: {sorted(gone)}"
+
+
+@pytest.mark.parametrize(("path", "source"), [
+    ("services/training/domain/ledger.py", "from services.training.http.scope import require_own_provider"),
+    ("services/credential/domain/staff.py", "from services.credential.application.registry import Registry"),
+    ("services/credential/domain/staff.py", "import services.credential.read_models.registry"),
+    ("services/training/domain/year.py", "def later():\n    from litestar import Request\n"),
+    ("services/training/domain/year.py", "from contracts.training import PersonYear"),
+    ("services/credential/read_models/registry.py", "from services.credential.application.common import today"),
+    ("services/credential/application/certificates.py", "from services.credential.http.dates import OnDate"),
+    ("services/training/application/posting.py", "from litestar.exceptions import HTTPException"),
+    ("services/credential/http/staff.py", "from services.credential.read_models.registry import RegistryProjection"),
+    ("services/credential/http/staff.py", "from services.credential.domain.staff import Staff"),
+    ("services/credential/badges/cose.py", "from services.credential.application.badges import Badges"),
+])
+def test_the_layer_check_fails_on_a_violation(path, source):
+    assert layer_violations(path, source)
+
+
+@pytest.mark.parametrize(("path", "source"), [
+    ("services/credential/http/staff.py", "from services.credential.application.registry import Registry\nimport litestar"),
+    ("services/training/application/posting.py", "from services.training.read_models.people import People"),
+    ("services/credential/app.py", "from services.credential.http.staff import StaffController"),
+])
+def test_the_layer_check_allows_what_the_layers_allow(path, source):
+    assert layer_violations(path, source) == []
