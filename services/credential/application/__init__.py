@@ -49,7 +49,7 @@ class Credentials(ServiceApplication):
     def __init__(self, settings: Settings):
         super().__init__(settings)
         self.id_hash_key = self.settings.resolved_id_hash_key()
-        self.badges = Badges(self)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
+        self.badges = Badges(self, self.id_hash_key)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
         self.registry = Registry(self, self.id_hash_key)
         self.policies = Policies(self)
         self.transfers = Transfers(self)

@@ -30,8 +30,9 @@ from shared.persistence import startup_lock
 class Badges:
     """Everything about badges that runs inside the credential service."""
 
-    def __init__(self, app: ServiceApplication):
+    def __init__(self, app: ServiceApplication, id_hash_key: bytes):
         self.app = app
+        self.id_hash_key = id_hash_key
         self.settings = app.settings
         self.key_store = KeyStore(key_dir_of(app.settings))
         self.projector = BadgeProjector(app, app.store, [BadgeProjection()])
@@ -68,12 +69,12 @@ class Badges:
 
     def _registry_match(self, holder: HolderView, typed: str) -> bool | None:
         """The registry's exact answer (keyed hash of the typed number against the holder's); None without an entry."""
-        key = getattr(self.app, "id_hash_key", None)
+        key = self.id_hash_key
         row = self.app.store.query_one(
             "SELECT s.id_hash FROM badges b JOIN staff s ON s.staff_id = b.staff_id WHERE b.badge_id = ?",
             (holder.badge_id,),
         )
-        if key is None or row is None or not row["id_hash"]:
+        if row is None or not row["id_hash"]:
             return None
         try:
             return hmac.compare_digest(idnumber.keyed_hash(idnumber.normalise(typed), key), row["id_hash"])

@@ -80,26 +80,27 @@ class BadgeController(Controller):
             require_own_nursery(request.user, view.nursery_id)
         return view
 
-    def _change(self, request: Request[Principal, Any, Any], badge_id: UUID, status: str, reason: str) -> BadgeView:
+    def _change(self, badges: Badges, request: Request[Principal, Any, Any], badge_id: UUID, status: str,
+                reason: str) -> BadgeView:
         statuses = badges.statuses
         if request.user.role is Role.HR:
             require_own_nursery(request.user, statuses.badge(badge_id).nursery_id)
         return statuses.change_badge_status(badge_id, status, reason=reason, actor=request.user.actor())
 
     @post("/{badge_id:uuid}/revoke", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True, status_code=200)
-    def revoke(self, badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
+    def revoke(self, badges: NamedDependency[Badges], badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
         """Revoke a badge for good (a new one can be issued)."""
-        return self._change(request, badge_id, "revoked", data.reason)
+        return self._change(badges, request, badge_id, "revoked", data.reason)
 
     @post("/{badge_id:uuid}/suspend", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True, status_code=200)
-    def suspend(self, badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
+    def suspend(self, badges: NamedDependency[Badges], badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
         """Suspend a badge until it is reinstated."""
-        return self._change(request, badge_id, "suspended", data.reason)
+        return self._change(badges, request, badge_id, "suspended", data.reason)
 
     @post("/{badge_id:uuid}/reinstate", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True, status_code=200)
-    def reinstate(self, badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
+    def reinstate(self, badges: NamedDependency[Badges], badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
         """Lift a badge's suspension."""
-        return self._change(request, badge_id, "active", data.reason)
+        return self._change(badges, request, badge_id, "active", data.reason)
 
 
 class WellKnownController(Controller):
