@@ -25,13 +25,14 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
 from contracts.credentials import Compliance
+from contracts.policy import PolicyDocument
 from contracts.training import NewCompletion
 from services.credential.domain.assignment import Assignment
 from services.credential.domain.certificate import Certificate
 from services.credential.domain.certificate_facts import facts_after
 from services.credential.domain.compliance import CertificateFacts, evaluate
 from services.credential.domain.nursery import Nursery
-from services.credential.domain.policy import Policy, canonical_content, default_document, load_policy
+from services.credential.domain.policy import ROLE_POLICY_ID, Policy, RolePolicy, default_document, load_policy
 from services.credential.domain.staff import Staff
 from services.training.checks import PersonRef, check_against_catalogue, content_of
 from services.training.domain.catalogue import Course, Provider, course_id_for
@@ -65,12 +66,26 @@ class EventStore(Application[UUID]):
 
 
 class CredentialDesk:
-    """Nurseries, people, certificates and assignments, with the default role policy (version 1)."""
+    """Nurseries, people, certificates, the role policy and assignments."""
 
     def __init__(self) -> None:
         self.events = EventStore()
         self.id_hash_key = secrets.token_bytes(32)
-        self.policy: Policy = load_policy(1, canonical_content(default_document()))
+        role_policy = RolePolicy(actor=REGISTRAR)  # the shipped default is adopted first, as the service does
+        role_policy.adopt(default_document(), "default policy shipped with carecred", REGISTRAR)
+        self.events.save(role_policy)
+
+    @property
+    def policy(self) -> Policy:
+        """The latest adopted version, loaded from its stored event."""
+        latest = [e for e in self.events.stored() if isinstance(e, RolePolicy.Adopted)][-1]
+        return load_policy(latest.policy_version, latest.content)
+
+    def adopt_policy(self, document: PolicyDocument, note: str) -> int:
+        role_policy: RolePolicy = self.events.repository.get(ROLE_POLICY_ID)
+        role_policy.adopt(document, note, REGISTRAR)
+        self.events.save(role_policy)
+        return role_policy.policy_version
 
     def register_nursery(self, name: str, town: str = "朱泾镇", kind: str = "nursery") -> str:
         nursery = Nursery(name=name, town=town, ownership="public", inclusive=True, kind=kind, actor=REGISTRAR)
@@ -115,9 +130,10 @@ class CredentialDesk:
         return [f for f in facts.values() if f.holder_id == holder]
 
     def compliance(self, staff_id: str, role: str, on: dt.date) -> Compliance:
-        spec = self.policy.role(role)
+        policy = self.policy
+        spec = policy.role(role)
         assert spec is not None, role
-        return evaluate(self.policy, spec, self.facts_of(staff_id), on)
+        return evaluate(policy, spec, self.facts_of(staff_id), on)
 
     def assign(self, staff_id: str, nursery_id: str, role: str, start_on: dt.date) -> Compliance:
         """Record the assignment only if the person is compliant on the start date; the decision either way.
@@ -127,7 +143,7 @@ class CredentialDesk:
         decision = self.compliance(staff_id, role, start_on)
         if decision.compliant:
             self.events.save(Assignment(staff_id=staff_id, nursery_id=nursery_id, role=role,
-                                        start_on=start_on.isoformat(), policy_version=self.policy.version,
+                                        start_on=start_on.isoformat(), policy_version=decision.policy_version,
                                         actor=REGISTRAR))
         return decision
 
