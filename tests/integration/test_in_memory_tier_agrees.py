@@ -8,6 +8,7 @@ desk, and every decision must agree. A desk that drifts from the use cases fails
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import closing
 from uuid import UUID
 
 import pytest
@@ -46,16 +47,8 @@ ASSIGNMENTS = [
 
 @pytest.fixture
 def credentials(settings):
-    app = Credentials(settings)
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def training(settings):
-    app = TrainingRecords(settings)
-    yield app
-    app.close()
+    with closing(Credentials(settings)) as app:
+        yield app
 
 
 def service_decision(app: Credentials, held, role: str, start_on: str) -> tuple[bool, list[tuple[str, str]]]:
@@ -134,7 +127,12 @@ POSTS = [
 ]
 
 
-def test_posting_outcomes_and_the_year_agree(training):
+def test_posting_outcomes_and_the_year_agree(settings):
+    with closing(TrainingRecords(settings)) as training:
+        posting_agrees(training)
+
+
+def posting_agrees(training: TrainingRecords) -> None:
     provider = approve(training)
     (person,) = learn_people(training, 1)
     desk = TrainingDesk()
