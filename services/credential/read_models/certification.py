@@ -14,7 +14,8 @@ import msgspec
 
 from services.credential.domain.assignment import Assignment
 from services.credential.domain.certificate import Certificate
-from services.credential.domain.compliance import CertificateFacts, ExpiryChange, StatusChange
+from services.credential.domain.certificate_facts import STATUS_AFTER, facts_after
+from services.credential.domain.compliance import CertificateFacts
 from services.credential.domain.integrity import Violation
 from services.credential.domain.policy import RolePolicy
 from shared.persistence import Cursor
@@ -66,10 +67,7 @@ class CertificationProjection(Projection):
     @handles(Certificate.Issued)
     def issued(self, cur: Cursor, e: Any, position: int) -> None:
         cid = str(e.originator_id)
-        facts = CertificateFacts(
-            certificate_id=cid, cert_type=e.cert_type, number=e.number, holder_id=e.holder_id,
-            issued_on=e.issued_on, expiries=(ExpiryChange(e.issued_on, e.expires_on),),
-        )
+        facts = facts_after(None, e)
         cur.execute(
             "INSERT INTO certificates (certificate_id, cert_type, number, issuing_body, holder_id, issued_on,"
             " expires_on, status, facts, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
@@ -82,8 +80,7 @@ class CertificationProjection(Projection):
     @handles(Certificate.Renewed)
     def renewed(self, cur: Cursor, e: Any, position: int) -> None:
         cid = str(e.originator_id)
-        facts = self._facts(cur, cid)
-        facts = msgspec.structs.replace(facts, expiries=(*facts.expiries, ExpiryChange(e.effective_on, e.expires_on)))
+        facts = facts_after(self._facts(cur, cid), e)
         self._save(cur, cid, facts, expires_on=e.expires_on)
         status = cur.fetchone("SELECT status FROM certificates WHERE certificate_id = ?", (cid,))["status"]
         _remember(cur, facts, status, e, position)
@@ -95,10 +92,8 @@ class CertificationProjection(Projection):
     @handles(Certificate.Suspended, Certificate.Reinstated, Certificate.Revoked)
     def status_changed(self, cur: Cursor, e: Any, position: int) -> None:
         cid = str(e.originator_id)
-        status = {Certificate.Suspended: "suspended", Certificate.Reinstated: "active"}.get(type(e), "revoked")
-        change = StatusChange(on=e.effective_on, status=status, until=getattr(e, "until", None))
-        facts = self._facts(cur, cid)
-        facts = msgspec.structs.replace(facts, changes=(*facts.changes, change))
+        status = STATUS_AFTER[type(e)]
+        facts = facts_after(self._facts(cur, cid), e)
         self._save(cur, cid, facts, status=status)
         _remember(cur, facts, status, e, position)
 
