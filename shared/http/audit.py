@@ -30,7 +30,10 @@ class AuditController(Controller):
     tags = ["audit"]
 
     @get("/aggregates/{aggregate_id:uuid}/history", guards=[AUDITORS], sync_to_thread=True)
-    def history(self, audit: NamedDependency[AuditLog], aggregate_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> AggregateHistory:
+    def history(
+        self, audit: NamedDependency[AuditLog],
+        aggregate_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> AggregateHistory:
         """Every stored event of one aggregate, in order, with recorded time, actor and reason."""
         return audit.history(aggregate_id)
 
@@ -83,6 +86,9 @@ class AuditController(Controller):
         return audit.inclusion(position, tree_size)
 
     @get("/proofs/consistency", guards=[AUDITORS], sync_to_thread=True)
-    def consistency(self, audit: NamedDependency[AuditLog], request: Request[Principal, Any, Any], first: Size, second: Size) -> ConsistencyProof:
+    def consistency(
+        self, audit: NamedDependency[AuditLog],
+        request: Request[Principal, Any, Any], first: Size, second: Size,
+    ) -> ConsistencyProof:
         """Proof that the log at size ``first`` is a prefix of the log at size ``second``."""
         return audit.consistency(first, second)

@@ -23,7 +23,10 @@ class KeysController(Controller):
     tags = ["keys"]
 
     @post("/", guards=[allow(Role.ADMIN)], sync_to_thread=True)
-    def issue(self, service: NamedDependency[ServiceApplication], data: JSONBody[NewKey], request: Request[Principal, Any, Any]) -> IssuedKey:
+    def issue(
+        self, service: NamedDependency[ServiceApplication],
+        data: JSONBody[NewKey], request: Request[Principal, Any, Any],
+    ) -> IssuedKey:
         """Issue an API key; the token is in this answer only (422 for a scope this service does not know)."""
         if data.scope is not None and service.scope_is_known(data.role, data.scope) is False:
             raise Invalid(f"no {SCOPED_ROLES.get(data.role, 'scope')} with id {data.scope}", field="scope",
@@ -35,12 +38,18 @@ class KeysController(Controller):
         return IssuedKey(key_id=key_id, token=token, role=data.role, scope=scope)
 
     @get("/", guards=[allow(Role.ADMIN, Role.AUDITOR)], sync_to_thread=True)
-    def list_keys(self, service: NamedDependency[ServiceApplication], request: Request[Principal, Any, Any]) -> list[KeyInfo]:
+    def list_keys(
+        self, service: NamedDependency[ServiceApplication],
+        request: Request[Principal, Any, Any],
+    ) -> list[KeyInfo]:
         """Every key ever issued, without tokens."""
         return service.list_keys()
 
     @post("/{key_id:uuid}/revoke", guards=[allow(Role.ADMIN)], sync_to_thread=True, status_code=200)
-    def revoke(self, service: NamedDependency[ServiceApplication], key_id: FromPath[UUID], data: JSONBody[KeyRevocation], request: Request[Principal, Any, Any]) -> KeyInfo:
+    def revoke(
+        self, service: NamedDependency[ServiceApplication],
+        key_id: FromPath[UUID], data: JSONBody[KeyRevocation], request: Request[Principal, Any, Any],
+    ) -> KeyInfo:
         """Revoke a key at once."""
         service.revoke_key(key_id, reason=data.reason, actor=request.user.actor())
         return next(k for k in service.list_keys() if k.key_id == str(key_id))

@@ -28,7 +28,10 @@ class AssignmentController(Controller):
     tags = ["assignments"]
 
     @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
-    def assign(self, assignments: NamedDependency[Assignments], data: JSONBody[NewAssignment], request: Request[Principal, Any, Any]) -> AssignmentView:
+    def assign(
+        self, assignments: NamedDependency[Assignments],
+        data: JSONBody[NewAssignment], request: Request[Principal, Any, Any],
+    ) -> AssignmentView:
         """Assign a person (409 ``not_certified`` listing each missing, expired, suspended or revoked certificate)."""
         principal = request.user
         nursery_id = acting_nursery(principal, data.nursery_id)
@@ -38,12 +41,16 @@ class AssignmentController(Controller):
 
     @get("/{assignment_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
     def get_assignment(
-        self, assignments: NamedDependency[Assignments], assignment_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None
+        self, assignments: NamedDependency[Assignments],
+        assignment_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None
     ) -> AssignmentView:
         """One assignment with its compliance as on the date."""
         return assignments.assignment(assignment_id, on=on_or_today(on), visible_to=nursery_scope(request.user))
 
     @post("/{assignment_id:uuid}/end", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True, status_code=200)
-    def end(self, assignments: NamedDependency[Assignments], assignment_id: FromPath[UUID], data: JSONBody[AssignmentEnd], request: Request[Principal, Any, Any]) -> AssignmentView:
+    def end(
+        self, assignments: NamedDependency[Assignments],
+        assignment_id: FromPath[UUID], data: JSONBody[AssignmentEnd], request: Request[Principal, Any, Any],
+    ) -> AssignmentView:
         """End an assignment after its last working day (409 ``already_ended``)."""
         return assignments.end_assignment(assignment_id, data, visible_to=nursery_scope(request.user), actor=request.user.actor())

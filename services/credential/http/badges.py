@@ -33,7 +33,10 @@ class VerifyController(Controller):
     tags = ["badges"]
 
     @post("/", guards=[allow(Role.INSPECTOR, Role.REGISTRAR, Role.HR, Role.AUDITOR)], sync_to_thread=True, status_code=200)
-    def verify(self, badges: NamedDependency[Badges], data: JSONBody[VerifyRequest], request: Request[Principal, Any, Any]) -> VerifyResult:
+    def verify(
+        self, badges: NamedDependency[Badges],
+        data: JSONBody[VerifyRequest], request: Request[Principal, Any, Any],
+    ) -> VerifyResult:
         """Verify a scanned badge text online; with ``id_number``, say whether it is the holder's (never echoed)."""
         return badges.verify(data.qr, id_number=data.id_number)
 
@@ -45,7 +48,10 @@ class BadgeController(Controller):
     tags = ["badges"]
 
     @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
-    def issue(self, badge_issuance: NamedDependency[BadgeIssuance], data: JSONBody[IssueBadge], request: Request[Principal, Any, Any]) -> IssuedBadge:
+    def issue(
+        self, badge_issuance: NamedDependency[BadgeIssuance],
+        data: JSONBody[IssueBadge], request: Request[Principal, Any, Any],
+    ) -> IssuedBadge:
         """Issue a badge to a person compliant today (409 with the reasons otherwise); reissue by asking again."""
         principal = request.user
         nursery_id = acting_nursery(principal, data.nursery_id)
@@ -73,7 +79,10 @@ class BadgeController(Controller):
         return [b for b in found if own is None or b.nursery_id == str(own)]
 
     @get("/{badge_id:uuid}", guards=[allow(Role.REGISTRAR, Role.HR, Role.AUDITOR)], sync_to_thread=True)
-    def get_badge(self, badges: NamedDependency[Badges], badge_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> BadgeView:
+    def get_badge(
+        self, badges: NamedDependency[Badges],
+        badge_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> BadgeView:
         """One badge and its status."""
         view = badges.statuses.badge(badge_id)
         if request.user.role is Role.HR:
@@ -88,17 +97,26 @@ class BadgeController(Controller):
         return statuses.change_badge_status(badge_id, status, reason=reason, actor=request.user.actor())
 
     @post("/{badge_id:uuid}/revoke", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True, status_code=200)
-    def revoke(self, badges: NamedDependency[Badges], badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
+    def revoke(
+        self, badges: NamedDependency[Badges],
+        badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any],
+    ) -> BadgeView:
         """Revoke a badge for good (a new one can be issued)."""
         return self._change(badges, request, badge_id, "revoked", data.reason)
 
     @post("/{badge_id:uuid}/suspend", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True, status_code=200)
-    def suspend(self, badges: NamedDependency[Badges], badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
+    def suspend(
+        self, badges: NamedDependency[Badges],
+        badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any],
+    ) -> BadgeView:
         """Suspend a badge until it is reinstated."""
         return self._change(badges, request, badge_id, "suspended", data.reason)
 
     @post("/{badge_id:uuid}/reinstate", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True, status_code=200)
-    def reinstate(self, badges: NamedDependency[Badges], badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any]) -> BadgeView:
+    def reinstate(
+        self, badges: NamedDependency[Badges],
+        badge_id: FromPath[UUID], data: JSONBody[BadgeStatusChange], request: Request[Principal, Any, Any],
+    ) -> BadgeView:
         """Lift a badge's suspension."""
         return self._change(badges, request, badge_id, "active", data.reason)
 

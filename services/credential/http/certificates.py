@@ -30,7 +30,10 @@ class CertificateController(Controller):
     tags = ["certificates"]
 
     @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
-    def issue(self, certificates: NamedDependency[Certificates], data: JSONBody[NewCertificate], request: Request[Principal, Any, Any]) -> CertificateView:
+    def issue(
+        self, certificates: NamedDependency[Certificates],
+        data: JSONBody[NewCertificate], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Record an issued certificate (409 ``duplicate_certificate`` with the existing id)."""
         principal = request.user
         return certificates.issue_certificate(
@@ -49,27 +52,40 @@ class CertificateController(Controller):
 
     @get("/{certificate_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
     def get_certificate(
-        self, certificates: NamedDependency[Certificates], certificate_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None
     ) -> CertificateView:
         """One certificate with its standing as on the date."""
         return certificates.certificate(certificate_id, on=on_or_today(on), visible_to=nursery_scope(request.user))
 
     @post("/{certificate_id:uuid}/renew", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
-    def renew(self, certificates: NamedDependency[Certificates], certificate_id: FromPath[UUID], data: JSONBody[Renewal], request: Request[Principal, Any, Any]) -> CertificateView:
+    def renew(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[Renewal], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Extend to a later expiry (409 ``certificate_revoked`` for a revoked one)."""
         return certificates.renew_certificate(certificate_id, data, request.user.actor())
 
     @post("/{certificate_id:uuid}/suspend", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
-    def suspend(self, certificates: NamedDependency[Certificates], certificate_id: FromPath[UUID], data: JSONBody[Suspension], request: Request[Principal, Any, Any]) -> CertificateView:
+    def suspend(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[Suspension], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Suspend (409 ``already_suspended`` / ``certificate_revoked``)."""
         return certificates.suspend_certificate(certificate_id, data, request.user.actor())
 
     @post("/{certificate_id:uuid}/reinstate", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
-    def reinstate(self, certificates: NamedDependency[Certificates], certificate_id: FromPath[UUID], data: JSONBody[Reinstatement], request: Request[Principal, Any, Any]) -> CertificateView:
+    def reinstate(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[Reinstatement], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Lift a suspension (409 ``not_suspended`` / ``certificate_revoked``)."""
         return certificates.reinstate_certificate(certificate_id, data, request.user.actor())
 
     @post("/{certificate_id:uuid}/revoke", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
-    def revoke(self, certificates: NamedDependency[Certificates], certificate_id: FromPath[UUID], data: JSONBody[Revocation], request: Request[Principal, Any, Any]) -> CertificateView:
+    def revoke(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[Revocation], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Revoke for good (409 ``already_revoked``)."""
         return certificates.revoke_certificate(certificate_id, data, request.user.actor())

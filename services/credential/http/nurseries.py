@@ -25,16 +25,25 @@ class NurseryController(Controller):
     tags = ["nurseries"]
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
-    def register(self, registry: NamedDependency[Registry], data: JSONBody[NewNursery], request: Request[Principal, Any, Any]) -> NurseryView:
+    def register(
+        self, registry: NamedDependency[Registry],
+        data: JSONBody[NewNursery], request: Request[Principal, Any, Any],
+    ) -> NurseryView:
         """Register a nursery (registrar)."""
         return registry.register_nursery(data, request.user.actor())
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
-    def list_nurseries(self, registry: NamedDependency[Registry], request: Request[Principal, Any, Any]) -> list[NurseryView]:
+    def list_nurseries(
+        self, registry: NamedDependency[Registry],
+        request: Request[Principal, Any, Any],
+    ) -> list[NurseryView]:
         """Every nursery of the district."""
         return registry.nurseries()
 
     @get("/{nursery_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_nursery(self, registry: NamedDependency[Registry], nursery_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> NurseryView:
+    def get_nursery(
+        self, registry: NamedDependency[Registry],
+        nursery_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> NurseryView:
         """One nursery."""
         return registry.nursery(nursery_id)

@@ -30,13 +30,17 @@ class PolicyController(Controller):
 
     @get("/versions/{version:int}", guards=[allow(*READERS)], sync_to_thread=True)
     def version(
-        self, policies: NamedDependency[Policies], version: Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="A policy version")],
+        self, policies: NamedDependency[Policies],
+        version: Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="A policy version")],
         request: Request[Principal, Any, Any],
     ) -> PolicyView:
         """An earlier (or the current) version."""
         return policies.policy_view(version)
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
-    def adopt(self, policies: NamedDependency[Policies], data: JSONBody[PolicyAdoption], request: Request[Principal, Any, Any]) -> PolicyView:
+    def adopt(
+        self, policies: NamedDependency[Policies],
+        data: JSONBody[PolicyAdoption], request: Request[Principal, Any, Any],
+    ) -> PolicyView:
         """Adopt a new version (422 naming the field when it does not hold together)."""
         return policies.adopt_policy(data.content, data.note, request.user.actor())

@@ -28,8 +28,8 @@ class ProfileController(Controller):
     tags = ["staff"]
 
     @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
-    def profile(self, reports: NamedDependency[Reports], staff_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None,
-                as_of: AsOf = None) -> Profile:
+    def profile(self, reports: NamedDependency[Reports], staff_id: FromPath[UUID], request: Request[Principal, Any, Any],
+                on: OnDate = None, as_of: AsOf = None) -> Profile:
         """The person as on the date (404 for an hr key of a nursery that cannot see them); ``as_of``: as recorded then."""
         principal = request.user
         return reports.profile(
@@ -45,8 +45,8 @@ class RosterController(Controller):
     tags = ["nurseries"]
 
     @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
-    def roster(self, reports: NamedDependency[Reports], nursery_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None,
-               as_of: AsOf = None) -> Roster:
+    def roster(self, reports: NamedDependency[Reports], nursery_id: FromPath[UUID], request: Request[Principal, Any, Any],
+               on: OnDate = None, as_of: AsOf = None) -> Roster:
         """People at work on the date, non-compliant first (an hr key: its own nursery only); ``as_of``: as recorded then."""
         require_own_nursery(request.user, nursery_id)
         return reports.roster(nursery_id, on=on_or_today(on), as_of=checked_instant(as_of))
@@ -59,6 +59,9 @@ class DistrictController(Controller):
     tags = ["district"]
 
     @get("/figures", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
-    def figures(self, reports: NamedDependency[Reports], request: Request[Principal, Any, Any], on: OnDate = None) -> DistrictFigures:
+    def figures(
+        self, reports: NamedDependency[Reports],
+        request: Request[Principal, Any, Any], on: OnDate = None,
+    ) -> DistrictFigures:
         """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon."""
         return reports.district_figures(on=on_or_today(on))

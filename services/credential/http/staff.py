@@ -31,7 +31,10 @@ class StaffController(Controller):
     tags = ["staff"]
 
     @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
-    def register(self, registry: NamedDependency[Registry], data: JSONBody[NewStaff], request: Request[Principal, Any, Any]) -> StaffView:
+    def register(
+        self, registry: NamedDependency[Registry],
+        data: JSONBody[NewStaff], request: Request[Principal, Any, Any],
+    ) -> StaffView:
         """Register a person (409 with the existing staff id if already registered)."""
         principal = request.user
         nursery_id = acting_nursery(principal, data.nursery_id)
@@ -53,12 +56,18 @@ class StaffController(Controller):
         return registry.staff_list(visible_to=nursery_scope(request.user), after=after, limit=limit)
 
     @get("/{staff_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_staff(self, registry: NamedDependency[Registry], staff_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> StaffView:
+    def get_staff(
+        self, registry: NamedDependency[Registry],
+        staff_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> StaffView:
         """One person (404 for an hr key of another nursery)."""
         return registry.staff(staff_id, visible_to=nursery_scope(request.user))
 
     @post("/lookup", guards=[allow(*READERS)], sync_to_thread=True, status_code=200)
-    def lookup(self, registry: NamedDependency[Registry], data: JSONBody[StaffLookup], request: Request[Principal, Any, Any]) -> StaffView:
+    def lookup(
+        self, registry: NamedDependency[Registry],
+        data: JSONBody[StaffLookup], request: Request[Principal, Any, Any],
+    ) -> StaffView:
         """Find a person by ID number (in the body, so it never lands in a URL or log)."""
         return registry.find_staff(data.id_number, visible_to=nursery_scope(request.user))
 

@@ -29,7 +29,10 @@ class TransferController(Controller):
     tags = ["transfers"]
 
     @post("/", guards=[allow(Role.HR)], sync_to_thread=True)
-    def request_transfer(self, transfers: NamedDependency[Transfers], data: JSONBody[NewTransfer], request: Request[Principal, Any, Any]) -> TransferView:
+    def request_transfer(
+        self, transfers: NamedDependency[Transfers],
+        data: JSONBody[NewTransfer], request: Request[Principal, Any, Any],
+    ) -> TransferView:
         """Ask to employ a person who works at another nursery (after 409 ``employed_elsewhere``).
 
         409 ``consent_not_needed`` when nobody's agreement is needed, ``transfer_pending`` when this
@@ -52,13 +55,16 @@ class TransferController(Controller):
                                  after=after, limit=limit)
 
     @get("/{transfer_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_transfer(self, transfers: NamedDependency[Transfers], transfer_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> TransferView:
+    def get_transfer(
+        self, transfers: NamedDependency[Transfers],
+        transfer_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> TransferView:
         """One request (404 for an hr key of a nursery that neither asked nor must answer)."""
         return transfers.transfer(transfer_id, visible_to=nursery_scope(request.user))
 
     @post("/{transfer_id:uuid}/consent", guards=[allow(*ANSWERERS)], sync_to_thread=True, status_code=200)
-    def consent(self, transfers: NamedDependency[Transfers], transfer_id: FromPath[UUID], data: JSONBody[TransferConsent],
-                request: Request[Principal, Any, Any]) -> TransferView:
+    def consent(self, transfers: NamedDependency[Transfers], transfer_id: FromPath[UUID],
+                data: JSONBody[TransferConsent], request: Request[Principal, Any, Any]) -> TransferView:
         """Agree, as a nursery the person works at or as the registrar; approved once every such nursery
         (or the registrar) has agreed (403 ``not_current_nursery``, 409 ``already_consented``, ``transfer_closed``)."""
         return transfers.consent_to_transfer(transfer_id, note=data.note, visible_to=nursery_scope(request.user),

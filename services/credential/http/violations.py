@@ -22,6 +22,9 @@ class ViolationController(Controller):
     tags = ["integrity"]
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
-    def record(self, integrity: NamedDependency[Integrity], data: JSONBody[NewViolation], request: Request[Principal, Any, Any]) -> ViolationView:
+    def record(
+        self, integrity: NamedDependency[Integrity],
+        data: JSONBody[NewViolation], request: Request[Principal, Any, Any],
+    ) -> ViolationView:
         """Record a violation; a suspension or revocation acts on the named certificates at once."""
         return integrity.record_violation(data, request.user.actor())

@@ -35,7 +35,8 @@ class CompletionController(Controller):
 
     @post("/", guards=[allow(Role.PROVIDER)], sync_to_thread=True)
     def post_one(
-        self, posting: NamedDependency[Posting], provider_id: FromPath[UUID], data: JSONBody[NewCompletion], request: Request[Principal, Any, Any],
+        self, posting: NamedDependency[Posting],
+        provider_id: FromPath[UUID], data: JSONBody[NewCompletion], request: Request[Principal, Any, Any],
     ) -> Response[CompletionResult]:
         """Record a completion (201); the same again answers the same (200); a different reuse of the event id is 409."""
         require_own_provider(request.user, provider_id)
@@ -52,7 +53,8 @@ class CompletionController(Controller):
     @post("/bulk", guards=[allow(Role.PROVIDER)], sync_to_thread=True, status_code=200,
           request_max_body_size=BULK_MAX_BODY)
     def post_many(
-        self, posting: NamedDependency[Posting], provider_id: FromPath[UUID], data: JSONBody[BulkCompletions], request: Request[Principal, Any, Any],
+        self, posting: NamedDependency[Posting],
+        provider_id: FromPath[UUID], data: JSONBody[BulkCompletions], request: Request[Principal, Any, Any],
     ) -> BulkResult:
         """Record up to 50,000 completions; each item is answered: created, duplicate, conflict or rejected."""
         require_own_provider(request.user, provider_id)
@@ -76,7 +78,8 @@ class CompletionController(Controller):
 
     @post("/{completion_id:uuid}/reversal", guards=[allow(Role.PROVIDER)], sync_to_thread=True)
     def reverse(
-        self, corrections: NamedDependency[Corrections], provider_id: FromPath[UUID], completion_id: FromPath[UUID], data: JSONBody[Reversal],
+        self, corrections: NamedDependency[Corrections],
+        provider_id: FromPath[UUID], completion_id: FromPath[UUID], data: JSONBody[Reversal],
         request: Request[Principal, Any, Any],
     ) -> Response[ReversalResult]:
         """Reverse a completion (it stops counting; nothing is deleted); a retry answers the same (200)."""
@@ -86,7 +89,8 @@ class CompletionController(Controller):
 
     @post("/{completion_id:uuid}/correction", guards=[allow(Role.PROVIDER)], sync_to_thread=True)
     def correct(
-        self, corrections: NamedDependency[Corrections], provider_id: FromPath[UUID], completion_id: FromPath[UUID], data: JSONBody[Correction],
+        self, corrections: NamedDependency[Corrections],
+        provider_id: FromPath[UUID], completion_id: FromPath[UUID], data: JSONBody[Correction],
         request: Request[Principal, Any, Any],
     ) -> Response[CorrectionResult]:
         """Reverse a completion and record its replacement (with a new event id) in one transaction."""

@@ -27,23 +27,33 @@ class ProviderController(Controller):
     tags = ["providers"]
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
-    def approve(self, catalogue: NamedDependency[Catalogue], data: JSONBody[NewProvider], request: Request[Principal, Any, Any]) -> ProviderView:
+    def approve(
+        self, catalogue: NamedDependency[Catalogue],
+        data: JSONBody[NewProvider], request: Request[Principal, Any, Any],
+    ) -> ProviderView:
         """Approve a provider (registrar); 409 if its code is already approved."""
         return catalogue.approve_provider(data, request.user.actor())
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
-    def list_providers(self, catalogue: NamedDependency[Catalogue], request: Request[Principal, Any, Any]) -> list[ProviderView]:
+    def list_providers(
+        self, catalogue: NamedDependency[Catalogue],
+        request: Request[Principal, Any, Any],
+    ) -> list[ProviderView]:
         """Every provider ever approved, withdrawn ones included."""
         return catalogue.providers()
 
     @get("/{provider_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_provider(self, catalogue: NamedDependency[Catalogue], provider_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> ProviderView:
+    def get_provider(
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> ProviderView:
         """One provider."""
         return catalogue.provider(provider_id)
 
     @post("/{provider_id:uuid}/withdrawal", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
     def withdraw(
-        self, catalogue: NamedDependency[Catalogue], provider_id: FromPath[UUID], data: JSONBody[Withdrawal], request: Request[Principal, Any, Any],
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], data: JSONBody[Withdrawal], request: Request[Principal, Any, Any],
     ) -> ProviderView:
         """Withdraw a provider: past completions keep counting, new ones are refused."""
         return catalogue.withdraw_provider(provider_id, data.reason, request.user.actor())
@@ -57,24 +67,32 @@ class CourseController(Controller):
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
     def catalogue(
-        self, catalogue: NamedDependency[Catalogue], provider_id: FromPath[UUID], data: JSONBody[NewCourse], request: Request[Principal, Any, Any],
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], data: JSONBody[NewCourse], request: Request[Principal, Any, Any],
     ) -> CourseView:
         """Add a course to a provider's catalogue (registrar); 409 if the code is taken."""
         return catalogue.catalogue_course(provider_id, data, request.user.actor())
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
-    def list_courses(self, catalogue: NamedDependency[Catalogue], provider_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> list[CourseView]:
+    def list_courses(
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> list[CourseView]:
         """The provider's courses, withdrawn ones included."""
         return catalogue.courses(provider_id)
 
     @get("/{code:str}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_course(self, catalogue: NamedDependency[Catalogue], provider_id: FromPath[UUID], code: CodeInPath, request: Request[Principal, Any, Any]) -> CourseView:
+    def get_course(
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], code: CodeInPath, request: Request[Principal, Any, Any],
+    ) -> CourseView:
         """One course."""
         return catalogue.course(provider_id, code)
 
     @post("/{code:str}/withdrawal", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
     def withdraw(
-        self, catalogue: NamedDependency[Catalogue], provider_id: FromPath[UUID], code: CodeInPath, data: JSONBody[Withdrawal],
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], code: CodeInPath, data: JSONBody[Withdrawal],
         request: Request[Principal, Any, Any],
     ) -> CourseView:
         """Withdraw a course: past completions keep counting, new ones are refused."""
