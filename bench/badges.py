@@ -38,7 +38,7 @@ CLIENTS = 16
 def issue_badge(app: Credentials) -> tuple[str, str]:
     """A caregiver with her badge; (badge text, ID number)."""
     nursery = app.registry.register_nursery(NewNursery(name="朱泾镇阳光托育园", town="朱泾镇", ownership="public", inclusive=True),
-                                   REGISTRAR)
+                                            REGISTRAR)
     number = id_number(7)
     staff = app.registry.register_staff(name="李娜", id_number=number, registered_by=nursery.nursery_id, actor=REGISTRAR)
     badges = app.badges

@@ -184,16 +184,16 @@ def training_world(app: TrainingRecords, *, people: int = 2_000, code: str = "SO
     since = dt.date(2023, 1, 1)
     for course in SKILLS:
         app.catalogue.catalogue_course(provider_id, NewCourse(code=course, title=f"综合技能 {course}", category="skills",
-                                                    topic="professional_skills", class_hours=8, available_from=since), REGISTRAR)
+                                                              topic="professional_skills", class_hours=8, available_from=since), REGISTRAR)
     for course in ETHICS:
         app.catalogue.catalogue_course(provider_id, NewCourse(code=course, title=f"职业道德 {course}", category="ethics",
-                                                    topic="professional_ethics", class_hours=4, available_from=since), REGISTRAR)
+                                                              topic="professional_ethics", class_hours=4, available_from=since), REGISTRAR)
     ids = [str(uuid5(NAMESPACE_URL, f"urn:bench:staff:{i}")) for i in range(people)]
     with app.store.transaction(commit=True) as cur:
         for i, sid in enumerate(ids):
             app.people.record_person(staff_id=sid, id_hash=idnumber.keyed_hash(id_number(i), app.id_hash_key),
-                              name=f"员工{i}", nursery_ids=[str(uuid5(NAMESPACE_URL, f"urn:bench:nursery:{i % 500}"))],
-                              learned_at="2025-01-01T00:00:00.000000Z", cur=cur)
+                                     name=f"员工{i}", nursery_ids=[str(uuid5(NAMESPACE_URL, f"urn:bench:nursery:{i % 500}"))],
+                                     learned_at="2025-01-01T00:00:00.000000Z", cur=cur)
     _, courses = app.catalogue.catalogue_rows(provider_id)
     return TrainingWorld(provider_id=provider_id, courses=courses, people=ids)
 

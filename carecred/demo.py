@@ -85,7 +85,7 @@ def seed_credential(app, rng: random.Random) -> list[str]:
             serial += 1
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
             staff = app.registry.register_staff(name=name, id_number=demo_id_number(rng), registered_by=nursery.nursery_id,
-                                       actor=DEMO_ACTOR)
+                                                actor=DEMO_ACTOR)
             health_days = rng.choice([20, 45, 80, 200, 300, 330])
             for cert_type, days in ((ROLE_CERTIFICATE[role], rng.randint(200, 1500)), ("health", health_days)):
                 app.certificates.issue_certificate(NewCertificate(
@@ -94,7 +94,7 @@ def seed_credential(app, rng: random.Random) -> list[str]:
                     expires_on=today + dt.timedelta(days=days), holder_id=staff.staff_id,
                 ), role="registrar", visible_to=None, actor=DEMO_ACTOR)
             app.assignments.assign(NewAssignment(staff_id=staff.staff_id, role=role, start_on=today),
-                       nursery_id=nursery.nursery_id, actor=DEMO_ACTOR)
+                                   nursery_id=nursery.nursery_id, actor=DEMO_ACTOR)
             if person == 1 and place % 2 == 0:  # a lapse the HR dashboard should show first
                 cert = app.reports.profile(UUID(staff.staff_id), on=today, visible_to=None, with_integrity=False).certificates[0]
                 app.certificates.suspend_certificate(UUID(cert.certificate_id), Suspension(reason="健康检查逾期"), DEMO_ACTOR)

@@ -46,7 +46,7 @@ def seed_district(app: Any) -> dict[str, Any]:
     ]
     staff = [
         app.registry.register_staff(name=f"员工{i}号", id_number=make_valid(f"3101161988{i % 12 + 1:02d}15{i:03d}"),
-                           registered_by=nurseries[i % 3].nursery_id, actor=REGISTRAR)
+                                    registered_by=nurseries[i % 3].nursery_id, actor=REGISTRAR)
         for i in range(12)
     ]
     key_id, _ = app.issue_key(role=Role.INSPECTOR, scope=None, name="巡查员 张", actor=ADMIN)

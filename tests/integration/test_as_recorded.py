@@ -36,10 +36,10 @@ def test_roster_and_profile_as_recorded_at_an_earlier_instant(credential_http):
     client, app = credential_http, credential_http.app.state.service
     registrar = issue(app, "registrar")
     nursery = app.registry.register_nursery(NewNursery(name="朱泾一托", town="朱泾镇", ownership="public", inclusive=True),
-                                   SYSTEM).nursery_id
+                                            SYSTEM).nursery_id
     hr = issue(app, "hr", nursery)
     staff = [app.registry.register_staff(name=f"保育员{i}", id_number=make_valid(f"31011619900101{i:03d}"),
-                                registered_by=nursery, actor=SYSTEM).staff_id for i in range(2)]
+                                         registered_by=nursery, actor=SYSTEM).staff_id for i in range(2)]
     certificates = {}
     for i, staff_id in enumerate(staff):
         for cert_type in ("nursery_worker", "health"):
@@ -79,6 +79,6 @@ def test_a_person_registered_later_did_not_exist_at_the_instant(credential_http)
     before = quote(dt.datetime.now(dt.UTC).isoformat())
     time.sleep(0.01)
     staff_id = app.registry.register_staff(name="李丽", id_number=make_valid("31011619900101999"), registered_by=None,
-                                  actor=SYSTEM).staff_id
+                                           actor=SYSTEM).staff_id
     response = client.get(f"/v1/staff/{staff_id}/profile?as_of={before}", headers=issue(app, "auditor"))
     assert response.status_code == 404

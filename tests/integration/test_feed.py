@@ -15,7 +15,7 @@ ACTOR = {"role": "test"}
 def register(app, n: int) -> list[str]:
     return [
         app.registry.register_staff(name=f"员工{i}", id_number=make_valid(f"31011619900101{i:03d}"), registered_by=None,
-                           actor=ACTOR).staff_id
+                                    actor=ACTOR).staff_id
         for i in range(n)
     ]
 

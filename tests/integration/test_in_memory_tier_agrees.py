@@ -60,7 +60,7 @@ def service_decision(app: Credentials, held, role: str, start_on: str) -> tuple[
             app.certificates.suspend_certificate(UUID(cert), Suspension(reason="调查", effective_on=D(CHANGE_ON)), world.REGISTRAR)
         elif change == "revoke":
             app.certificates.revoke_certificate(UUID(cert), Revocation(reason="违规", category="ethics_violation",
-                                                          effective_on=D(CHANGE_ON)), world.REGISTRAR)
+                                                                       effective_on=D(CHANGE_ON)), world.REGISTRAR)
     try:
         world.assign(app, person, nursery, role, D(start_on))
     except Conflict as refused:
@@ -144,7 +144,7 @@ def posting_agrees(training: TrainingRecords) -> None:
 
     for event_id, course, at, hours in POSTS:
         (service,) = training.posting.post_completions(provider, [completion(event_id, person, course, at, hours)],
-                                               provider_actor(provider))
+                                                       provider_actor(provider))
         mine = desk.post(desk_provider, event_id=event_id, staff_id=person, course_code=course, completed_at=at,
                          class_hours=hours)
         assert (mine.outcome, mine.differences, mine.error and mine.error.code) == (

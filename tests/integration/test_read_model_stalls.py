@@ -217,7 +217,7 @@ def test_replicas_share_the_stall_and_apply_every_event_once(settings, monkeypat
             second.registry.nurseries()
         with pytest.raises(ReadModelStalled):
             second.registry.register_nursery(NewNursery(name="枫泾宝贝", town="枫泾镇", ownership="private", inclusive=False),
-                                    REGISTRAR)
+                                             REGISTRAR)
         assert second.list_keys() == []  # api_keys advanced past both events on the second replica
         monkeypatch.setitem(RegistryProjection._handlers, Nursery.Registered, original)
         assert second.projector.resume("registry") is None

@@ -167,7 +167,7 @@ def test_a_correction_with_a_bad_replacement_changes_nothing(training, sou):
     before = training.recorder.max_notification_id()
     with pytest.raises(Invalid) as refused:
         training.corrections.correct_completion(sou, completion_id_for(sou, "E1"), "typo", completion("E2", wang, hours=7),
-                                    provider_actor(sou))
+                                                provider_actor(sou))
     assert refused.value.field == "replacement.class_hours"
     assert training.recorder.max_notification_id() == before
     assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 8

@@ -56,7 +56,7 @@ def hiring(credential_http) -> Hiring:
              for t in ("nursery_worker", "health")]
     assignment_b = assign(app, world.staff_id, world.nursery_id, "nursery_worker", TODAY - dt.timedelta(days=10))
     app.integrity.record_violation(NewViolation(staff_id=world.staff_id, what="体罚幼儿警告", occurred_on=YESTERDAY,
-                                      action="warning"), REGISTRAR)
+                                                action="warning"), REGISTRAR)
     badge = world.issue()
     nursery_a = nursery(app, "枫泾镇小太阳托育园", town="枫泾镇")
     numbers = [r["number"] for r in app.store.query("SELECT number FROM certificates WHERE holder_id = ?",

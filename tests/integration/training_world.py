@@ -55,7 +55,7 @@ def learn_people(app: TrainingRecords, count: int, nursery: str = NURSERY) -> li
     key = bytes.fromhex(TEST_ID_HASH_KEY)
     for i in range(count):
         app.people.record_person(staff_id=staff_id(i), id_hash=keyed_hash(id_number(i), key), name=f"员工{i}",
-                          nursery_ids=[nursery], learned_at="2025-01-01T00:00:00.000000Z")
+                                 nursery_ids=[nursery], learned_at="2025-01-01T00:00:00.000000Z")
     return [staff_id(i) for i in range(count)]
 
 

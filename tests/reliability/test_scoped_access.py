@@ -123,7 +123,7 @@ def test_a_provider_cannot_post_for_another_provider_or_its_courses(training_htt
     sou = approve(app)
     other = approve(app, code="JSEDU", name="金山区教育学院")
     app.catalogue.catalogue_course(other, NewCourse(code="JS01", title="金山特色课程", category="skills", topic="safety",
-                                          class_hours=2, available_from=dt.date(2024, 1, 1)), REGISTRAR)
+                                                    class_hours=2, available_from=dt.date(2024, 1, 1)), REGISTRAR)
     (person,) = learn_people(app, 1)
     sou_key = issue(app, Role.PROVIDER, scope=str(sou))
     item = {"event_id": "X-1", "staff_id": person, "course_code": "SK01", "completed_at": MID_2025, "class_hours": 8}
