@@ -131,6 +131,36 @@ def test_the_domain_exceptions_still_exist():
     assert not gone, f"no longer imported: delete from DOMAIN_CONTRACT_IMPORTS_TO_REMOVE: {sorted(gone)}"
 
 
+def shape_violations(path: str, source: str) -> list[str]:
+    """Use cases are plain classes: one base class at most (no mixins), and ``self`` never annotated.
+
+    (Domain events may derive from two classes: that is how the event store library defines them.)
+    """
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef) and len(node.bases) > 1:
+            found.append(f"{path}: class {node.name} mixes {len(node.bases)} classes; compose use cases instead")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.args:
+            first = node.args.args[0]
+            if first.arg == "self" and first.annotation is not None:
+                found.append(f"{path}: {node.name} annotates self; give the collaborators to __init__ instead")
+    return found
+
+
+def test_use_cases_are_plain_classes_in_both_services():
+    violations = [v for path, source in service_sources() if (layer_of(path) or ("", ""))[1] == "application"
+                  for v in shape_violations(path, source)]
+    assert not violations, "\n".join(violations)
+
+
+@pytest.mark.parametrize("source", [
+    "class Records(CatalogueMixin, ServiceApplication):\n    pass\n",
+    "class PostingMixin:\n    def post(self: Any, items: list) -> None:\n        pass\n",
+])
+def test_the_shape_check_fails_on_a_mixin(source):
+    assert shape_violations("services/training/application/__init__.py", source)
+
+
 @pytest.mark.parametrize(("path", "source"), [
     ("services/training/domain/ledger.py", "from services.training.http.scope import require_own_provider"),
     ("services/credential/domain/staff.py", "from services.credential.application.registry import Registry"),
