@@ -24,6 +24,7 @@ from shared.audit.replay import replay
 from tests.conftest import issue
 from tests.integration import vc_verifier
 from tests.integration.certification_world import REGISTRAR, certificate, nursery, person
+from tests.integration.test_badge_cli import env, run  # noqa: F401 - the CLI reads this test's storage
 
 PUBLIC_URL = "https://credentials.jinshan.example"
 DID = "did:web:credentials.jinshan.example"
@@ -208,3 +209,16 @@ def test_replay_rebuilds_the_same_status_indexes(client, world):
     assert {"portable_status", "portable_issuer_keys"} <= set(report.tables)
     assert report.identical, [d.describe() for d in report.differences]
     assert entries(credential)["suspension"]["statusListIndex"] == "0"  # the first certificate in the log
+
+
+def test_an_operator_rotates_and_lists_the_issuer_keys(env, capsys):
+    code, out = run(capsys, "issuer-keys", "rotate")
+    assert code == 0 and "signs from now on" in out
+    code, out = run(capsys, "issuer-keys", "rotate")
+    code, out = run(capsys, "issuer-keys", "list")
+    lines = out.strip().splitlines()
+    assert code == 0 and lines[0].startswith("issuer did:web:") and len(lines) == 3
+    assert [line.split()[0] for line in lines[1:]] == ["1", "2"]
+    with TestClient(create_app(env)) as client:
+        methods = client.get("/.well-known/did.json").json()["verificationMethod"]
+        assert [m["id"].split("#")[1] for m in methods] == [line.split("#")[1].split()[0] for line in lines[1:]]

@@ -34,7 +34,7 @@ class PortableCredentialController(Controller):
     tags = ["portable credentials"]
 
     @get("/certificates/{certificate_id:uuid}", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True,
-         media_type=VC_JWT_MEDIA_TYPE)
+         media_type=VC_JWT_MEDIA_TYPE, summary="Export a certificate as a verifiable credential")
     def certificate(self, staff_id: FromPath[UUID], certificate_id: FromPath[UUID],
                     request: Request[Principal, Any, Any]) -> Response[str]:
         """The certificate as an Open Badges 3.0 ``AchievementCredential`` (JWS payload: ``contracts.portable``),
@@ -44,7 +44,7 @@ class PortableCredentialController(Controller):
         return _vc_jwt(token, "no-store")
 
     @get("/training/{year:int}", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True,
-         media_type=VC_JWT_MEDIA_TYPE)
+         media_type=VC_JWT_MEDIA_TYPE, summary="Export a year's training as a verifiable credential")
     def training(self, staff_id: FromPath[UUID], year: Year, request: Request[Principal, Any, Any]) -> Response[str]:
         """The year's training hours (skills, ethics) against the requirement, as an ``AchievementCredential``."""
         token = _portable(request).training(staff_id, year, visible_to=nursery_scope(request.user),
@@ -60,7 +60,7 @@ class StatusListController(Controller):
     opt = {PUBLIC: True}
     security = [{}]
 
-    @get("/{purpose:str}", sync_to_thread=True, media_type=VC_JWT_MEDIA_TYPE)
+    @get("/{purpose:str}", sync_to_thread=True, media_type=VC_JWT_MEDIA_TYPE, summary="A signed status list")
     def status_list(self, purpose: Annotated[str, Parameter(description="revocation or suspension")],
                     request: Request[Any, Any, Any]) -> Response[str]:
         """A ``BitstringStatusListCredential`` (vc+jwt): bit 1 at a certificate's index when it is revoked
@@ -80,7 +80,8 @@ class DidController(Controller):
     opt = {PUBLIC: True}
     security = [{}]
 
-    @get("/did.json", sync_to_thread=True, media_type="application/did+json")
+    @get("/did.json", sync_to_thread=True, media_type="application/did+json",
+         summary="The issuer's DID document (did:web)")
     def did_document(self, request: Request[Any, Any, Any]) -> DidDocument:
         """Every issuer key as a ``JsonWebKey`` verification method; a credential's ``kid`` names one."""
         return _portable(request).did_document()
