@@ -222,3 +222,16 @@ def test_an_operator_rotates_and_lists_the_issuer_keys(env, capsys):
     with TestClient(create_app(env)) as client:
         methods = client.get("/.well-known/did.json").json()["verificationMethod"]
         assert [m["id"].split("#")[1] for m in methods] == [line.split("#")[1].split()[0] for line in lines[1:]]
+
+
+def test_a_suspension_that_has_run_out_no_longer_shows(client, world):
+    _, credential = vc_verifier.verify(export_certificate(client, world), fetcher(client))
+    ended = client.post(f"/v1/certificates/{world['certificate']}/suspend", headers=world["registrar"],
+                        json={"reason": "停职一个月", "effective_on": "2025-01-01", "until": "2025-01-31"})
+    assert ended.status_code == 200, ended.text
+    assert vc_verifier.status_bit(entries(credential)["suspension"], fetcher(client)) == 0
+    later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    again = client.post(f"/v1/certificates/{world['certificate']}/suspend", headers=world["registrar"],
+                        json={"reason": "再次停职", "until": later})
+    assert again.status_code == 200, again.text
+    assert vc_verifier.status_bit(entries(credential)["suspension"], fetcher(client)) == 1

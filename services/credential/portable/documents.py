@@ -49,6 +49,11 @@ def end_of(day: str) -> str:
     return start_of((dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat())
 
 
+def district_day(moment: dt.datetime) -> str:
+    """The district date at an instant."""
+    return moment.astimezone(_DISTRICT).date().isoformat()
+
+
 def instant(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from typing import Any
 from uuid import UUID
 
@@ -87,10 +85,9 @@ class PortableCredentials:
         if purpose is StatusPurpose.REVOCATION:
             rows = self.app.store.query("SELECT status_index FROM portable_status WHERE status = 'revoked'")
         else:
-            today = at.astimezone(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
             rows = self.app.store.query(
                 "SELECT status_index FROM portable_status WHERE status = 'suspended'"
-                " AND (suspended_until IS NULL OR suspended_until >= ?)", (today,))
+                " AND (suspended_until IS NULL OR suspended_until >= ?)", (documents.district_day(at),))
         return [int(r["status_index"]) for r in rows], length
 
     def did_document(self) -> DidDocument:
@@ -104,14 +101,6 @@ class PortableCredentials:
                            assertionMethod=[m.id for m in methods])
 
 
-_services: weakref.WeakKeyDictionary[ServiceApplication, PortableCredentials] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def portable_for(app: ServiceApplication) -> PortableCredentials:
-    """The portable credentials of this application (built on first use)."""
-    with _lock:
-        service = _services.get(app)
-        if service is None:
-            service = _services[app] = PortableCredentials(app)
-        return service
+    """The portable credentials of this application (cheap: it keeps no state of its own beyond the app's)."""
+    return PortableCredentials(app)
