@@ -235,3 +235,17 @@ def test_a_suspension_that_has_run_out_no_longer_shows(client, world):
                         json={"reason": "再次停职", "until": later})
     assert again.status_code == 200, again.text
     assert vc_verifier.status_bit(entries(credential)["suspension"], fetcher(client)) == 1
+
+
+def test_two_replicas_making_the_first_key_at_once_end_with_one(client, world, settings):
+    from services.credential.application import Credentials
+
+    other = Credentials(msgspec.structs.replace(settings, public_url=PUBLIC_URL))
+    try:
+        late = portable_for(other).keys
+        export_certificate(client, world)  # this replica made generation 1 first
+        late.generate(REGISTRAR, generation=1)  # the other one had not seen it yet
+        assert len(late.published()) == 1
+        assert sorted(p.name for p in late.key_store.directory.iterdir()) == [f"{late.published()[0]['kid']}.pem"]
+    finally:
+        other.close()

@@ -8,6 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, Parameter
 
+from contracts.dates import FIRST_DAY, LAST_DAY
 from contracts.keys import Role
 from contracts.portable import VC_JWT_MEDIA_TYPE, DidDocument, StatusPurpose
 from services.credential.portable.service import PortableCredentials, portable_for
@@ -16,7 +17,7 @@ from shared.errors import NotFound
 from shared.http.auth import PUBLIC, allow
 from shared.http.scope import nursery_scope
 
-Year = Annotated[int, Parameter(ge=1900, le=2200, description="Calendar year (Asia/Shanghai)")]
+Year = Annotated[int, Parameter(ge=FIRST_DAY.year, le=LAST_DAY.year, description="Calendar year (Asia/Shanghai)")]
 
 
 def _portable(request: Request[Any, Any, Any]) -> PortableCredentials:
