@@ -82,7 +82,7 @@ def test_an_exported_certificate_verifies_elsewhere_and_says_what_it_is(client, 
     subject = credential["credentialSubject"]
     assert subject["id"] == f"urn:uuid:{world['wang']}" and subject["identifier"][0]["identityHash"] == "王芳"
     assert subject["achievement"]["achievementType"] == "License"
-    assert subject["achievement"]["name"] == "Infant care certificate"
+    assert subject["achievement"]["name"] == "育婴员证 (Infant care certificate)"
     assert credential["validFrom"] == "2024-03-01T00:00:00+08:00"
     assert credential["validUntil"] == "2027-03-01T00:00:00+08:00"  # valid through 28 February, in Shanghai
     statuses = entries(credential)

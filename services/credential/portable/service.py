@@ -44,7 +44,7 @@ class PortableCredentials:
         row = self.app.store.query_one("SELECT status_index FROM portable_status WHERE certificate_id = ?",
                                        (view.certificate_id,))
         document = documents.certificate_credential(
-            self.issuer, view, holder_name=person.name, type_name=kind.name_en if kind else view.cert_type,
+            self.issuer, view, holder_name=person.name, type_name=f"{kind.name_zh} ({kind.name_en})" if kind else view.cert_type,
             status_index=int(row["status_index"]),
         )
         return self._sign(document, actor)
