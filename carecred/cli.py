@@ -10,7 +10,7 @@ from typing import Sequence
 from uuid import UUID
 
 from carecred.cli_badges import register as register_badges
-from carecred import cli_audit, cli_db, cli_projections
+from carecred import cli_audit, cli_db, cli_issuer_keys, cli_projections
 from carecred.services import FACTORIES, SERVICES, open_application
 from contracts.command import FieldError
 from contracts.keys import NewKey, Role
@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_audit.register(commands)
     cli_db.register(commands)
     cli_projections.register(commands)
+    cli_issuer_keys.register(commands)
     return parser
 
 

@@ -14,6 +14,7 @@ from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
 from services.credential.badges.projection import BadgeProjection, BadgeProjector
 from services.credential.certification_projection import CertificationProjection
+from services.credential.portable.projection import PortableProjection
 from services.credential.projections import RegistryProjection
 from services.credential.transfer_projection import TransferProjection
 from services.credential.training_status import training_follower
@@ -54,7 +55,7 @@ class Credentials(
         badges_for(self)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
 
     def projections(self) -> list[Projection]:
-        return [RegistryProjection(), CertificationProjection(), TransferProjection()]
+        return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection()]
 
     def create_tables(self) -> None:
         super().create_tables()
