@@ -16,7 +16,10 @@ Advance = Callable[[int], None]
 
 @contextmanager
 def progress_bar(label: str, total: int | None, *, console: Console | None = None) -> Iterator[Advance]:
-    """A bar counting to ``total`` (None: unknown); yields ``advance(n)``. Quiet when stderr is no terminal."""
+    """A bar counting to ``total`` (None: unknown); yields ``advance(n)``. Quiet when stderr is no terminal.
+
+    When the work ends without an exception the bar shows it complete, even if ``total`` was an estimate.
+    """
     console = console or Console(stderr=True)
     bar = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
@@ -26,3 +29,5 @@ def progress_bar(label: str, total: int | None, *, console: Console | None = Non
     with bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
+        if total is not None:
+            bar.update(task, completed=total)

@@ -56,6 +56,7 @@ def test_a_2000_line_csv_uploads_and_each_line_has_its_result(provider, tmp_path
     run = provider.upload(file, "--page-size", "500")
 
     assert run.returncode == 0, run.stderr
+    assert "upload term.csv" not in run.stderr  # no progress bar when standard error is no terminal
     assert "2000 lines: 2000 created, 0 duplicate, 0 conflict, 0 rejected, 0 invalid" in run.stdout
     results = results_of(tmp_path / "term.csv.results.jsonl")
     assert [r["line"] for r in results] == list(range(2, 2002))  # line 1 is the header
@@ -164,9 +165,10 @@ def test_a_json_lines_file_by_staff_id_or_id_number(provider, tmp_path):
     file = tmp_path / "term.ndjson"
     file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    run = provider.upload(file)
+    run = provider.upload(file, terminal=True)
 
     assert run.returncode == 1, run.stderr
+    assert "upload term.ndjson" in run.stderr and "5/5" in run.stderr  # the progress bar, on a terminal
     results = {r["line"]: r for r in results_of(tmp_path / "term.ndjson.results.jsonl")}
     assert (results[1]["outcome"], results[2]["outcome"]) == ("created", "created")
     assert (results[4]["field"], results[5]["code"], results[6]["field"]) == ("event_id", "malformed_line", "hours")

@@ -73,10 +73,11 @@ class Provider:
                 *args]
 
     def upload(self, file: Path, *args: str, url: str | None = None, key: str | None = None,
-               wait: bool = True) -> subprocess.CompletedProcess[str] | subprocess.Popen[str]:
-        """Run `carecred completions upload FILE` as a process (the key from CARECRED_API_KEY)."""
+               wait: bool = True, terminal: bool = False) -> subprocess.CompletedProcess[str] | subprocess.Popen[str]:
+        """Run `carecred completions upload FILE` as a process (the key from CARECRED_API_KEY); ``terminal``:
+        its standard error is taken for a terminal, where the progress bar is drawn."""
         command = [sys.executable, "-m", "carecred.cli", *self.arguments(file, *args, url=url)]
-        env = {**os.environ, "CARECRED_API_KEY": key or self.token}
+        env = {**os.environ, "CARECRED_API_KEY": key or self.token, "TTY_COMPATIBLE": "1" if terminal else "0"}
         if not wait:
             return subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True)
