@@ -105,9 +105,12 @@ def _prepare(args: argparse.Namespace, console: Console) -> tuple[BulkClient, li
         raise _Usage(f"--page-size must be 1..{MAX_BULK_ITEMS}")
     if args.retries < 0 or args.timeout <= 0:
         raise _Usage("--retries must be 0 or more and --timeout positive")
+    results_path = args.results or args.file.with_name(args.file.name + ".results.jsonl")
+    if results_path.resolve() == args.file.resolve():
+        raise _Usage("the results file must not be the input file")
     try:
         lines = read_completions(args.file, format_of(args.file, args.format))
-        results = ResultsFile(args.results or args.file.with_name(args.file.name + ".results.jsonl"), fresh=args.fresh)
+        results = ResultsFile(results_path, fresh=args.fresh)
     except FileError as exc:
         raise _Usage(str(exc)) from None
     except OSError as exc:

@@ -8,13 +8,14 @@ of the input, in line order.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 from typing import IO, Iterable, Literal
 
 import msgspec
 
-from carecred.completion_file import Line
+from carecred.completion_file import FileError, Line
 
 TRANSIENT_CODES = frozenset({"storage_unavailable"})
 """Codes of items the service could not store this time: sent again, never settled."""
@@ -58,8 +59,15 @@ class ResultsFile:
 
     def __init__(self, path: Path, *, fresh: bool = False):
         self.path = path
+        self._out: IO[bytes] = path.open("ab")
+        try:
+            fcntl.flock(self._out, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._out.close()
+            raise FileError(f"another upload is writing {path}: wait for it to end") from None
+        if fresh:
+            self._out.truncate(0)
         self.answers: dict[int, Answer] = {} if fresh else self._earlier()
-        self._out: IO[bytes] = path.open("wb" if fresh else "ab")
 
     def _earlier(self) -> dict[int, Answer]:
         try:

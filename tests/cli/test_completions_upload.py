@@ -6,6 +6,7 @@ command runs as a process too, so it can be killed mid-upload as a closed laptop
 
 from __future__ import annotations
 
+import fcntl
 import json
 from collections import Counter
 
@@ -204,7 +205,12 @@ def test_usage_and_file_errors_exit_2(provider, tmp_path, monkeypatch, capsys):
         code = main(provider.arguments(file, *args))
         return code, capsys.readouterr().err
 
+    with (tmp_path / "term.csv.results.jsonl").open("ab") as busy:
+        fcntl.flock(busy, fcntl.LOCK_EX)  # an upload of the same file still running
+        running = upload(good)
     cases = {
+        "another upload of the file running": running,
+        "the results file is the input": upload(good, provider.token, "--results", str(good)),
         "no such file": upload(tmp_path / "missing.csv"),
         "unknown column": upload(bad_header),
         "unknown format": upload(tmp_path / "term.xlsx"),
@@ -215,5 +221,7 @@ def test_usage_and_file_errors_exit_2(provider, tmp_path, monkeypatch, capsys):
 
     assert {what: code for what, (code, _) in cases.items()} == dict.fromkeys(cases, 2)
     assert "unknown CSV column(s) 'person'" in cases["unknown column"][1]
+    assert "another upload is writing" in running[1]
+    assert good.read_text().startswith("event_id,")
     assert "401" in cases["a key the service refuses"][1]
     assert provider.ledger() == []
