@@ -1,8 +1,9 @@
 """An HTTP proxy in front of the training service that a test steers, one bulk post at a time.
 
 It forwards every request; for the Nth bulk post it can instead answer 503 (the storage
-"unavailable", with ``Retry-After``), or forward it and then lose the answer: drop the
-connection at once, or hold it open until the test has killed the client. It notes the event
+"unavailable", with ``Retry-After``), or forward it and then lose the answer: answer 202
+(stored, no results), drop the connection at once, or hold it open until the test has killed
+the client. It notes the event
 ids of every bulk post it forwarded, so a test can tell what was never sent.
 """
 
@@ -22,6 +23,8 @@ class BulkProxy:
         """Bulk posts answered 503 storage_unavailable without forwarding them (1 = the first)."""
         self.drop_answer_at: set[int] = set()
         """Bulk posts forwarded, whose answer is then dropped (the connection closed)."""
+        self.accepted_at: set[int] = set()
+        """Bulk posts forwarded, then answered 202 "recorded" without results (as when the answer cannot be built)."""
         self.hold_answer_at: int | None = None
         """A bulk post forwarded, whose answer is withheld until ``release`` (``held`` is set once stored)."""
         self.held = threading.Event()
@@ -78,6 +81,10 @@ class BulkProxy:
                         status, headers, answer = response.status, dict(response.headers), response.read()
                 except urllib.error.HTTPError as error:
                     status, headers, answer = error.code, dict(error.headers), error.read()
+                if number in proxy.accepted_at and status == 200:
+                    self._answer(202, {"Content-Type": "application/json"}, json.dumps({
+                        "status": "recorded", "stored": [], "detail": "The change is stored."}).encode())
+                    return
                 if number in proxy.drop_answer_at:
                     self.close_connection = True
                     return

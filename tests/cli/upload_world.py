@@ -72,16 +72,12 @@ class Provider:
         return ["completions", "upload", str(file), "--provider", self.provider_id, "--url", url or self.service.url,
                 *args]
 
-    def upload(self, file: Path, *args: str, url: str | None = None, key: str | None = None,
-               wait: bool = True, terminal: bool = False) -> subprocess.CompletedProcess[str] | subprocess.Popen[str]:
-        """Run `carecred completions upload FILE` as a process (the key from CARECRED_API_KEY); ``terminal``:
-        its standard error is taken for a terminal, where the progress bar is drawn."""
-        command = [sys.executable, "-m", "carecred.cli", *self.arguments(file, *args, url=url)]
-        env = {**os.environ, "CARECRED_API_KEY": key or self.token, "TTY_COMPATIBLE": "1" if terminal else "0"}
-        if not wait:
-            return subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True)
-        return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    def start_upload(self, file: Path, *args: str, url: str | None = None) -> subprocess.Popen[str]:
+        """Start `carecred completions upload FILE` as a process of its own (the key from CARECRED_API_KEY)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "carecred.cli", *self.arguments(file, *args, url=url)],
+            env={**os.environ, "CARECRED_API_KEY": self.token}, cwd=REPO,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def ledger(self) -> list[dict]:
         """Every completion the ledger holds for this provider, in recorded order."""
