@@ -108,6 +108,7 @@ def _prepare(args: argparse.Namespace, console: Console) -> tuple[BulkClient, li
     results_path = args.results or args.file.with_name(args.file.name + ".results.jsonl")
     if results_path.resolve() == args.file.resolve():
         raise _Usage("the results file must not be the input file")
+    url = args.url or Settings.from_env().url_of("training")
     try:
         lines = read_completions(args.file, format_of(args.file, args.format))
         results = ResultsFile(results_path, fresh=args.fresh)
@@ -115,7 +116,6 @@ def _prepare(args: argparse.Namespace, console: Console) -> tuple[BulkClient, li
         raise _Usage(str(exc)) from None
     except OSError as exc:
         raise _Usage(f"cannot write the results file: {exc}") from None
-    url = args.url or Settings.from_env().url_of("training")
     client = BulkClient(url, provider, key, retries=args.retries, timeout=args.timeout,
                         warn=lambda text: console.print(text, markup=False))
     return client, lines, results
