@@ -19,6 +19,7 @@ from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
 from services.credential.http.violations import ViolationController
 from services.credential.http.web import WEB_CONTROLLERS
+from services.credential.portable.http import PORTABLE_CONTROLLERS
 from services.credential.http.staff import StaffController
 from services.credential.http.transfers import TransferController
 from shared.http.app import build_app
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         [
             NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
             TransferController, ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
+            *PORTABLE_CONTROLLERS,
             *WEB_CONTROLLERS,
         ],
         title="carecred credential service",

@@ -63,6 +63,8 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
         ("POST", "/v1/staff", {"name": "李娜", "id_number": LI_NA, "nursery_id": w.nursery_id}, 403),
         ("GET", f"/v1/staff/{staff}/profile", None, 404),
         ("GET", f"/v1/certificates/{cert}", None, 404),
+        ("GET", f"/v1/staff/{staff}/credentials/certificates/{cert}", None, 404),
+        ("GET", f"/v1/staff/{staff}/credentials/training/{TODAY.year}", None, 404),
         ("POST", "/v1/certificates", {"cert_type": "health", "number": "JK-B-1", "issuing_body": "区卫健委",
                                       "issued_on": "2026-01-01", "expires_on": "2027-01-01", "holder_id": staff}, 404),
         ("POST", "/v1/assignments", {"staff_id": staff, "nursery_id": w.nursery_id, "role": "nursery_worker",
