@@ -19,7 +19,7 @@ from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
 from services.credential.http.violations import ViolationController
 from services.credential.http.web import WEB_CONTROLLERS
-from services.credential.portable.http import PORTABLE_CONTROLLERS
+from services.credential.http.portable import PORTABLE_CONTROLLERS
 from services.credential.http.staff import StaffController
 from services.credential.http.transfers import TransferController
 from shared.http.app import build_app
@@ -44,5 +44,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "registry": records.registry, "policies": records.policies, "certificates": records.certificates,
             "assignments": records.assignments, "transfers": records.transfers, "integrity": records.integrity,
             "reports": records.reports, "badges": records.badges, "badge_issuance": records.badge_issuance,
+            "portable": records.portable,
         },
     )

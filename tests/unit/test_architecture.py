@@ -53,19 +53,21 @@ def test_the_check_sees_real_imports():
 
 # Layers inside a service ---------------------------------------------------------------------
 
-LAYERS = ("http", "application", "read_models", "domain", "badges")
-"""The service's top-level packages; ``badges`` (credential) is the badge wire format and its crypto."""
+LAYERS = ("http", "application", "read_models", "domain", "badges", "portable")
+"""The service's top-level packages; ``badges`` and ``portable`` (credential) are wire formats and their crypto:
+the QR badge, and the Verifiable Credential documents."""
 
 MAY_IMPORT: dict[str, set[str]] = {
     "http": {"http", "application"},
-    "application": {"application", "read_models", "domain", "badges"},
+    "application": {"application", "read_models", "domain", "badges", "portable"},
     "read_models": {"read_models", "domain"},
     "domain": {"domain", "badges"},
     "badges": {"badges"},
+    "portable": {"portable", "badges"},
 }
 """Which of its own service's layers each layer may import; ``app.py`` (the composition root) may import all."""
 
-NO_FRAMEWORK = {"application", "read_models", "domain", "badges"}
+NO_FRAMEWORK = {"application", "read_models", "domain", "badges", "portable"}
 """Layers that know nothing of the web framework."""
 
 DOMAIN_CONTRACT_IMPORTS_TO_REMOVE = {

@@ -9,7 +9,8 @@ small class per area, each given its collaborators in its constructor:
   ``transfers`` (``transfers.py``), ``integrity`` (``integrity.py``);
 * ``reports`` (``queries.py``): profile, roster, expiring, district figures;
 * ``badges`` (``badges.py``): badge keys, signing, status, verifying;
-  ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today.
+  ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today;
+* ``portable`` (``portable.py``): certificates and training years as Verifiable Credentials.
 
 The HTTP layer receives these objects by dependency injection (``services/credential/app.py``).
 """
@@ -26,12 +27,14 @@ from services.credential.application.badges import Badges
 from services.credential.application.certificates import Certificates
 from services.credential.application.integrity import Integrity
 from services.credential.application.policy import Policies
+from services.credential.application.portable import PortableCredentials
 from services.credential.application.queries import Reports
 from services.credential.application.registry import Registry
 from services.credential.application.transfers import Transfers
 from services.credential.read_models import feed
 from services.credential.read_models.badges import BadgeProjection, BadgeProjector
 from services.credential.read_models.certification import CertificationProjection
+from services.credential.read_models.portable import PortableProjection
 from services.credential.read_models.registry import RegistryProjection
 from services.credential.read_models.training_status import training_follower
 from services.credential.read_models.transfers import TransferProjection
@@ -58,9 +61,10 @@ class Credentials(ServiceApplication):
         self.integrity = Integrity(self, self.badges)
         self.reports = Reports(self, self.policies, self.certificates, self.integrity, self.followers[0])
         self.badge_issuance = BadgeIssuance(self, self.registry, self.reports, self.badges)
+        self.portable = PortableCredentials(self, self.registry, self.certificates, self.policies)
 
     def projections(self) -> list[Projection]:
-        return [RegistryProjection(), CertificationProjection(), TransferProjection()]
+        return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection()]
 
     def create_tables(self) -> None:
         super().create_tables()

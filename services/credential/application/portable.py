@@ -1,4 +1,7 @@
-"""Portable credentials of one credential application: export, status lists, the issuer's DID document."""
+"""Portable credentials of one credential application: export, status lists, the issuer's DID document.
+
+``Credentials`` builds it once; the wire format (documents, signing, bitstrings) is ``services/credential/portable/``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,12 @@ from contracts.credentials import TrainingStatus
 from contracts.dates import FIRST_DAY, LAST_DAY
 from contracts.portable import CID_CONTEXT, DID_CONTEXT, DidDocument, StatusPurpose, VerificationMethod
 from services.credential.portable import bitstring, documents
-from services.credential.portable.keyring import IssuerKeys
+from services.credential.application.certificates import Certificates
+from services.credential.application.policy import Policies
+from services.credential.application.portable_keys import IssuerKeys
+from services.credential.application.registry import Registry
 from services.credential.portable.securing import did_web, secure
-from services.credential.training_status import training_of
+from services.credential.read_models.training_status import training_of
 from shared.application import ServiceApplication
 from shared.errors import Invalid, NotFound
 
@@ -23,8 +29,11 @@ STATUS_LIST_TTL = dt.timedelta(hours=1)
 class PortableCredentials:
     """Certificates and training years as signed Verifiable Credentials, with their status lists."""
 
-    def __init__(self, app: ServiceApplication):
+    def __init__(self, app: ServiceApplication, registry: Registry, certificates: Certificates, policies: Policies):
         self.app = app
+        self.registry = registry
+        self.certificates = certificates
+        self.policies = policies
         self.keys = IssuerKeys(app)
         base_url = (app.settings.public_url or app.settings.url_of("credential")).rstrip("/")
         self.issuer = documents.Issuer(did=did_web(base_url), base_url=base_url)
@@ -34,12 +43,11 @@ class PortableCredentials:
     def certificate(self, staff_id: UUID, certificate_id: UUID, *, visible_to: UUID | None,
                     actor: dict[str, Any]) -> str:
         """The person's certificate as a signed credential (404 unless it is theirs and the caller sees them)."""
-        app: Any = self.app
-        person = app.staff(staff_id, visible_to=visible_to)
-        view = app.certificate(certificate_id, visible_to=visible_to)
+        person = self.registry.staff(staff_id, visible_to=visible_to)
+        view = self.certificates.certificate(certificate_id, visible_to=visible_to)
         if view.holder_id != person.staff_id:
             raise NotFound(f"no certificate with id {certificate_id} of staff member {staff_id}")
-        kind = app.current_policy().certificate_type(view.cert_type)
+        kind = self.policies.current_policy().certificate_type(view.cert_type)
         self.app.projector.catch_up("portable")
         row = self.app.store.query_one("SELECT status_index FROM portable_status WHERE certificate_id = ?",
                                        (view.certificate_id,))
@@ -54,8 +62,7 @@ class PortableCredentials:
         """The person's training year as the credential service knows it from the training feed."""
         if not FIRST_DAY.year <= year <= LAST_DAY.year:
             raise Invalid(f"year must be between {FIRST_DAY.year} and {LAST_DAY.year}", field="year")
-        app: Any = self.app
-        person = app.staff(staff_id, visible_to=visible_to)
+        person = self.registry.staff(staff_id, visible_to=visible_to)
         status: TrainingStatus = training_of(self.app.store, [person.staff_id], year)[person.staff_id]
         document = documents.training_credential(self.issuer, status, staff_id=person.staff_id,
                                                  holder_name=person.name, now=now or dt.datetime.now(dt.UTC))
@@ -100,7 +107,3 @@ class PortableCredentials:
         return DidDocument(context=[DID_CONTEXT, CID_CONTEXT], id=did, verificationMethod=methods,
                            assertionMethod=[m.id for m in methods])
 
-
-def portable_for(app: ServiceApplication) -> PortableCredentials:
-    """The portable credentials of this application (cheap: it keeps no state of its own beyond the app's)."""
-    return PortableCredentials(app)

@@ -6,22 +6,19 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
 
 from contracts.dates import FIRST_DAY, LAST_DAY
 from contracts.keys import Role
 from contracts.portable import VC_JWT_MEDIA_TYPE, DidDocument, StatusPurpose
-from services.credential.portable.service import PortableCredentials, portable_for
+from services.credential.application.portable import PortableCredentials
 from shared.auth.roles import Principal
 from shared.errors import NotFound
 from shared.http.auth import PUBLIC, allow
 from shared.http.scope import nursery_scope
 
 Year = Annotated[int, Parameter(ge=FIRST_DAY.year, le=LAST_DAY.year, description="Calendar year (Asia/Shanghai)")]
-
-
-def _portable(request: Request[Any, Any, Any]) -> PortableCredentials:
-    return portable_for(request.app.state.service)
 
 
 def _vc_jwt(token: str, cache: str) -> Response[str]:
@@ -36,19 +33,20 @@ class PortableCredentialController(Controller):
 
     @get("/certificates/{certificate_id:uuid}", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True,
          media_type=VC_JWT_MEDIA_TYPE, summary="Export a certificate as a verifiable credential")
-    def certificate(self, staff_id: FromPath[UUID], certificate_id: FromPath[UUID],
-                    request: Request[Principal, Any, Any]) -> Response[str]:
+    def certificate(self, portable: NamedDependency[PortableCredentials], staff_id: FromPath[UUID],
+                    certificate_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> Response[str]:
         """The certificate as an Open Badges 3.0 ``AchievementCredential`` (JWS payload: ``contracts.portable``),
         with its revocation and suspension entries in the published status lists (an hr key: its own staff)."""
-        token = _portable(request).certificate(staff_id, certificate_id, visible_to=nursery_scope(request.user),
+        token = portable.certificate(staff_id, certificate_id, visible_to=nursery_scope(request.user),
                                                actor=request.user.actor())
         return _vc_jwt(token, "no-store")
 
     @get("/training/{year:int}", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True,
          media_type=VC_JWT_MEDIA_TYPE, summary="Export a year's training as a verifiable credential")
-    def training(self, staff_id: FromPath[UUID], year: Year, request: Request[Principal, Any, Any]) -> Response[str]:
+    def training(self, portable: NamedDependency[PortableCredentials], staff_id: FromPath[UUID], year: Year,
+                 request: Request[Principal, Any, Any]) -> Response[str]:
         """The year's training hours (skills, ethics) against the requirement, as an ``AchievementCredential``."""
-        token = _portable(request).training(staff_id, year, visible_to=nursery_scope(request.user),
+        token = portable.training(staff_id, year, visible_to=nursery_scope(request.user),
                                             actor=request.user.actor())
         return _vc_jwt(token, "no-store")
 
@@ -62,7 +60,8 @@ class StatusListController(Controller):
     security = [{}]
 
     @get("/{purpose:str}", sync_to_thread=True, media_type=VC_JWT_MEDIA_TYPE, summary="A signed status list")
-    def status_list(self, purpose: Annotated[str, Parameter(description="revocation or suspension")],
+    def status_list(self, portable: NamedDependency[PortableCredentials],
+                    purpose: Annotated[str, Parameter(description="revocation or suspension")],
                     request: Request[Any, Any, Any]) -> Response[str]:
         """A ``BitstringStatusListCredential`` (vc+jwt): bit 1 at a certificate's index when it is revoked
         (or suspended today); valid for an hour."""
@@ -70,7 +69,7 @@ class StatusListController(Controller):
             which = StatusPurpose(purpose)
         except ValueError:
             raise NotFound(f"no status list {purpose!r}; one of: revocation, suspension") from None
-        return _vc_jwt(_portable(request).status_list(which), "public, max-age=300")
+        return _vc_jwt(portable.status_list(which), "public, max-age=300")
 
 
 class DidController(Controller):
@@ -83,9 +82,10 @@ class DidController(Controller):
 
     @get("/did.json", sync_to_thread=True, media_type="application/did+json",
          summary="The issuer's DID document (did:web)")
-    def did_document(self, request: Request[Any, Any, Any]) -> DidDocument:
+    def did_document(self, portable: NamedDependency[PortableCredentials],
+                     request: Request[Any, Any, Any]) -> DidDocument:
         """Every issuer key as a ``JsonWebKey`` verification method; a credential's ``kid`` names one."""
-        return _portable(request).did_document()
+        return portable.did_document()
 
 
 PORTABLE_CONTROLLERS = [PortableCredentialController, StatusListController, DidController]

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from services.credential.domain.certificate import Certificate
-from services.credential.portable.issuer_key import IssuerKey
+from services.credential.domain.issuer_key import IssuerKey
 from shared.persistence import Cursor
 from shared.projection import Projection, handles
 

@@ -10,7 +10,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.credential.badges import cose
 from services.credential.badges.keystore import KeyStore, key_dir_of
-from services.credential.portable.issuer_key import ALGORITHM, IssuerKey
+from services.credential.domain.issuer_key import ALGORITHM, IssuerKey
 from services.credential.portable.securing import public_jwk
 from shared.application import ServiceApplication
 from shared.errors import NotFound
