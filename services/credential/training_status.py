@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from contracts.credentials import TrainingStatus
 from contracts.events.training import CompletionRecorded, CompletionReversed, TrainingFeedPage, YearTotals
 from shared.follower import Follower
-from shared.persistence import Cursor, ReadStore
+from shared.persistence import Cursor, ReadStore, query_in
 from shared.settings import Settings
 
 DDL = [
@@ -83,17 +83,14 @@ def training_of(store: ReadStore, staff_ids: Iterable[str], year: int,
     """Each person's training status for the year (zero hours before any completion), now or as recorded at ``as_of``."""
     ids = sorted(set(staff_ids))
     found: dict[str, Any] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
-        if as_of is None:
-            rows = store.query(f"SELECT * FROM training_totals WHERE year = ? AND staff_id IN ({marks})", [year, *chunk])
-        else:
-            rows = store.query(
-                f"SELECT * FROM training_totals_history WHERE year = ? AND staff_id IN ({marks}) AND updated_at <= ?"
-                " ORDER BY source_position", [year, *chunk, as_of])
-        for row in rows:
-            found[row["staff_id"]] = row  # with history rows in order, the last one stands
+    if as_of is None:
+        rows = query_in(store.query, "SELECT * FROM training_totals WHERE year = ? AND staff_id IN ({marks})", ids,
+                        before=[year])
+    else:
+        rows = query_in(store.query, "SELECT * FROM training_totals_history WHERE year = ? AND staff_id IN ({marks})"
+                        " AND updated_at <= ? ORDER BY source_position", ids, before=[year], after=[as_of])
+    for row in rows:
+        found[row["staff_id"]] = row  # with history rows in order, the last one stands
     return {sid: status_of(found.get(sid), year) for sid in ids}
 
 
