@@ -58,7 +58,7 @@ class DistrictTally:
         self.compliant += sum(everywhere.values())
         self.teachers += len(teachers)
         self.with_infant_care += sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
-        self.training_complete += sum(t.complete for t in trained.values())
+        self.training_complete += sum(t is not None and t.complete for t in trained.values())
 
 
 def _now() -> str:
@@ -151,7 +151,7 @@ class QueryUseCases:
         return Roster(
             nursery_id=str(nursery_id), on=day, policy_version=policy.version, people=len(ordered),
             compliant_people=compliant, certified_rate=rate(compliant, len(ordered)), entries=ordered,
-            training_year=on.year, training_complete_people=sum(t.complete for t in training.values()),
+            training_year=on.year, training_complete_people=sum(t is not None and t.complete for t in training.values()),
             certificates_as_of=at or _now(), training_as_of=at or self.training_as_of(),
         )
 
