@@ -14,13 +14,12 @@ from contracts.events.feed import FeedPage
 
 
 class YearTotals(msgspec.Struct, kw_only=True, frozen=True):
-    """A person's counted class hours in one calendar year (Asia/Shanghai), and the hours the
-    training service requires that year (its rule; every event states them)."""
+    """A person's counted class hours in one calendar year (Asia/Shanghai), and the hours required that year."""
 
     year: int
     skills_hours: float
     ethics_hours: float
-    skills_required: float
+    skills_required: float  # the training service's rule (its domain), stated on every event
     ethics_required: float
 
 
