@@ -14,15 +14,13 @@ class DomainError(Exception):
 
     code = "rule_violated"
 
-    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None,
-                 source: str = "body", **extra: Any):
+    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None, **extra: Any):
         super().__init__(detail)
         self.detail = detail
         if code:
             self.code = code
         self.field = field
-        self.source = source
-        """Where the field is: ``body``, ``query`` or ``path``."""
+        """The command's field at fault (a dotted path), if one is."""
         self.extra = extra
 
 

@@ -125,8 +125,13 @@ def status_of(exc: DomainError) -> int:
 def _from_domain(exc: DomainError) -> ProblemDetailsException:
     extra = dict(exc.extra)
     if exc.field:
-        extra["errors"] = [{"field": exc.field, "message": printable(exc.detail), "source": exc.source}]
+        extra["errors"] = [{"field": exc.field, "message": printable(exc.detail), "source": "body"}]
     return problem(status_of(exc), exc.code, exc.detail, **extra)
+
+
+def invalid_parameter(field: str, detail: str, source: str = "query") -> ProblemDetailsException:
+    """422 ``invalid_field`` naming a query or path parameter (a domain error names a body field)."""
+    return problem(422, "invalid_field", detail, errors=[{"field": field, "message": printable(detail), "source": source}])
 
 
 def _from_conflict(exc: IntegrityError) -> ProblemDetailsException:

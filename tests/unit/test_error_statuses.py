@@ -12,6 +12,7 @@ import pkgutil
 
 import pytest
 from litestar import Litestar, get
+from litestar.params import FromPath
 from litestar.testing import TestClient
 
 import services
@@ -20,7 +21,7 @@ from shared.audit.authentication import EventNotAuthenticated
 from shared.audit.checkpoint import CheckpointKeyMissing
 from shared.audit.projections import EventOutOfOrder
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, ReadModelStalled, UntrustedLog
-from shared.http.problems import problem_details_plugin, status_of
+from shared.http.problems import invalid_parameter, problem_details_plugin, status_of
 
 EXPECTED = {
     DomainError: (422, "rule_violated"),
@@ -72,7 +73,7 @@ def client():
     raised: dict[str, DomainError] = {}
 
     @get("/raise/{name:str}", sync_to_thread=False)
-    def raise_it(name: str) -> None:
+    def raise_it(name: FromPath[str]) -> None:
         raise raised[name]
 
     app = Litestar([raise_it], plugins=[problem_details_plugin()])
@@ -104,3 +105,14 @@ def test_a_new_kind_answers_as_its_nearest_mapped_ancestor():
         code = "gone"
 
     assert status_of(Gone("it went")) == 404
+
+
+def test_a_bad_query_or_path_parameter_is_named_where_it_is():
+    @get("/ledger/{year:int}", sync_to_thread=False)
+    def ledger(year: FromPath[int]) -> None:
+        raise invalid_parameter("year", "year must be between 2000 and 2100", source="path")
+
+    with TestClient(Litestar([ledger], plugins=[problem_details_plugin()])) as client:
+        body = client.get("/ledger/1999").json()
+    assert (body["status"], body["code"]) == (422, "invalid_field")
+    assert body["errors"] == [{"field": "year", "message": "year must be between 2000 and 2100", "source": "path"}]
