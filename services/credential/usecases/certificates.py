@@ -14,6 +14,7 @@ from services.credential.domain.certificate import Certificate, certificate_id_f
 from services.credential.domain.compliance import CertificateFacts, expiry_on, standing_on
 from services.credential.usecases.common import staff_row, today, uuid_field
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.persistence import query_in
 
 _facts = msgspec.json.Decoder(CertificateFacts)
 _COLUMNS = "certificate_id, cert_type, number, issuing_body, holder_id, status, facts"
@@ -106,9 +107,8 @@ class CertificateUseCases:
         held: dict[str, list[Any]] = {i: [] for i in ids}
         if not ids:
             return held
-        marks = ", ".join("?" for _ in ids)
-        statement = f"SELECT {_COLUMNS} FROM certificates WHERE holder_id IN ({marks})"
-        for row in (cur.fetchall(statement, ids) if cur is not None else self.store.query(statement, ids)):
+        statement = f"SELECT {_COLUMNS} FROM certificates WHERE holder_id IN ({{marks}})"
+        for row in query_in(cur.fetchall if cur is not None else self.store.query, statement, ids):
             held[row["holder_id"]].append(row)
         return held
 
