@@ -24,6 +24,7 @@ from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff
 from services.training.application import TrainingRecords
 from services.training.domain.completion import Completion
+from services.training.domain import requirement
 from services.training.domain.year import training_year
 from shared import idnumber
 
@@ -157,7 +158,8 @@ def training_as_learned(app: Credentials, staff_ids: list[str], completions: int
                     provider_id="00000000-0000-4000-8000-000000000001", course_code=f"{category[:2].upper()}01",
                     category=category, hours=hours, completed_on=dt.date(year, rng.randint(1, last_month), rng.randint(1, 28)),
                     counted=True, totals=YearTotals(year=year, skills_hours=running[0], ethics_hours=running[1],
-                                                    skills_required=72, ethics_required=40),
+                                                    skills_required=requirement.REQUIRED_HOURS[requirement.SKILLS],
+                                                    ethics_required=requirement.REQUIRED_HOURS[requirement.ETHICS]),
                 )
                 training_status.apply(cur, event, applied)
     return applied

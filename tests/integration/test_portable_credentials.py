@@ -149,7 +149,7 @@ def test_a_year_of_training_exports_with_its_hours(client, world):
     event = CompletionRecorded(
         completion_id="c1", staff_id=world["wang"], provider_id="p", course_code="SK-1", category="skills",
         hours=8.0, completed_on=dt.date(year, 3, 1), counted=True,
-        totals=YearTotals(year=year, skills_hours=80.0, ethics_hours=24.5),
+        totals=YearTotals(year=year, skills_hours=80.0, ethics_hours=24.5, skills_required=72.0, ethics_required=40.0),
     )
     with world["app"].store.transaction(commit=True) as cur:
         apply_training(cur, event, 1)  # as the follower of the training feed applies it
@@ -248,3 +248,8 @@ def test_two_replicas_making_the_first_key_at_once_end_with_one(client, world, s
         assert sorted(p.name for p in late.key_store.directory.iterdir()) == [f"{late.published()[0]['kid']}.pem"]
     finally:
         other.close()
+
+
+def test_a_training_year_is_not_exported_before_any_training_data_has_arrived(client, world):
+    answer = client.get(f"/v1/staff/{world['wang']}/credentials/training/{dt.date.today().year}", headers=world["hr"])
+    assert answer.status_code == 404 and answer.json()["code"] == "no_training_data"

@@ -70,18 +70,6 @@ MAY_IMPORT: dict[str, set[str]] = {
 NO_FRAMEWORK = {"application", "read_models", "domain", "badges", "portable"}
 """Layers that know nothing of the web framework."""
 
-DOMAIN_CONTRACT_IMPORTS_TO_REMOVE = {
-    # TODO(issue 16): the domain imports nothing from ``contracts``. These are the imports left when
-    # the rule was written; the branch ``layers`` removes them. Never add to this list; once an
-    # entry is gone, ``test_the_domain_exceptions_still_exist`` asks to delete it here.
-    ("services/credential/domain/certificate.py", "contracts.dates"),
-    ("services/credential/domain/compliance.py", "contracts.credentials"),
-    ("services/credential/domain/compliance.py", "contracts.policy"),
-    ("services/credential/domain/policy.py", "contracts.command"),
-    ("services/credential/domain/policy.py", "contracts.policy"),
-}
-
-
 def layer_of(path: str) -> tuple[str, str] | None:
     """(service, layer) of a file such as ``services/training/http/ledger.py``; None outside the layers."""
     parts = path.split("/")
@@ -106,8 +94,7 @@ def layer_violations(path: str, source: str) -> list[str]:
         elif layer in NO_FRAMEWORK and (name == "litestar" or name.startswith("litestar.")):
             found.append(f"{path}: the {layer} layer imports {name} (only http knows the web framework)")
         elif layer == "domain" and (name == "contracts" or name.startswith("contracts.")):
-            if (path, name) not in DOMAIN_CONTRACT_IMPORTS_TO_REMOVE:
-                found.append(f"{path}: the domain imports {name} (public contracts are built in the application)")
+            found.append(f"{path}: the domain imports {name} (public contracts are built in the application)")
     return found
 
 
@@ -125,12 +112,6 @@ def test_every_module_of_a_service_is_in_a_layer_or_is_the_composition_root():
     outside = [path for path, _ in service_sources()
                if layer_of(path) is None and path.split("/")[-1] not in ("__init__.py", "app.py")]
     assert not outside, outside
-
-
-def test_the_domain_exceptions_still_exist():
-    present = {(path, name) for path, source in service_sources() for name in imported_names(source)}
-    gone = DOMAIN_CONTRACT_IMPORTS_TO_REMOVE - present
-    assert not gone, f"no longer imported: delete from DOMAIN_CONTRACT_IMPORTS_TO_REMOVE: {sorted(gone)}"
 
 
 def shape_violations(path: str, source: str) -> list[str]:

@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import IntegrityError
 
 from contracts.credentials import AssignmentEnd, AssignmentView, Compliance, NewAssignment
 from services.credential.domain.assignment import Assignment, assignment_id_for
-from services.credential.domain.compliance import assignment_active, evaluate
+from services.credential.domain.compliance import Decision, assignment_active, evaluate
 from services.credential.domain.policy import Policy
 from services.credential.application.certificates import Certificates, facts_of
 from services.credential.application.common import staff_row, today, uuid_field
@@ -58,7 +59,7 @@ class Assignments:
                 assignment_id=overlapping["assignment_id"],
             )
         certificates = [facts_of(r) for r in self.certificates.certificates_of([staff_id])[staff_id]]
-        decision = evaluate(policy, role, certificates, data.start_on)
+        decision = compliance_view(evaluate(policy, role, certificates, data.start_on))
         if not decision.compliant:
             raise Conflict(
                 f"the person does not hold every certificate the role {role.code} ({role.name_zh}) requires"
@@ -111,9 +112,14 @@ def assignment_view(row: Any, policy: Policy, certificates: list[Any], on: dt.da
             compliance = Compliance(role=row["role"], on=on.isoformat(), compliant=False,
                                     policy_version=policy.version, requirements=[])
         else:
-            compliance = evaluate(policy, role, certificates, on)
+            compliance = compliance_view(evaluate(policy, role, certificates, on))
     return AssignmentView(
         assignment_id=row["assignment_id"], staff_id=row["staff_id"], nursery_id=row["nursery_id"], role=row["role"],
         start_on=row["start_on"], end_on=row["end_on"], end_reason=row["end_reason"],
         policy_version=int(row["policy_version"]), active=active, compliance=compliance,
     )
+
+
+def compliance_view(decision: Decision) -> Compliance:
+    """The rule's decision in its public form."""
+    return msgspec.convert(msgspec.to_builtins(decision), type=Compliance)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import IntegrityError
 from qrcode.exceptions import DataOverflowError
@@ -24,10 +23,10 @@ from services.credential.read_models.badges import BadgeProjector
 from services.credential.badges.transport import wrap
 from shared import idnumber
 from shared.application import ServiceApplication
+from shared.district import start_of_next_day
 from shared.errors import Conflict, Invalid
 from shared.settings import Settings
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _ATTEMPTS = 8
 
 
@@ -43,7 +42,7 @@ def end_of_day(day: dt.date) -> dt.datetime:
     """A certificate is valid through its expiry date, Shanghai time (9999-12-31: for as long as time goes)."""
     if day >= dt.date.max - dt.timedelta(days=1):  # the next midnight, or its UTC time, is past datetime's range
         return dt.datetime.max.replace(tzinfo=dt.UTC)
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.UTC)
+    return start_of_next_day(day).astimezone(dt.UTC)
 
 
 class BadgeIssuer:
@@ -113,10 +112,7 @@ class BadgeIssuer:
     def _canonical(self, id_number: str | None, id_hash: str | None) -> str | None:
         if id_number is None:
             return None
-        try:
-            canonical = idnumber.normalise(id_number)
-        except idnumber.InvalidIdNumber as exc:
-            raise Invalid(f"id_number {exc}", field="id_number", code="invalid_id_number") from None
+        canonical = idnumber.canonical(id_number)
         key = getattr(self.app, "id_hash_key", None)
         if id_hash is not None and key is not None and idnumber.keyed_hash(canonical, key) != id_hash:
             raise Invalid("id_number is not the holder's ID number", field="id_number", code="id_number_mismatch")

@@ -17,6 +17,7 @@ from services.credential.application.badges import Badges
 from services.credential.application.policy import Policies
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.persistence import query_in
 
 _facts = msgspec.json.Decoder(CertificateFacts)
 _COLUMNS = "certificate_id, cert_type, number, issuing_body, holder_id, status, facts"
@@ -114,9 +115,8 @@ class Certificates:
         held: dict[str, list[Any]] = {i: [] for i in ids}
         if not ids:
             return held
-        marks = ", ".join("?" for _ in ids)
-        statement = f"SELECT {_COLUMNS} FROM certificates WHERE holder_id IN ({marks})"
-        for row in (cur.fetchall(statement, ids) if cur is not None else self.records.store.query(statement, ids)):
+        statement = f"SELECT {_COLUMNS} FROM certificates WHERE holder_id IN ({{marks}})"
+        for row in query_in(cur.fetchall if cur is not None else self.records.store.query, statement, ids):
             held[row["holder_id"]].append(row)
         return held
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
+from shared.district import today
 from shared.errors import Invalid, NotFound
 
-DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
+__all__ = ["SYSTEM_ACTOR", "staff_row", "today", "uuid_field"]
 SYSTEM_ACTOR = {"key_id": None, "role": "system", "scope": None}
-
-
-def today() -> dt.date:
-    """Today's date in the district (Asia/Shanghai)."""
-    return dt.datetime.now(DISTRICT_TZ).date()
 
 
 def uuid_field(value: str, field: str) -> UUID:

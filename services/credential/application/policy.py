@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from contracts.command import as_stored
 from contracts.policy import PolicyDocument, PolicyView
+from services.credential.domain import policy as rules
 from services.credential.domain.policy import ROLE_POLICY_ID, Policy, RolePolicy, default_document, load_policy
 from services.credential.application.common import SYSTEM_ACTOR
 from shared.application import ServiceApplication
@@ -51,14 +54,14 @@ class Policies:
         row = self.records.store.query_one("SELECT note, adopted_at FROM policy_versions WHERE version = ?", (policy.version,))
         return PolicyView(
             version=policy.version, content_hash=policy.content_hash, adopted_at=row["adopted_at"],
-            note=row["note"], content=policy.document,
+            note=row["note"], content=public_document(policy),
         )
 
     def adopt_policy(self, document: PolicyDocument, note: str, actor: dict[str, Any]) -> PolicyView:
         """Adopt a new version (validated; 422 naming the field); the default stays version 1."""
         self.current_policy()
         role_policy: RolePolicy = self.records.repository.get(ROLE_POLICY_ID)
-        role_policy.adopt(document, note, actor)
+        role_policy.adopt(msgspec.convert(msgspec.to_builtins(document), type=rules.PolicyDocument), note, actor)
         self.records.save_and_project(role_policy)
         return self.policy_view(role_policy.policy_version)
 
@@ -75,3 +78,9 @@ class Policies:
                 self.records.save_and_project(role_policy)
         except IntegrityError:  # another replica adopted it at the same moment
             self.records.projector.catch_up()
+
+
+def public_document(policy: Policy) -> PolicyDocument:
+    """An adopted version's document in its public form, built as stored (checked when adopted)."""
+    with as_stored():
+        return msgspec.convert(rules.canonical_content(policy.document), type=PolicyDocument)

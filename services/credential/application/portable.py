@@ -63,7 +63,9 @@ class PortableCredentials:
         if not FIRST_DAY.year <= year <= LAST_DAY.year:
             raise Invalid(f"year must be between {FIRST_DAY.year} and {LAST_DAY.year}", field="year")
         person = self.registry.staff(staff_id, visible_to=visible_to)
-        status: TrainingStatus = training_of(self.app.store, [person.staff_id], year)[person.staff_id]
+        status: TrainingStatus | None = training_of(self.app.store, [person.staff_id], year)[person.staff_id]
+        if status is None:  # the training service has published no totals yet: nothing to state
+            raise NotFound("no training data has reached this service yet", code="no_training_data")
         document = documents.training_credential(self.issuer, status, staff_id=person.staff_id,
                                                  holder_name=person.name, now=now or dt.datetime.now(dt.UTC))
         return self._sign(document, actor)

@@ -20,6 +20,7 @@ from services.credential.application.policy import Policies
 from shared.follower import Follower
 from shared.application import ServiceApplication
 from shared.errors import NotFound
+from shared.persistence import query_in
 
 INFANT_CARE_TARGET = 0.75
 """At least 75% of public kindergarten teachers hold the infant-care certificate (育婴员证)."""
@@ -61,7 +62,7 @@ class DistrictTally:
         self.compliant += sum(everywhere.values())
         self.teachers += len(teachers)
         self.with_infant_care += sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
-        self.training_complete += sum(t.complete for t in trained.values())
+        self.training_complete += sum(t is not None and t.complete for t in trained.values())
 
 
 def _now() -> str:
@@ -168,7 +169,7 @@ class Reports:
         return Roster(
             nursery_id=str(nursery_id), on=day, policy_version=policy.version, people=len(ordered),
             compliant_people=compliant, certified_rate=rate(compliant, len(ordered)), entries=ordered,
-            training_year=on.year, training_complete_people=sum(t.complete for t in training.values()),
+            training_year=on.year, training_complete_people=sum(t is not None and t.complete for t in training.values()),
             certificates_as_of=at or _now(), training_as_of=at or self.training_as_of(),
         )
 
@@ -213,15 +214,15 @@ class Reports:
             if not page:
                 break
             after = page[-1]
-            marks = ", ".join("?" * len(page))
-            rows = self.records.store.query(
+            rows = query_in(
+                self.records.store.query,
                 f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
                 f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id"
-                f" WHERE {_ACTIVE} AND a.staff_id IN ({marks})",
-                (day, day, *page),
+                f" WHERE {_ACTIVE} AND a.staff_id IN ({{marks}})",
+                page, before=(day, day),
             )
             facts: dict[str, list[Any]] = {sid: [] for sid in page}
-            for cert in self.records.store.query(f"SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
+            for cert in query_in(self.records.store.query, "SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
                 facts[cert["holder_id"]].append(facts_of(cert))
             trained = training_of(self.records.store, page, on.year)
             tally.add(rows, facts, trained, policy, on)

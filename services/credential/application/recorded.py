@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any, Iterable
 
 from shared.errors import NotFound
+from shared.persistence import query_in
 
 ASSIGNMENT = "a.assignment_id, a.staff_id, a.nursery_id, a.role, a.start_on, a.end_on, a.end_reason, a.policy_version"
 ACTIVE = "a.start_on <= ? AND (a.end_on IS NULL OR a.end_on >= ?)"
@@ -56,17 +57,15 @@ def certificates_as_recorded(store: Any, staff_ids: Iterable[str], as_of: str) -
     """Each person's certificate rows as they stood at ``as_of`` (the last recorded change of each)."""
     ids = sorted(set(staff_ids))
     held: dict[str, dict[str, Any]] = {i: {} for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = store.query(
-            "SELECT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.issued_on, h.status,"
-            " h.facts FROM certificate_facts_history h JOIN certificates c ON c.certificate_id = h.certificate_id"
-            f" WHERE h.holder_id IN ({marks}) AND h.recorded_at <= ? ORDER BY h.position",
-            [*chunk, as_of],
-        )
-        for row in rows:
-            held[row["holder_id"]][row["certificate_id"]] = row  # later changes replace earlier ones
+    rows = query_in(
+        store.query,
+        "SELECT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.issued_on, h.status,"
+        " h.facts FROM certificate_facts_history h JOIN certificates c ON c.certificate_id = h.certificate_id"
+        " WHERE h.holder_id IN ({marks}) AND h.recorded_at <= ? ORDER BY h.position",
+        ids, after=[as_of],
+    )
+    for row in rows:
+        held[row["holder_id"]][row["certificate_id"]] = row  # later changes replace earlier ones
     return {sid: list(by_id.values()) for sid, by_id in held.items()}
 
 

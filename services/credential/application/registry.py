@@ -58,10 +58,7 @@ class Registry:
 
     def register_staff(self, *, name: str, id_number: str, registered_by: UUID | None, actor: dict[str, Any]) -> StaffView:
         """Register a person; 409 ``already_registered`` with only the existing staff id if the ID number is known."""
-        try:
-            number = idnumber.normalise(id_number)
-        except idnumber.InvalidIdNumber as exc:
-            raise Invalid(f"id_number {exc}", field="id_number", code="invalid_id_number") from None
+        number = idnumber.canonical(id_number)
         if registered_by is not None:
             self.nursery(registered_by)  # 404 if it does not exist
         id_hash = idnumber.keyed_hash(number, self.id_hash_key)
@@ -105,8 +102,5 @@ class Registry:
         return [StaffView(**dict(r)) for r in rows]
 
     def find_staff(self, id_number: str, *, visible_to: UUID | None = None) -> StaffView:
-        try:
-            number = idnumber.normalise(id_number)
-        except idnumber.InvalidIdNumber as exc:
-            raise Invalid(f"id_number {exc}", field="id_number", code="invalid_id_number") from None
+        number = idnumber.canonical(id_number)
         return self.staff(staff_id_for(idnumber.keyed_hash(number, self.id_hash_key)), visible_to=visible_to)

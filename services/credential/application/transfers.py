@@ -16,6 +16,7 @@ from services.credential.domain.transfer import REGISTRAR, Transfer, consent_nee
 from services.credential.application.common import staff_row, uuid_field
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
+from shared.persistence import query_in
 
 _COLUMNS = "t.transfer_id, t.staff_id, t.nursery_id, t.start_on, t.note, t.status, t.requested_at, t.decided_at," \
            " t.decided_by, t.reason"
@@ -154,11 +155,9 @@ class Transfers:
     def _views(self, rows: list[Any], visible_to: UUID | None) -> list[TransferView]:
         ids = [r["transfer_id"] for r in rows]
         parties: dict[str, list[CurrentNursery]] = {i: [] for i in ids}
-        if ids:
-            marks = ", ".join("?" * len(ids))
-            for p in self.records.store.query(f"SELECT transfer_id, nursery_id, consented FROM transfer_parties"
-                                      f" WHERE transfer_id IN ({marks}) ORDER BY nursery_id", ids):
-                parties[p["transfer_id"]].append(CurrentNursery(nursery_id=p["nursery_id"], consented=bool(p["consented"])))
+        for p in query_in(self.records.store.query, "SELECT transfer_id, nursery_id, consented FROM transfer_parties"
+                          " WHERE transfer_id IN ({marks}) ORDER BY nursery_id", ids):
+            parties[p["transfer_id"]].append(CurrentNursery(nursery_id=p["nursery_id"], consented=bool(p["consented"])))
         return [
             TransferView(
                 **dict(r),

@@ -14,7 +14,8 @@ from uuid import UUID
 from contracts.training import NewCompletion
 from services.training.domain.completion import Content
 from services.training.domain.hours import InvalidHours, half_hours_of, hours_of
-from services.training.domain.year import CLOCK_SKEW, InvalidTime, parse_completed_at, shanghai_date
+from services.training.domain.year import CLOCK_SKEW, InvalidTime, parse_completed_at
+from shared.district import local_date
 from shared.errors import Invalid
 
 
@@ -83,7 +84,7 @@ def check_against_catalogue(
         raise Invalid(f"course {content.course_code} is withdrawn", field=prefix + "course_code", code="course_withdrawn")
     if content.completed_at > now + CLOCK_SKEW:
         raise Invalid("completed_at is in the future", field=prefix + "completed_at", code="completed_in_future")
-    if shanghai_date(content.completed_at).isoformat() < course["available_from"]:
+    if local_date(content.completed_at).isoformat() < course["available_from"]:
         raise Invalid(f"completed_at is before the course was available ({course['available_from']})",
                       field=prefix + "completed_at", code="before_course_available")
     if content.half_hours != course["half_hours"]:

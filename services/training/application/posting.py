@@ -28,12 +28,12 @@ from shared import receipt
 from shared.application import ServiceApplication
 from shared.group_commit import GroupCommit
 from shared.errors import Invalid, NotFound
+from shared.persistence import query_in
 
 log = logging.getLogger("carecred.training")
 
 SAVE_BATCH = 1000
 """Completions saved per transaction (one ``save(*many)``)."""
-QUERY_CHUNK = 500
 _ROW_COLUMNS = (
     "completion_id, position, provider_id, event_id, staff_id, course_id, course_code, category, half_hours,"
     " completed_at, year, replaces, recorded_at, counted, reason, reversed_at, reversal_reason, replaced_by"
@@ -231,14 +231,9 @@ class Posting:
 
     def ledger_rows(self, completion_ids: Sequence[str]) -> dict[str, Any]:
         """Recorded completions by id (one query per chunk of ids)."""
-        found: dict[str, Any] = {}
-        unique = sorted(set(completion_ids))
-        for start in range(0, len(unique), QUERY_CHUNK):
-            chunk = unique[start:start + QUERY_CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            rows = self.records.store.query(f"SELECT {_ROW_COLUMNS} FROM completions WHERE completion_id IN ({marks})", chunk)
-            found.update((r["completion_id"], r) for r in rows)
-        return found
+        rows = query_in(self.records.store.query, f"SELECT {_ROW_COLUMNS} FROM completions WHERE completion_id IN ({{marks}})",
+                        completion_ids)
+        return {r["completion_id"]: r for r in rows}
 
     def completion_row(self, completion_id: UUID | str, *, caught_up: bool = False) -> Any:
         """The ledger row of a completion; ``caught_up`` when the caller just brought the ledger up to date."""

@@ -13,9 +13,9 @@ from contracts.keys import Role
 from contracts.training import PersonYear
 from services.training.application.queries import LedgerQueries
 from shared.auth.roles import Principal
-from shared.errors import Invalid
 from shared.http.auth import allow
 from shared.http.params import OnDate, checked_day
+from shared.http.problems import invalid_parameter
 from shared.http.scope import nursery_scope
 
 
@@ -36,5 +36,5 @@ class LedgerController(Controller):
         """Hours earned, required and missing by category, and each entry's source and status; ``on``: as
         the ledger showed at the end of that day (Shanghai)."""
         if not 2000 <= year <= 2100:
-            raise Invalid("year must be between 2000 and 2100", field="year", source="path")
+            raise invalid_parameter("year", "year must be between 2000 and 2100", source="path")
         return ledger.person_year(staff_id, year, on=checked_day(on), visible_to=nursery_scope(request.user))

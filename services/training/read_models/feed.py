@@ -17,8 +17,8 @@ from services.training.domain import ledger
 from services.training.domain.completion import Completion
 from services.training.domain.hours import hours_of
 from services.training.domain.requirement import ETHICS, SKILLS
-from services.training.domain.year import shanghai_date
 from shared.application import ServiceApplication
+from shared.district import local_date
 
 FEED_PAGE = TrainingFeedPage
 
@@ -32,7 +32,7 @@ def public_event(app: ServiceApplication, event: Any, position: int) -> Training
             return CompletionRecorded(
                 completion_id=completion_id, staff_id=event.staff_id, provider_id=event.provider_id,
                 course_code=event.course_code, category=event.category, hours=hours_of(event.half_hours),
-                completed_on=shanghai_date(dt.datetime.fromisoformat(event.completed_at)),
+                completed_on=local_date(dt.datetime.fromisoformat(event.completed_at)),
                 counted=statuses.get(completion_id) == ledger.COUNTED, totals=totals,
             )
         case Completion.Reversed():

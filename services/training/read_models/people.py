@@ -11,10 +11,7 @@ from contextlib import nullcontext
 from typing import Any, Iterable, Sequence
 
 from shared import idnumber
-from shared.errors import Invalid
-from shared.persistence import Cursor, ReadStore
-
-CHUNK = 500
+from shared.persistence import Cursor, ReadStore, query_in
 
 
 def record_person(cur: Cursor, *, staff_id: str, id_hash: str, name: str, nursery_ids: Iterable[str],
@@ -66,29 +63,14 @@ class People:
 
     def id_hash_of(self, id_number: str) -> str:
         """The keyed hash of an ID number (422 on field ``id_number`` if it is not valid)."""
-        try:
-            number = idnumber.normalise(id_number)
-        except idnumber.InvalidIdNumber as exc:
-            raise Invalid(f"id_number {exc}", field="id_number", code="invalid_id_number") from None
-        return idnumber.keyed_hash(number, self.id_hash_key)
+        return idnumber.keyed_hash(idnumber.canonical(id_number), self.id_hash_key)
 
     def known_staff_ids(self, staff_ids: Sequence[str]) -> set[str]:
         """Which of these staff ids are known (one query per chunk)."""
-        found: set[str] = set()
-        unique = sorted(set(staff_ids))
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start:start + CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            found.update(r["staff_id"] for r in self.store.query(f"SELECT staff_id FROM people WHERE staff_id IN ({marks})", chunk))
-        return found
+        return {r["staff_id"] for r in query_in(self.store.query, "SELECT staff_id FROM people WHERE staff_id IN ({marks})",
+                                                staff_ids)}
 
     def staff_ids_by_hash(self, id_hashes: Sequence[str]) -> dict[str, str]:
         """Staff ids of known people by the keyed hash of their ID number."""
-        found: dict[str, str] = {}
-        unique = sorted(set(id_hashes))
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start:start + CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            rows = self.store.query(f"SELECT staff_id, id_hash FROM people WHERE id_hash IN ({marks})", chunk)
-            found.update((r["id_hash"], r["staff_id"]) for r in rows)
-        return found
+        rows = query_in(self.store.query, "SELECT staff_id, id_hash FROM people WHERE id_hash IN ({marks})", id_hashes)
+        return {r["id_hash"]: r["staff_id"] for r in rows}
