@@ -16,8 +16,10 @@ from services.credential.application.portable import PortableCredentials
 from shared.auth.roles import Principal
 from shared.errors import NotFound
 from shared.http.auth import PUBLIC, allow
+from shared.http.params import path_text
 from shared.http.scope import nursery_scope
 
+Purpose = path_text("revocation or suspension", max_length=20)
 Year = Annotated[int, Parameter(ge=FIRST_DAY.year, le=LAST_DAY.year, description="Calendar year (Asia/Shanghai)")]
 
 
@@ -61,7 +63,7 @@ class StatusListController(Controller):
 
     @get("/{purpose:str}", sync_to_thread=True, media_type=VC_JWT_MEDIA_TYPE, summary="A signed status list")
     def status_list(self, portable: NamedDependency[PortableCredentials],
-                    purpose: Annotated[str, Parameter(description="revocation or suspension")],
+                    purpose: Purpose,
                     request: Request[Any, Any, Any]) -> Response[str]:
         """A ``BitstringStatusListCredential`` (vc+jwt): bit 1 at a certificate's index when it is revoked
         (or suspended today); valid for an hour."""
