@@ -20,10 +20,9 @@ def register(subparsers: Any) -> None:
 
 def _portable() -> Any:
     from carecred.services import open_application
-    from services.credential.portable.service import portable_for
 
     app = open_application("credential", Settings.from_env())
-    return app, portable_for(app)
+    return app, app.portable
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -34,12 +34,12 @@ from services.credential.domain.compliance import CertificateFacts, evaluate
 from services.credential.domain.nursery import Nursery
 from services.credential.domain.policy import ROLE_POLICY_ID, Policy, RolePolicy, default_document, load_policy
 from services.credential.domain.staff import Staff
-from services.training.checks import PersonRef, check_against_catalogue, content_of
+from services.training.application.checks import PersonRef, check_against_catalogue, content_of
 from services.training.domain.catalogue import Course, Provider, course_id_for
 from services.training.domain.completion import Completion
 from services.training.domain.ledger import Entry, Status, YearTotals, statuses, totals
 from services.training.domain.year import training_year
-from services.training.posting import Outcome, compared
+from services.training.application.posting import Outcome, compared
 from shared import idnumber
 from shared.errors import Invalid
 

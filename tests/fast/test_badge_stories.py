@@ -14,8 +14,8 @@ from contracts.badges import BadgeCertificate, HolderView, Verdict
 from services.credential.badges import claims as badge_claims
 from services.credential.badges import cose
 from services.credential.badges import holder as holder_binding
-from services.credential.badges.domain import Badge
-from services.credential.badges.keys import ISSUER
+from services.credential.domain.badges import Badge
+from services.credential.application.badge_keys import ISSUER
 from services.credential.badges.lists import StatusList, TrustedKey, TrustList, bitstring
 from services.credential.badges.transport import unwrap, wrap
 from services.credential.badges.verifier import Verifier

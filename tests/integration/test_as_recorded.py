@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from contracts.events.training import CompletionRecorded, YearTotals
 from contracts.registry import NewNursery
-from services.credential.training_status import apply as apply_training
+from services.credential.read_models.training_status import apply as apply_training
 from services.training.domain.requirement import ETHICS, REQUIRED_HOURS, SKILLS
 from shared.district import today
 from shared.idnumber import make_valid
@@ -39,11 +39,11 @@ def post_training(app, staff_id: str, position: int, skills: float, *, year: int
 def test_roster_and_profile_as_recorded_at_an_earlier_instant(credential_http):
     client, app = credential_http, credential_http.app.state.service
     registrar = issue(app, "registrar")
-    nursery = app.register_nursery(NewNursery(name="朱泾一托", town="朱泾镇", ownership="public", inclusive=True),
-                                   SYSTEM).nursery_id
+    nursery = app.registry.register_nursery(NewNursery(name="朱泾一托", town="朱泾镇", ownership="public", inclusive=True),
+                                            SYSTEM).nursery_id
     hr = issue(app, "hr", nursery)
-    staff = [app.register_staff(name=f"保育员{i}", id_number=make_valid(f"31011619900101{i:03d}"),
-                                registered_by=nursery, actor=SYSTEM).staff_id for i in range(2)]
+    staff = [app.registry.register_staff(name=f"保育员{i}", id_number=make_valid(f"31011619900101{i:03d}"),
+                                         registered_by=nursery, actor=SYSTEM).staff_id for i in range(2)]
     certificates = {}
     for i, staff_id in enumerate(staff):
         for cert_type in ("nursery_worker", "health"):
@@ -82,8 +82,8 @@ def test_a_person_registered_later_did_not_exist_at_the_instant(credential_http)
     client, app = credential_http, credential_http.app.state.service
     before = quote(dt.datetime.now(dt.UTC).isoformat())
     time.sleep(0.01)
-    staff_id = app.register_staff(name="李丽", id_number=make_valid("31011619900101999"), registered_by=None,
-                                  actor=SYSTEM).staff_id
+    staff_id = app.registry.register_staff(name="李丽", id_number=make_valid("31011619900101999"), registered_by=None,
+                                           actor=SYSTEM).staff_id
     response = client.get(f"/v1/staff/{staff_id}/profile?as_of={before}", headers=issue(app, "auditor"))
     assert response.status_code == 404
 
@@ -91,10 +91,10 @@ def test_a_person_registered_later_did_not_exist_at_the_instant(credential_http)
 def test_before_a_first_completion_a_person_is_held_to_the_requirement_the_training_service_published(credential_http):
     client, app = credential_http, credential_http.app.state.service
     registrar = issue(app, "registrar")
-    nursery = app.register_nursery(NewNursery(name="朱泾一托", town="朱泾镇", ownership="public", inclusive=True),
-                                   SYSTEM).nursery_id
-    trained, untrained = [app.register_staff(name=f"保育员{i}", id_number=make_valid(f"31011619900101{i:03d}"),
-                                             registered_by=nursery, actor=SYSTEM).staff_id for i in range(2)]
+    nursery = app.registry.register_nursery(NewNursery(name="朱泾一托", town="朱泾镇", ownership="public", inclusive=True),
+                                            SYSTEM).nursery_id
+    trained, untrained = [app.registry.register_staff(name=f"保育员{i}", id_number=make_valid(f"31011619900101{i:03d}"),
+                                                      registered_by=nursery, actor=SYSTEM).staff_id for i in range(2)]
 
     def training(staff_id):
         return client.get(f"/v1/staff/{staff_id}/profile", headers=registrar).json()["training"]

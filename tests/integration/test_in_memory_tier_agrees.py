@@ -57,10 +57,10 @@ def service_decision(app: Credentials, held, role: str, start_on: str) -> tuple[
     for cert_type, issued, expires, change in held:
         cert = world.certificate(app, person, cert_type, D(issued), D(expires))
         if change == "suspend":
-            app.suspend_certificate(UUID(cert), Suspension(reason="调查", effective_on=D(CHANGE_ON)), world.REGISTRAR)
+            app.certificates.suspend_certificate(UUID(cert), Suspension(reason="调查", effective_on=D(CHANGE_ON)), world.REGISTRAR)
         elif change == "revoke":
-            app.revoke_certificate(UUID(cert), Revocation(reason="违规", category="ethics_violation",
-                                                          effective_on=D(CHANGE_ON)), world.REGISTRAR)
+            app.certificates.revoke_certificate(UUID(cert), Revocation(reason="违规", category="ethics_violation",
+                                                                       effective_on=D(CHANGE_ON)), world.REGISTRAR)
     try:
         world.assign(app, person, nursery, role, D(start_on))
     except Conflict as refused:
@@ -92,18 +92,18 @@ def test_assignment_decisions_agree(credentials, held, role, start_on):
 def test_both_refuse_a_second_registration_and_a_second_certificate_number(credentials):
     number = make_valid("31011619900307123")
     desk = CredentialDesk()
-    first = credentials.register_staff(name="王芳", id_number=number, registered_by=None, actor=world.REGISTRAR)
+    first = credentials.registry.register_staff(name="王芳", id_number=number, registered_by=None, actor=world.REGISTRAR)
     desk_first = desk.register_staff("王芳", number)
     with pytest.raises(Conflict) as refused:
-        credentials.register_staff(name="王芳", id_number=number.lower(), registered_by=None, actor=world.REGISTRAR)
+        credentials.registry.register_staff(name="王芳", id_number=number.lower(), registered_by=None, actor=world.REGISTRAR)
     assert refused.value.code == "already_registered" and refused.value.extra["staff_id"] == first.staff_id
     with pytest.raises(IntegrityError):
         desk.register_staff("王芳", number.lower())
 
     world.certificate(credentials, first.staff_id, "health", D("2025-01-10"), D("2026-01-09"))
-    number_used = credentials.certificates_of([first.staff_id])[first.staff_id][0]["number"]
+    number_used = credentials.certificates.certificates_of([first.staff_id])[first.staff_id][0]["number"]
     with pytest.raises(Conflict) as duplicate:
-        credentials.issue_certificate(NewCertificate(
+        credentials.certificates.issue_certificate(NewCertificate(
             cert_type="health", number=number_used, issuing_body="x", issued_on=D("2025-02-01"),
             expires_on=D("2026-01-31"), holder_id=first.staff_id,
         ), role="registrar", visible_to=None, actor=world.REGISTRAR)
@@ -137,21 +137,21 @@ def posting_agrees(training: TrainingRecords) -> None:
     (person,) = learn_people(training, 1)
     desk = TrainingDesk()
     desk_provider = desk.approve_provider("SOU", "上海开放大学")
-    for course in training.courses(provider):
+    for course in training.catalogue.courses(provider):
         desk.catalogue(desk_provider, course.code, course.category, course.class_hours,
                        available_from=D(str(course.available_from)))
     desk.learn_person(person)
 
     for event_id, course, at, hours in POSTS:
-        (service,) = training.post_completions(provider, [completion(event_id, person, course, at, hours)],
-                                               provider_actor(provider))
+        (service,) = training.posting.post_completions(provider, [completion(event_id, person, course, at, hours)],
+                                                       provider_actor(provider))
         mine = desk.post(desk_provider, event_id=event_id, staff_id=person, course_code=course, completed_at=at,
                          class_hours=hours)
         assert (mine.outcome, mine.differences, mine.error and mine.error.code) == (
             service.outcome, service.differences, service.error and service.error.code), event_id
 
     for year in (2025, 2026):
-        service_year = training.person_year(UUID(person), year)
+        service_year = training.ledger.person_year(UUID(person), year)
         entries, totals = desk.year(person, year)
         assert [(e.course_code, e.status, e.reason) for e in service_year.entries] == [
             (entry.course_code, status.status, status.reason) for entry, status in entries]

@@ -18,8 +18,7 @@ from litestar.testing import TestClient
 
 from contracts.events.training import CompletionRecorded, YearTotals
 from services.credential.app import create_app
-from services.credential.portable.service import portable_for
-from services.credential.training_status import apply as apply_training
+from services.credential.read_models.training_status import apply as apply_training
 from shared.audit.replay import replay
 from tests.conftest import issue
 from tests.integration import vc_verifier
@@ -194,7 +193,7 @@ def test_the_status_lists_are_public_and_wait_for_the_first_credential(client, w
 def test_a_new_issuer_key_signs_new_credentials_and_old_ones_still_verify(client, world):
     fetch = fetcher(client)
     old = export_certificate(client, world)
-    portable_for(world["app"]).keys.generate(REGISTRAR)
+    world["app"].portable.keys.generate(REGISTRAR)
     new = export_certificate(client, world)
     old_header, _ = vc_verifier.verify(old, fetch)
     new_header, _ = vc_verifier.verify(new, fetch)
@@ -242,7 +241,7 @@ def test_two_replicas_making_the_first_key_at_once_end_with_one(client, world, s
 
     other = Credentials(msgspec.structs.replace(settings, public_url=PUBLIC_URL))
     try:
-        late = portable_for(other).keys
+        late = other.portable.keys
         export_certificate(client, world)  # this replica made generation 1 first
         late.generate(REGISTRAR, generation=1)  # the other one had not seen it yet
         assert len(late.published()) == 1

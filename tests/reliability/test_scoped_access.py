@@ -36,7 +36,7 @@ def nursery_a(credential_http):
     other = nursery(app, "枫泾镇小太阳托育园", town="枫泾镇")
     return dict(world=world, certificates=certs, assignment=assignment, badge=badge,
                 hr_b=issue(app, Role.HR, scope=other), other=other,
-                secrets=["李娜", LI_NA, app.staff(world.staff_id).id_masked, certs[0], badge.badge_id])
+                secrets=["李娜", LI_NA, app.registry.staff(world.staff_id).id_masked, certs[0], badge.badge_id])
 
 
 def refused_without_data(response, secrets: list[str], *statuses: int) -> None:
@@ -124,8 +124,8 @@ def test_a_provider_cannot_post_for_another_provider_or_its_courses(training_htt
     app = training_http.app.state.service
     sou = approve(app)
     other = approve(app, code="JSEDU", name="金山区教育学院")
-    app.catalogue_course(other, NewCourse(code="JS01", title="金山特色课程", category="skills", topic="safety",
-                                          class_hours=2, available_from=dt.date(2024, 1, 1)), REGISTRAR)
+    app.catalogue.catalogue_course(other, NewCourse(code="JS01", title="金山特色课程", category="skills", topic="safety",
+                                                    class_hours=2, available_from=dt.date(2024, 1, 1)), REGISTRAR)
     (person,) = learn_people(app, 1)
     sou_key = issue(app, Role.PROVIDER, scope=str(sou))
     item = {"event_id": "X-1", "staff_id": person, "course_code": "SK01", "completed_at": MID_2025, "class_hours": 8}
