@@ -28,7 +28,6 @@ from contracts.badges import BadgeCertificate, BadgeHolder
 from contracts.keys import Role
 from contracts.registry import NewNursery
 from services.credential.application import Credentials
-from services.credential.badges.service import badges_for
 from services.credential.badges import claims as badge_claims
 from services.credential.badges import cose, transport
 from services.credential.badges.verifier import Verifier
@@ -38,11 +37,11 @@ CLIENTS = 16
 
 def issue_badge(app: Credentials) -> tuple[str, str]:
     """A caregiver with her badge; (badge text, ID number)."""
-    nursery = app.register_nursery(NewNursery(name="朱泾镇阳光托育园", town="朱泾镇", ownership="public", inclusive=True),
-                                   REGISTRAR)
+    nursery = app.registry.register_nursery(NewNursery(name="朱泾镇阳光托育园", town="朱泾镇", ownership="public", inclusive=True),
+                                            REGISTRAR)
     number = id_number(7)
-    staff = app.register_staff(name="李娜", id_number=number, registered_by=nursery.nursery_id, actor=REGISTRAR)
-    badges = badges_for(app)
+    staff = app.registry.register_staff(name="李娜", id_number=number, registered_by=nursery.nursery_id, actor=REGISTRAR)
+    badges = app.badges
     badges.keys.ensure(REGISTRAR)
     row = app.store.query_one("SELECT id_hash FROM staff WHERE staff_id = ?", (staff.staff_id,))
     today = dt.date.today()
@@ -93,7 +92,7 @@ def steps(verifier: Verifier, text: str, rounds: int = 3_000) -> dict[str, float
 
 
 def offline(app: Credentials, text: str, seconds: float, table: Any = None, kind: str = "") -> tuple[float, float]:
-    badges = badges_for(app)
+    badges = app.badges
     verifier = Verifier(badges.keys.trust_list(), badges.statuses.status_list())
     assert verifier.verify(text).verdict == "valid"
     if table is not None:

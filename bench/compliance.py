@@ -55,9 +55,9 @@ def measure(kind: str, args: Any, report: Report, table: Any, memory: Any, goals
             rng = random.Random(1)
             today = dt.date.today()
             picks = [UUID(rng.choice(district.nursery_ids)) for _ in range(200)]
-            app.roster(picks[0], on=today)  # warm
-            roster = timed(lambda: app.roster(picks[rng.randrange(len(picks))], on=today), 200)
-            figures = timed(lambda: app.district_figures(on=today), 5)
+            app.reports.roster(picks[0], on=today)  # warm
+            roster = timed(lambda: app.reports.roster(picks[rng.randrange(len(picks))], on=today), 200)
+            figures = timed(lambda: app.reports.district_figures(on=today), 5)
             app.close()
             with ServiceProcess("credential", storage) as server, httpx.Client(
                     base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:

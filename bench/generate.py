@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.events.training import CompletionRecorded, YearTotals
 from contracts.training import NewCourse, NewProvider
-from services.credential import training_status
+from services.credential.read_models import training_status
 from services.credential.application import Credentials
 from services.credential.domain.assignment import Assignment
 from services.credential.domain.certificate import Certificate
@@ -24,6 +24,7 @@ from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff
 from services.training.application import TrainingRecords
 from services.training.domain.completion import Completion
+from services.training.domain import requirement
 from services.training.domain.year import training_year
 from shared import idnumber
 
@@ -98,7 +99,7 @@ def credential_district(app: Credentials, *, nurseries: int = 500, staff: int = 
     """Nurseries, registered staff with their certificates, and their assignments; projected once at the end."""
     rng = random.Random(seed)
     district = District()
-    version = app.current_policy().version
+    version = app.policies.current_policy().version
     kinds = [Nursery(name=f"{rng.choice(JINSHAN_AREAS)}第{i + 1}托育园", town=JINSHAN_AREAS[i % len(JINSHAN_AREAS)],
                      ownership="public" if i % 3 else "private", inclusive=i % 7 == 0,
                      kind="kindergarten" if i % 2 else "nursery", actor=REGISTRAR) for i in range(nurseries)]
@@ -157,7 +158,8 @@ def training_as_learned(app: Credentials, staff_ids: list[str], completions: int
                     provider_id="00000000-0000-4000-8000-000000000001", course_code=f"{category[:2].upper()}01",
                     category=category, hours=hours, completed_on=dt.date(year, rng.randint(1, last_month), rng.randint(1, 28)),
                     counted=True, totals=YearTotals(year=year, skills_hours=running[0], ethics_hours=running[1],
-                                                    skills_required=72, ethics_required=40),
+                                                    skills_required=requirement.REQUIRED_HOURS[requirement.SKILLS],
+                                                    ethics_required=requirement.REQUIRED_HOURS[requirement.ETHICS]),
                 )
                 training_status.apply(cur, event, applied)
     return applied
@@ -180,21 +182,21 @@ ETHICS = [f"ET{i:02d}" for i in range(1, 11)]
 
 def training_world(app: TrainingRecords, *, people: int = 2_000, code: str = "SOU") -> TrainingWorld:
     """The Shanghai Open University with nine skills and ten ethics courses, and ``people`` registered staff."""
-    provider_id = UUID(app.approve_provider(NewProvider(code=code, name="上海开放大学"), REGISTRAR).provider_id)
+    provider_id = UUID(app.catalogue.approve_provider(NewProvider(code=code, name="上海开放大学"), REGISTRAR).provider_id)
     since = dt.date(2023, 1, 1)
     for course in SKILLS:
-        app.catalogue_course(provider_id, NewCourse(code=course, title=f"综合技能 {course}", category="skills",
-                                                    topic="professional_skills", class_hours=8, available_from=since), REGISTRAR)
+        app.catalogue.catalogue_course(provider_id, NewCourse(code=course, title=f"综合技能 {course}", category="skills",
+                                                              topic="professional_skills", class_hours=8, available_from=since), REGISTRAR)
     for course in ETHICS:
-        app.catalogue_course(provider_id, NewCourse(code=course, title=f"职业道德 {course}", category="ethics",
-                                                    topic="professional_ethics", class_hours=4, available_from=since), REGISTRAR)
+        app.catalogue.catalogue_course(provider_id, NewCourse(code=course, title=f"职业道德 {course}", category="ethics",
+                                                              topic="professional_ethics", class_hours=4, available_from=since), REGISTRAR)
     ids = [str(uuid5(NAMESPACE_URL, f"urn:bench:staff:{i}")) for i in range(people)]
     with app.store.transaction(commit=True) as cur:
         for i, sid in enumerate(ids):
-            app.record_person(staff_id=sid, id_hash=idnumber.keyed_hash(id_number(i), app.id_hash_key),
-                              name=f"员工{i}", nursery_ids=[str(uuid5(NAMESPACE_URL, f"urn:bench:nursery:{i % 500}"))],
-                              learned_at="2025-01-01T00:00:00.000000Z", cur=cur)
-    _, courses = app.catalogue_rows(provider_id)
+            app.people.record_person(staff_id=sid, id_hash=idnumber.keyed_hash(id_number(i), app.id_hash_key),
+                                     name=f"员工{i}", nursery_ids=[str(uuid5(NAMESPACE_URL, f"urn:bench:nursery:{i % 500}"))],
+                                     learned_at="2025-01-01T00:00:00.000000Z", cur=cur)
+    _, courses = app.catalogue.catalogue_rows(provider_id)
     return TrainingWorld(provider_id=provider_id, courses=courses, people=ids)
 
 

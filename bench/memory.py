@@ -110,7 +110,7 @@ def main() -> None:
     report.notes += [
         "Requests per size: training, 20 new completions and 20 pages of a provider's submissions; credential, "
         "20 rosters of random nurseries and the district figures (which read every assignment and certificate).",
-        "The district figures read people a page at a time (services/credential/usecases/queries.py, "
+        "The district figures read people a page at a time (services/credential/application/queries.py, "
         "DISTRICT_PAGE), so the credential service's memory after them grows only with what the report itself "
         "holds: one line per nursery (12,500 nurseries at 10^6 events) and the JSON answer. CPython keeps freed "
         "memory, so RSS stays at the peak.",

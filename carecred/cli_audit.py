@@ -14,6 +14,7 @@ import msgspec
 import psycopg
 
 from carecred import cli_db
+from carecred.progress import progress_bar
 from carecred.services import SERVICES, open_application
 from contracts.audit import Checkpoint, ExportLine
 from shared.audit.projections import RECORDED_TIME_TOLERANCE
@@ -91,8 +92,11 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     with _application(args.service) as app, _output(args.output) as out:
-        for line in app.audit.export_lines():
-            out.write(line)
+        estimate = app.recorder.max_notification_id() or 0  # positions may skip a number: the bar ends full anyway
+        with progress_bar(f"export {args.service}", estimate) as advance:
+            for line in app.audit.export_lines():
+                out.write(line)
+                advance(1)
     return 0
 
 

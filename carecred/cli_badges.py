@@ -35,10 +35,9 @@ def register(subparsers: Any) -> None:
 
 def _service() -> Any:
     from carecred.services import open_application
-    from services.credential.badges.service import badges_for
 
     app = open_application("credential", Settings.from_env())
-    return app, badges_for(app)
+    return app, app.badges
 
 
 def _actor() -> dict[str, Any]:

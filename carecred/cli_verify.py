@@ -16,18 +16,17 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from cryptography.hazmat.primitives import serialization
 
+from shared.district import DISTRICT_TZ
 from shared.settings import Settings
 
 TRUST_LIST, STATUS_LIST, ANCHOR, SOURCE = "trust-list.cose", "status-list.cose", "trust-anchor.pem", "source-url"
 REFRESH_AFTER = 300
 """Seconds after which a check first tries to refresh the cached lists (when it knows their URL)."""
 REFRESH_TIMEOUT = 5
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 EXIT_VALID, EXIT_USAGE, EXIT_NOT_VALID = 0, 2, 3
 EXIT_HOLDER_MISMATCH, EXIT_STATUS_UNKNOWN, EXIT_HOLDER_NOT_CHECKED = 4, 5, 6
@@ -196,7 +195,7 @@ def local(moment: dt.datetime | None) -> str:
     if moment is None:
         return "unknown"
     try:
-        return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") + " (Shanghai)"
+        return moment.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M") + " (Shanghai)"
     except OverflowError:  # the far end of time (a certificate valid until 9999-12-31)
         return moment.isoformat()
 

@@ -19,7 +19,6 @@ from contracts.keys import Role
 from contracts.credentials import NewAssignment, NewCertificate, Suspension
 from contracts.registry import NewNursery
 from contracts.training import NewProvider, NewCourse
-from services.credential.badges.service import badges_for
 from shared.auth.keys import new_token
 from shared.auth.roles import operator_actor
 from shared.idnumber import make_valid
@@ -55,9 +54,9 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
             return None
         nurseries = seed_credential(credential, random.Random(2023))
     with open_application("training", settings) as training:
-        provider = training.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
+        provider = training.catalogue.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
         for course in COURSES:
-            training.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
+            training.catalogue.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
     keys = [
         (Role.ADMIN, None), (Role.REGISTRAR, None), (Role.HR, nurseries[0]), (Role.PROVIDER, provider.provider_id),
         (Role.INSPECTOR, None), (Role.AUDITOR, None), (Role.SERVICE, None),
@@ -76,8 +75,8 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
 def seed_credential(app, rng: random.Random) -> list[str]:
     """Nurseries with certified, assigned staff; a few certificates lapsed or expiring soon."""
     today = dt.date.today()
-    badges_for(app).keys.ensure(DEMO_ACTOR)
-    nurseries = [app.register_nursery(n, DEMO_ACTOR) for n in NURSERIES]
+    app.badges.keys.ensure(DEMO_ACTOR)
+    nurseries = [app.registry.register_nursery(n, DEMO_ACTOR) for n in NURSERIES]
     serial = 0
     for place, nursery in enumerate(nurseries):
         roles = ["teacher", "teacher", "infant_caregiver"] if nursery.kind == "kindergarten" else \
@@ -85,20 +84,20 @@ def seed_credential(app, rng: random.Random) -> list[str]:
         for person, role in enumerate(roles + rng.sample(roles, 2)):
             serial += 1
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
-            staff = app.register_staff(name=name, id_number=demo_id_number(rng), registered_by=nursery.nursery_id,
-                                       actor=DEMO_ACTOR)
+            staff = app.registry.register_staff(name=name, id_number=demo_id_number(rng), registered_by=nursery.nursery_id,
+                                                actor=DEMO_ACTOR)
             health_days = rng.choice([20, 45, 80, 200, 300, 330])
             for cert_type, days in ((ROLE_CERTIFICATE[role], rng.randint(200, 1500)), ("health", health_days)):
-                app.issue_certificate(NewCertificate(
+                app.certificates.issue_certificate(NewCertificate(
                     cert_type=cert_type, number=f"JS{serial:04d}-{cert_type[:2].upper()}", issuing_body="金山区",
                     issued_on=today - dt.timedelta(days=365 - days if days < 365 else 100),
                     expires_on=today + dt.timedelta(days=days), holder_id=staff.staff_id,
                 ), role="registrar", visible_to=None, actor=DEMO_ACTOR)
-            app.assign(NewAssignment(staff_id=staff.staff_id, role=role, start_on=today),
-                       nursery_id=nursery.nursery_id, actor=DEMO_ACTOR)
+            app.assignments.assign(NewAssignment(staff_id=staff.staff_id, role=role, start_on=today),
+                                   nursery_id=nursery.nursery_id, actor=DEMO_ACTOR)
             if person == 1 and place % 2 == 0:  # a lapse the HR dashboard should show first
-                cert = app.profile(UUID(staff.staff_id), on=today, visible_to=None, with_integrity=False).certificates[0]
-                app.suspend_certificate(UUID(cert.certificate_id), Suspension(reason="健康检查逾期"), DEMO_ACTOR)
+                cert = app.reports.profile(UUID(staff.staff_id), on=today, visible_to=None, with_integrity=False).certificates[0]
+                app.certificates.suspend_certificate(UUID(cert.certificate_id), Suspension(reason="健康检查逾期"), DEMO_ACTOR)
     return [n.nursery_id for n in nurseries]
 
 
@@ -187,7 +186,7 @@ def post_demo_completions(base: str, token: str, provider_id: str, staff: list[s
 
 def _staff_ids(settings: Settings) -> list[str]:
     with open_application("credential", settings) as app:
-        return [s.staff_id for s in app.staff_list(limit=1000)]
+        return [s.staff_id for s in app.registry.staff_list(limit=1000)]
 
 
 def _wait_ready(base: str, timeout: float = 30.0) -> None:

@@ -195,6 +195,7 @@ class Profile(msgspec.Struct, kw_only=True):
     integrity_record: list[ViolationView] | None
     """None when the caller's role may not see it (inspectors)."""
     training: TrainingStatus | None = None
+    """None while the training service has published no requirement (no completion anywhere yet)."""
 
 
 class TrainingStatus(msgspec.Struct, kw_only=True):
@@ -220,6 +221,7 @@ class RosterEntry(msgspec.Struct, kw_only=True):
     compliant: bool
     assignments: list[AssignmentView]
     training: TrainingStatus | None = None
+    """None while the training service has published no requirement (no completion anywhere yet)."""
 
 
 class Roster(msgspec.Struct, kw_only=True):

@@ -28,8 +28,6 @@ FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2200, 12, 31)
 FIRST_INSTANT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LAST_INSTANT = dt.datetime(2200, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
-MAX_VALIDITY_YEARS = 100
-"""An expiry is at most this many years after the issue or renewal it follows."""
 
 
 @dataclass(frozen=True)
@@ -50,14 +48,6 @@ class DateRange:
 
 BUSINESS_DAYS = DateRange(FIRST_DAY, LAST_DAY)
 INSTANTS = DateRange(FIRST_INSTANT, LAST_INSTANT)
-
-
-def latest_expiry(start: dt.date) -> dt.date:
-    """The last expiry date a validity starting on ``start`` may have (``MAX_VALIDITY_YEARS`` later)."""
-    try:
-        return start.replace(year=start.year + MAX_VALIDITY_YEARS)
-    except ValueError:  # 29 February, in a year that has none
-        return start.replace(year=start.year + MAX_VALIDITY_YEARS, day=28)
 
 
 def in_range(value: dt.date | dt.datetime | None, within: DateRange) -> str | None:

@@ -83,7 +83,7 @@ class ServiceApplication(Application[UUID]):
         return []
 
     def public_event(self, event: Any, position: int) -> Any:
-        """The public contract event a stored event maps to, or None (see the service's feed.py)."""
+        """The public contract event a stored event maps to, or None (see the service's read_models/feed.py)."""
         return None
 
     def make_followers(self) -> list[Follower]:

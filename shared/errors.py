@@ -1,4 +1,8 @@
-"""Domain errors: what a rule refused, with a stable code a client can branch on."""
+"""Domain errors: what a rule refused, with a stable code a client can branch on.
+
+They know nothing of HTTP: the HTTP layer maps each class to a status
+(``shared/http/problems.py``, ``STATUS_OF``); the CLI prints the detail.
+"""
 
 from __future__ import annotations
 
@@ -8,56 +12,48 @@ from typing import Any
 class DomainError(Exception):
     """A command was refused by a rule; nothing was changed."""
 
-    status = 422
     code = "rule_violated"
 
-    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None,
-                 source: str = "body", **extra: Any):
+    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None, **extra: Any):
         super().__init__(detail)
         self.detail = detail
         if code:
             self.code = code
         self.field = field
-        self.source = source
-        """Where the field is: ``body``, ``query`` or ``path``."""
+        """The command's field at fault (a dotted path), if one is."""
         self.extra = extra
 
 
 class Invalid(DomainError):
-    """A field's value breaks a rule (422)."""
+    """A field's value breaks a rule."""
 
-    status = 422
     code = "invalid_field"
 
 
 class NotFound(DomainError):
-    """The named thing does not exist, or is not visible to the caller (404)."""
+    """The named thing does not exist, or is not visible to the caller."""
 
-    status = 404
     code = "not_found"
 
 
 class Conflict(DomainError):
-    """The command clashes with what is already recorded (409)."""
+    """The command clashes with what is already recorded."""
 
-    status = 409
     code = "conflict"
 
 
 class Forbidden(DomainError):
-    """The caller's role or scope does not allow this (403)."""
+    """The caller's role or scope does not allow this."""
 
-    status = 403
     code = "forbidden"
 
 
 class ReadModelStalled(DomainError):
-    """The read model a request needs stopped at an event it cannot apply (503); see shared/read_model_stalls.py.
+    """The read model a request needs stopped at an event it cannot apply; see shared/read_model_stalls.py.
 
     Answering from it would give stale answers without saying so; nothing was changed.
     """
 
-    status = 503
     code = "read_model_stalled"
 
 
@@ -69,5 +65,4 @@ class UntrustedLog(DomainError):
     read model, Merkle leaf or checkpoint ever includes it; requests needing them answer 503.
     """
 
-    status = 503
     code = "untrusted_log"

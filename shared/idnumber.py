@@ -11,6 +11,9 @@ import re
 
 from cryptography.hazmat.primitives import hashes, hmac
 
+from shared.district import today as district_today
+from shared.errors import Invalid
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PROVINCES = frozenset({
     "11", "12", "13", "14", "15",  # 北京 天津 河北 山西 内蒙古
@@ -25,7 +28,6 @@ PROVINCES = frozenset({
 FIRST_BIRTH_DATE = dt.date(1900, 1, 1)
 _CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$", re.ASCII)
-_CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 class InvalidIdNumber(ValueError):
@@ -43,7 +45,7 @@ def normalise(text: str, *, today: dt.date | None = None) -> str:
 
     Besides the shape and the check character: the region must begin with a first-level
     code (``PROVINCES``; a foreigner's permanent residence card, 9 and such a code), and the
-    date of birth must be between 1900-01-01 and ``today`` (default: today in UTC+8).
+    date of birth must be between 1900-01-01 and ``today`` (default: today in the district).
     """
     number = text.strip().upper()
     if not _SHAPE.match(number):
@@ -55,12 +57,20 @@ def normalise(text: str, *, today: dt.date | None = None) -> str:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidIdNumber("digits 7-14 are not a valid date of birth") from None
-    latest = today or dt.datetime.now(_CHINA).date()
+    latest = today or district_today()
     if not FIRST_BIRTH_DATE <= born <= latest:
         raise InvalidIdNumber(f"the date of birth {born.isoformat()} is not between 1900-01-01 and today")
     if check_character(number[:17]) != number[17]:
         raise InvalidIdNumber("check character does not match (GB 11643-1999)")
     return number
+
+
+def canonical(text: str, field: str = "id_number") -> str:
+    """The number as ``normalise`` gives it; a number that is not valid is a rule broken on ``field``."""
+    try:
+        return normalise(text)
+    except InvalidIdNumber as exc:
+        raise Invalid(f"{field} {exc}", field=field, code="invalid_id_number") from None
 
 
 def mask(number: str) -> str:

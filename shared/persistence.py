@@ -13,7 +13,7 @@ import weakref
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError
@@ -277,3 +277,24 @@ class Cursor:
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Any:
         self.execute(statement, params)
         return self.raw.fetchone()
+
+
+IN_LIST_SIZE = 500
+"""The most values one ``IN (...)`` list carries (far below SQLite's 32,766 and PostgreSQL's 65,535 parameters)."""
+
+
+def query_in(query: Callable[[str, Sequence[Any]], list[Any]], statement: str, values: Iterable[Any], *,
+             before: Sequence[Any] = (), after: Sequence[Any] = (), size: int = IN_LIST_SIZE) -> list[Any]:
+    """The rows of ``statement`` for the distinct ``values``, one query per ``size`` of them.
+
+    ``statement`` holds ``{marks}`` where the list goes (``... WHERE staff_id IN ({marks})``); its
+    other parameters are ``before`` and ``after`` the list. ``query`` is ``ReadStore.query`` or
+    ``Cursor.fetchall``. The values are asked in sorted order; within a chunk rows come in the
+    statement's order, so a value's rows keep that order (each value is in one chunk).
+    """
+    unique = sorted(set(values))
+    rows: list[Any] = []
+    for start in range(0, len(unique), size):
+        chunk = unique[start:start + size]
+        rows += query(statement.replace("{marks}", ", ".join("?" * len(chunk))), [*before, *chunk, *after])
+    return rows

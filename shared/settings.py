@@ -73,6 +73,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """API key (role ``service``) this process uses to read the other service's feed."""
     follow_interval: float = 0.5
     """Seconds between polls of the other service's feed."""
+    public_url: str = ""
+    """The credential service's public https origin (``https://credentials.example.gov.cn``): the issuer id
+    (``did:web``) and the status list URLs in portable credentials; empty means ``url_of("credential")``."""
     badge_key_dir: str = ""
     """Directory of the badge signing keys (PEM, 0600); empty means ``<data_dir>/badge-keys``."""
     badge_validity_days: int = 30

@@ -40,13 +40,13 @@ def use_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
 def seed_district(app: Any) -> dict[str, Any]:
     """Three nurseries, a dozen staff, and an API key issued then revoked."""
     nurseries = [
-        app.register_nursery(NewNursery(name=name, town=town, ownership=own, inclusive=inc), REGISTRAR)
+        app.registry.register_nursery(NewNursery(name=name, town=town, ownership=own, inclusive=inc), REGISTRAR)
         for name, town, own, inc in [("朱泾一托", "朱泾镇", "public", True), ("枫泾宝贝", "枫泾镇", "private", False),
                                      ("石化幼儿园托班", "石化街道", "public", True)]
     ]
     staff = [
-        app.register_staff(name=f"员工{i}号", id_number=make_valid(f"3101161988{i % 12 + 1:02d}15{i:03d}"),
-                           registered_by=nurseries[i % 3].nursery_id, actor=REGISTRAR)
+        app.registry.register_staff(name=f"员工{i}号", id_number=make_valid(f"3101161988{i % 12 + 1:02d}15{i:03d}"),
+                                    registered_by=nurseries[i % 3].nursery_id, actor=REGISTRAR)
         for i in range(12)
     ]
     key_id, _ = app.issue_key(role=Role.INSPECTOR, scope=None, name="巡查员 张", actor=ADMIN)

@@ -14,13 +14,13 @@ from contracts.events.feed import FeedPage
 
 
 class YearTotals(msgspec.Struct, kw_only=True, frozen=True):
-    """A person's counted class hours in one calendar year (Asia/Shanghai)."""
+    """A person's counted class hours in one calendar year (Asia/Shanghai), and the hours required that year."""
 
     year: int
     skills_hours: float
     ethics_hours: float
-    skills_required: float = 72.0
-    ethics_required: float = 40.0
+    skills_required: float  # the training service's rule (its domain), stated on every event
+    ethics_required: float
 
 
 class CompletionRecorded(msgspec.Struct, tag="completion.recorded.v1", kw_only=True, frozen=True):

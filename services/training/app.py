@@ -1,11 +1,15 @@
-"""App factory of the training service (``uvicorn --factory services.training.app:create_app``)."""
+"""App factory of the training service (``uvicorn --factory services.training.app:create_app``).
+
+The composition root: the one place that builds the application and hands its use cases to
+the controllers, by litestar dependency injection (a handler declares ``catalogue: Catalogue``).
+"""
 
 from __future__ import annotations
 
 from litestar import Litestar
 
 from services.training.application import TrainingRecords
-from services.training.feed import FEED_PAGE
+from services.training.read_models.feed import FEED_PAGE
 from services.training.http.completions import CompletionController
 from services.training.http.ledger import LedgerController
 from services.training.http.providers import CourseController, ProviderController
@@ -15,10 +19,14 @@ from shared.settings import Settings
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the training service from the environment (or the given settings)."""
-    service = TrainingRecords(settings or Settings.from_env())
+    records = TrainingRecords(settings or Settings.from_env())
     return build_app(
-        service,
+        records,
         [ProviderController, CourseController, CompletionController, LedgerController],
+        dependencies={
+            "catalogue": records.catalogue, "posting": records.posting, "corrections": records.corrections,
+            "ledger": records.ledger,
+        },
         title="carecred training service",
         description="Training providers, course catalogue and the annual training-hours ledger.",
         feed_page=FEED_PAGE,

@@ -65,7 +65,6 @@ class EventNotAuthenticated(MapperDeserialisationError, UntrustedLog):
     ``DomainError`` so that a request touching it is answered 503 ``event_not_authenticated``.
     """
 
-    status = 503
     code = "event_not_authenticated"
 
     def __init__(self, aggregate_id: Any, version: int, reason: str, position: int | None = None):

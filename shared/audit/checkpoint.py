@@ -20,7 +20,6 @@ FORMAT = "carecred-checkpoint/v1"
 class CheckpointKeyMissing(DomainError):
     """No checkpoint key is configured (PostgreSQL needs CARECRED_CHECKPOINT_KEY)."""
 
-    status = 503
     code = "checkpoint_key_missing"
 
 

@@ -44,7 +44,6 @@ def instant_text(instant: dt.datetime) -> str:
 class EventOutOfOrder(UntrustedLog):
     """A stored event does not follow its aggregate's previous version in the log: rows were moved or removed."""
 
-    status = 503
     code = "event_out_of_order"
 
     def __init__(self, aggregate_id: str, version: int, previous: int, position: int):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
@@ -25,6 +26,11 @@ from shared.http.recorded import recorded_middleware
 from shared.http.strict import strict_body
 
 
+def provide(value: Any) -> Provide:
+    """A dependency that is always ``value``: an object the service's ``create_app`` built once."""
+    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+
 def build_app(
     service: ServiceApplication,
     route_handlers: Sequence[Any],
@@ -32,8 +38,14 @@ def build_app(
     title: str,
     description: str,
     feed_page: Any = None,
+    dependencies: Mapping[str, Any] | None = None,
 ) -> Litestar:
-    """A service's HTTP app: its routes plus health, keys, feed, OpenAPI at /schema, problem+json errors."""
+    """A service's HTTP app: its routes plus health, keys, feed, OpenAPI at /schema, problem+json errors.
+
+    ``dependencies``: the objects the service's controllers declare as parameters (its use cases),
+    by parameter name; every controller may also declare ``service``, ``audit`` and ``publisher``.
+    """
+    injected = {"service": service, "audit": service.audit, "publisher": service.publisher, **(dependencies or {})}
     feed = [feed_controller(feed_page)] if feed_page is not None else []
     try:
         trusted_proxies = parse_trusted_proxies(service.settings.trusted_proxies)
@@ -41,6 +53,7 @@ def build_app(
         raise SystemExit(str(exc)) from None
     app = Litestar(
         route_handlers=[HealthController, MetricsController, KeysController, AuditController, *feed, *route_handlers],
+        dependencies={name: provide(value) for name, value in injected.items()},
         state=State({"service": service, "auth_failures": FailureLimiter(service.settings.auth_failures_per_minute)}),
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: internal_error_handler},

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Iterator
 from uuid import UUID
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
 from litestar.response import Stream
 
@@ -13,7 +14,7 @@ from contracts.audit import (
     AggregateAsOf, AggregateHistory, Checkpoint, CheckpointKey, ConsistencyProof, InclusionProof,
 )
 from contracts.keys import Role
-from shared.audit.log import EXPORT_PAGE
+from shared.audit.log import EXPORT_PAGE, AuditLog
 from shared.auth.roles import Principal
 from shared.http.auth import PUBLIC, allow
 from shared.http.params import RequiredAsOf, checked_instant
@@ -29,24 +30,26 @@ class AuditController(Controller):
     tags = ["audit"]
 
     @get("/aggregates/{aggregate_id:uuid}/history", guards=[AUDITORS], sync_to_thread=True)
-    def history(self, aggregate_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> AggregateHistory:
+    def history(
+        self, audit: NamedDependency[AuditLog],
+        aggregate_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> AggregateHistory:
         """Every stored event of one aggregate, in order, with recorded time, actor and reason."""
-        return request.app.state.service.audit.history(aggregate_id)
+        return audit.history(aggregate_id)
 
     @get("/aggregates/{aggregate_id:uuid}", guards=[AUDITORS], sync_to_thread=True)
     def as_of(
-        self,
+        self, audit: NamedDependency[AuditLog],
         aggregate_id: FromPath[UUID],
         request: Request[Principal, Any, Any],
         as_of: RequiredAsOf,
     ) -> AggregateAsOf:
         """The aggregate's state as recorded at the instant ``as_of`` (404 if it did not exist yet)."""
-        return request.app.state.service.audit.as_of(aggregate_id, checked_instant(as_of))
+        return audit.as_of(aggregate_id, checked_instant(as_of))
 
     @get("/export", guards=[AUDITORS])
-    async def export(self, request: Request[Principal, Any, Any]) -> Stream:
+    async def export(self, audit: NamedDependency[AuditLog], request: Request[Principal, Any, Any]) -> Stream:
         """The whole event log in notification order, streamed as newline-delimited JSON."""
-        audit = request.app.state.service.audit
 
         def chunks() -> Iterator[bytes]:
             # One chunk per page: each chunk is one hop to a worker thread, not each line.
@@ -62,27 +65,30 @@ class AuditController(Controller):
         return Stream(chunks, media_type="application/x-ndjson")
 
     @get("/checkpoint", guards=[AUDITORS], sync_to_thread=True)
-    def checkpoint(self, request: Request[Principal, Any, Any]) -> Checkpoint:
+    def checkpoint(self, audit: NamedDependency[AuditLog], request: Request[Principal, Any, Any]) -> Checkpoint:
         """Sign, record and return a checkpoint of the log as it is now."""
-        return request.app.state.service.audit.checkpoint()
+        return audit.checkpoint()
 
     @get("/checkpoints", guards=[AUDITORS], sync_to_thread=True)
-    def checkpoints(self, request: Request[Principal, Any, Any]) -> list[Checkpoint]:
+    def checkpoints(self, audit: NamedDependency[AuditLog], request: Request[Principal, Any, Any]) -> list[Checkpoint]:
         """Every checkpoint published so far, by tree size."""
-        return request.app.state.service.audit.checkpoints()
+        return audit.checkpoints()
 
     @get("/public-key", opt={PUBLIC: True}, sync_to_thread=True)
-    def public_key(self, request: Request[Any, Any, Any]) -> CheckpointKey:
+    def public_key(self, audit: NamedDependency[AuditLog], request: Request[Any, Any, Any]) -> CheckpointKey:
         """The Ed25519 public key this service signs its checkpoints with."""
-        return request.app.state.service.audit.public_key()
+        return audit.public_key()
 
     @get("/proofs/inclusion", guards=[AUDITORS], sync_to_thread=True)
-    def inclusion(self, request: Request[Principal, Any, Any], position: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
+    def inclusion(self, audit: NamedDependency[AuditLog], request: Request[Principal, Any, Any], position: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
                   tree_size: Size) -> InclusionProof:
         """Proof that the event at ``position`` is in the tree of ``tree_size`` leaves."""
-        return request.app.state.service.audit.inclusion(position, tree_size)
+        return audit.inclusion(position, tree_size)
 
     @get("/proofs/consistency", guards=[AUDITORS], sync_to_thread=True)
-    def consistency(self, request: Request[Principal, Any, Any], first: Size, second: Size) -> ConsistencyProof:
+    def consistency(
+        self, audit: NamedDependency[AuditLog],
+        request: Request[Principal, Any, Any], first: Size, second: Size,
+    ) -> ConsistencyProof:
         """Proof that the log at size ``first`` is a prefix of the log at size ``second``."""
-        return request.app.state.service.audit.consistency(first, second)
+        return audit.consistency(first, second)

@@ -5,10 +5,12 @@
 
 from typing import Annotated, Any
 
+from litestar.di import NamedDependency
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
 from contracts.keys import Role
+from shared.feed import Publisher
 from shared.http.auth import allow
 
 
@@ -23,12 +25,12 @@ def feed_controller(page_type: Any) -> type[Controller]:
 
         @get("/", guards=[allow(Role.SERVICE, Role.AUDITOR)], sync_to_thread=True)
         def feed(
-            self,
+            self, publisher: NamedDependency[Publisher],
             request: Request,
             after: Annotated[int, Parameter(ge=0, le=2**63 - 1, description="Return events after this position")] = 0,
             limit: Annotated[int, Parameter(ge=1, le=1000, description="At most this many events")] = 100,
         ) -> page_type:  # type: ignore[valid-type]
             """Public events after a position, in commit order; continue from ``next_after``."""
-            return request.app.state.service.publisher.page(after, limit)
+            return publisher.page(after, limit)
 
     return FeedController

@@ -6,9 +6,11 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 
+from shared.application import ServiceApplication
 from shared.errors import DomainError
 from shared.follower import FollowerStatus
 from shared.http.auth import PUBLIC
@@ -30,13 +32,13 @@ class HealthController(Controller):
     opt = {PUBLIC: True}
 
     @get("/health", summary="Alive")
-    async def health(self, request: Request[Any, Any, Any]) -> Health:
+    async def health(self, service: NamedDependency[ServiceApplication], request: Request[Any, Any, Any]) -> Health:
         """The process answers."""
-        return Health(status="alive", service=request.app.state.service.service)
+        return Health(status="alive", service=service.service)
 
     @get("/ready", summary="Ready", sync_to_thread=True)
     def ready(
-        self,
+        self, service: NamedDependency[ServiceApplication],
         request: Request[Any, Any, Any],
         readiness: Annotated[Literal["all", "process"], QueryParameter(name="scope", description=(
             "all: the storage answers and no read model is stalled (for monitoring and alerts); process: "
@@ -45,7 +47,6 @@ class HealthController(Controller):
         ))] = "all",
     ) -> Health:
         """The process answers, its storage answers, the next event to apply is authenticated and no read model is stalled (503 otherwise)."""
-        service = request.app.state.service
         try:
             service.is_ready()
             stalled = service.stalled_read_models()  # also refreshes the stall metrics of this process

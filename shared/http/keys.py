@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar.params import FromPath, JSONBody
+from litestar.di import NamedDependency
 from litestar import Controller, Request, get, post
 
 from contracts.keys import IssuedKey, KeyInfo, KeyRevocation, NewKey
@@ -22,9 +23,11 @@ class KeysController(Controller):
     tags = ["keys"]
 
     @post("/", guards=[allow(Role.ADMIN)], sync_to_thread=True)
-    def issue(self, data: JSONBody[NewKey], request: Request[Principal, Any, Any]) -> IssuedKey:
+    def issue(
+        self, service: NamedDependency[ServiceApplication],
+        data: JSONBody[NewKey], request: Request[Principal, Any, Any],
+    ) -> IssuedKey:
         """Issue an API key; the token is in this answer only (422 for a scope this service does not know)."""
-        service: ServiceApplication = request.app.state.service
         if data.scope is not None and service.scope_is_known(data.role, data.scope) is False:
             raise Invalid(f"no {SCOPED_ROLES.get(data.role, 'scope')} with id {data.scope}", field="scope",
                           code="unknown_scope")
@@ -35,13 +38,18 @@ class KeysController(Controller):
         return IssuedKey(key_id=key_id, token=token, role=data.role, scope=scope)
 
     @get("/", guards=[allow(Role.ADMIN, Role.AUDITOR)], sync_to_thread=True)
-    def list_keys(self, request: Request[Principal, Any, Any]) -> list[KeyInfo]:
+    def list_keys(
+        self, service: NamedDependency[ServiceApplication],
+        request: Request[Principal, Any, Any],
+    ) -> list[KeyInfo]:
         """Every key ever issued, without tokens."""
-        return request.app.state.service.list_keys()
+        return service.list_keys()
 
     @post("/{key_id:uuid}/revoke", guards=[allow(Role.ADMIN)], sync_to_thread=True, status_code=200)
-    def revoke(self, key_id: FromPath[UUID], data: JSONBody[KeyRevocation], request: Request[Principal, Any, Any]) -> KeyInfo:
+    def revoke(
+        self, service: NamedDependency[ServiceApplication],
+        key_id: FromPath[UUID], data: JSONBody[KeyRevocation], request: Request[Principal, Any, Any],
+    ) -> KeyInfo:
         """Revoke a key at once."""
-        service: ServiceApplication = request.app.state.service
         service.revoke_key(key_id, reason=data.reason, actor=request.user.actor())
         return next(k for k in service.list_keys() if k.key_id == str(key_id))

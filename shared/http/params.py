@@ -16,7 +16,7 @@ from litestar.params import Parameter, PathParameter
 
 from contracts.dates import BUSINESS_DAYS, INSTANTS, in_range
 from contracts.text import LINE_PATTERN
-from shared.errors import Invalid
+from shared.http.problems import invalid_parameter
 
 
 def query_text(description: str, *, max_length: int, pattern: str = LINE_PATTERN, optional: bool = True) -> Any:
@@ -45,12 +45,12 @@ RequiredAsOf = Annotated[dt.datetime, Parameter(
 def checked_day(value: dt.date | None, field: str = "on") -> dt.date | None:
     """The date query parameter, or 422 naming it when it is outside the business range."""
     if (why := in_range(value, BUSINESS_DAYS)) is not None:
-        raise Invalid(f"{field} {why}", field=field, source="query")
+        raise invalid_parameter(field, f"{field} {why}")
     return value
 
 
 def checked_instant(value: dt.datetime | None, field: str = "as_of") -> dt.datetime | None:
     """The instant query parameter, or 422 naming it when it has no offset or is out of range."""
     if (why := in_range(value, INSTANTS)) is not None:
-        raise Invalid(f"{field} {why}", field=field, source="query")
+        raise invalid_parameter(field, f"{field} {why}")
     return value

@@ -25,7 +25,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from shared.errors import DomainError
+from shared.audit.checkpoint import CheckpointKeyMissing
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, ReadModelStalled, UntrustedLog
 
 log = logging.getLogger("carecred.http")
 
@@ -103,11 +104,34 @@ def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     return problem(422, "validation_failed", detail, errors=errors)
 
 
+STATUS_OF: dict[type[DomainError], int] = {
+    DomainError: 422,
+    Invalid: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    ReadModelStalled: 503,
+    UntrustedLog: 503,
+    CheckpointKeyMissing: 503,
+}
+"""The HTTP status of each kind of domain error; a subclass answers as its nearest listed ancestor."""
+
+
+def status_of(exc: DomainError) -> int:
+    """The HTTP status a domain error is answered with (the domain itself knows none)."""
+    return next(STATUS_OF[kind] for kind in type(exc).__mro__ if kind in STATUS_OF)
+
+
 def _from_domain(exc: DomainError) -> ProblemDetailsException:
     extra = dict(exc.extra)
     if exc.field:
-        extra["errors"] = [{"field": exc.field, "message": printable(exc.detail), "source": exc.source}]
-    return problem(exc.status, exc.code, exc.detail, **extra)
+        extra["errors"] = [{"field": exc.field, "message": printable(exc.detail), "source": "body"}]
+    return problem(status_of(exc), exc.code, exc.detail, **extra)
+
+
+def invalid_parameter(field: str, detail: str, source: str = "query") -> ProblemDetailsException:
+    """422 ``invalid_field`` naming a query or path parameter (a domain error names a body field)."""
+    return problem(422, "invalid_field", detail, errors=[{"field": field, "message": printable(detail), "source": source}])
 
 
 def _from_conflict(exc: IntegrityError) -> ProblemDetailsException:

@@ -13,7 +13,6 @@ from PIL import Image
 from contracts.badges import BadgeCertificate, BadgeHolder
 from contracts.keys import Role
 from services.credential.application import Credentials
-from services.credential.badges.service import badges_for
 from shared.auth.keys import new_token
 from shared.idnumber import make_valid
 from tests.e2e.district_setup import ok
@@ -39,7 +38,7 @@ class PageWorld:
 
 def _person(app: Credentials, name: str, first17: str, nursery_id: str) -> tuple[str, str]:
     number = make_valid(first17)
-    return app.register_staff(name=name, id_number=number, registered_by=nursery_id, actor=REGISTRAR).staff_id, number
+    return app.registry.register_staff(name=name, id_number=number, registered_by=nursery_id, actor=REGISTRAR).staff_id, number
 
 
 def seed(app: Credentials) -> PageWorld:
@@ -48,7 +47,7 @@ def seed(app: Credentials) -> PageWorld:
     w.nursery_id = nursery(app, "朱泾镇阳光托育园")
     w.kindergarten_id = nursery(app, "金山区第一幼儿园", town="石化街道", kind="kindergarten")
     long_ago, year_ago = TODAY - dt.timedelta(days=700), TODAY - dt.timedelta(days=365)
-    badges = badges_for(app)
+    badges = app.badges
     badges.keys.ensure(REGISTRAR)
 
     def caregiver(name: str, first17: str, health_expires: dt.date, infant_expires: dt.date) -> tuple[str, str, list]:
@@ -56,13 +55,13 @@ def seed(app: Credentials) -> PageWorld:
         certs = []
         for cert_type, expires in (("infant_care", infant_expires), ("health", health_expires)):
             cid = certificate(app, sid, cert_type, long_ago, expires)
-            certs.append(BadgeCertificate(type=cert_type, number=app.certificate(cid).number, expires_on=expires))
+            certs.append(BadgeCertificate(type=cert_type, number=app.certificates.certificate(cid).number, expires_on=expires))
         assign(app, sid, w.nursery_id, "infant_caregiver", year_ago)
         w.staff[name] = sid
         return sid, number, certs
 
     def badge(key: str, name: str, sid: str, number: str, certs: list) -> str:
-        staff = app.staff(sid)
+        staff = app.registry.staff(sid)
         holder = BadgeHolder(staff_id=sid, name=name, nursery_id=w.nursery_id,
                              nursery_name="朱泾镇阳光托育园", roles=["infant_caregiver"], certificates=certs)
         issued = badges.issuer.issue(holder, actor=REGISTRAR, id_number=number)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from carecred.demo import seed
 from services.credential.application import Credentials
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from services.training.application import TrainingRecords
 from tests.conftest import make_settings
 
@@ -17,9 +17,9 @@ def test_demo_seeds_a_district_once_with_a_key_for_each_role(tmp_path):
     assert seed(settings) is None  # second start keeps the data, seeds nothing
     app = Credentials(settings)
     try:
-        assert len(app.nurseries()) == 5
+        assert len(app.registry.nurseries()) == 5
         hr_scope = next(scope for role, scope, _ in issued if role == "hr")
-        roster = app.roster(hr_scope, on=today())
+        roster = app.reports.roster(hr_scope, on=today())
         assert roster.people >= 5
         assert not roster.entries[0].compliant  # a lapse to show first on the HR dashboard
         assert app.authenticate(issued[0][2]).role == "admin"
@@ -27,6 +27,6 @@ def test_demo_seeds_a_district_once_with_a_key_for_each_role(tmp_path):
         app.close()
     training = TrainingRecords(settings)
     try:
-        assert {p.code for p in training.providers()} == {"SOU"}
+        assert {p.code for p in training.catalogue.providers()} == {"SOU"}
     finally:
         training.close()

@@ -34,8 +34,8 @@ from schemathesis.checks import not_a_server_error
 
 from contracts.keys import Role
 from services.credential.app import create_app as create_credential
-from services.credential.badges.service import badges_for
-from services.credential.usecases.common import today
+from services.credential.application import Credentials
+from services.credential.application.common import today
 from services.training.app import create_app as create_training
 from tests.conftest import issue, make_settings
 from tests.integration import certification_world, training_world
@@ -50,8 +50,9 @@ def _seed_credential(service) -> str:
         certification_world.certificate(service, worker, cert_type, today() - dt.timedelta(days=30),
                                         today() + dt.timedelta(days=300))
     certification_world.assign(service, worker, nursery, "nursery_worker", today())
-    badges_for(service).keys.ensure({"role": "test"})
-    service.issue_badge(uuid.UUID(worker), nursery_id=uuid.UUID(nursery), id_number=None, actor={"role": "test"})
+    service.badges.keys.ensure({"role": "test"})
+    service.badge_issuance.issue_badge(uuid.UUID(worker), nursery_id=uuid.UUID(nursery), id_number=None,
+                                       actor={"role": "test"})
     return nursery
 
 
@@ -59,8 +60,8 @@ def _seed_training(service) -> str:
     """An approved provider with its catalogue, people it knows and a completion."""
     provider = training_world.approve(service)
     people = training_world.learn_people(service, 2)
-    service.post_completions(provider, [training_world.completion("SEED-1", people[0])],
-                             training_world.provider_actor(provider))
+    service.posting.post_completions(provider, [training_world.completion("SEED-1", people[0])],
+                                     training_world.provider_actor(provider))
     return str(provider)
 
 
@@ -71,7 +72,7 @@ def _prepare(create):
     app = create(make_settings("sqlite", data))
     service = app.state.service
     scope = {Role.HR: str(uuid.uuid4()), Role.PROVIDER: str(uuid.uuid4())}
-    if hasattr(service, "register_nursery"):
+    if isinstance(service, Credentials):
         scope[Role.HR] = _seed_credential(service)
     else:
         scope[Role.PROVIDER] = _seed_training(service)

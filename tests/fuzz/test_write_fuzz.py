@@ -22,9 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.keys import Role
-from services.credential.badges.service import badges_for
 from services.credential.domain.nursery import JINSHAN_AREAS
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from shared.http.auth import PUBLIC
 from shared.idnumber import make_valid
 from tests.conftest import issue
@@ -114,8 +113,8 @@ def fuzz_route(client, method: str, path: str, handler: Any) -> None:
 @pytest.fixture
 def credential(credential_http):
     client, app = credential_http, credential_http.app.state.service
-    badges_for(app).keys.ensure(SYSTEM)
-    policy = app.current_policy()
+    app.badges.keys.ensure(SYSTEM)
+    policy = app.policies.current_policy()
     registrar = issue(app, Role.REGISTRAR)
     nursery = client.post("/v1/nurseries", json={"name": "朱泾一托", "town": "朱泾镇", "ownership": "public",
                                                  "inclusive": True}, headers=registrar).json()["nursery_id"]

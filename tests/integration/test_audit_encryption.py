@@ -26,7 +26,7 @@ def encrypted(audit_settings):  # noqa: F811
 def test_without_a_key_the_name_is_readable_in_the_stored_bytes(audit_settings):  # noqa: F811
     app = Credentials(audit_settings)
     try:
-        app.register_staff(name="王芳", id_number=WANG_FANG, registered_by=None, actor=REGISTRAR)
+        app.registry.register_staff(name="王芳", id_number=WANG_FANG, registered_by=None, actor=REGISTRAR)
         assert "王芳".encode() in StoredRows(app).all_states()
     finally:
         app.close()
@@ -35,7 +35,7 @@ def test_without_a_key_the_name_is_readable_in_the_stored_bytes(audit_settings):
 def test_with_a_key_no_name_is_readable_and_the_audit_still_works(encrypted, monkeypatch, tmp_path, capsys):
     app = Credentials(encrypted)
     try:
-        wang = app.register_staff(name="王芳", id_number=WANG_FANG, registered_by=None, actor=REGISTRAR)
+        wang = app.registry.register_staff(name="王芳", id_number=WANG_FANG, registered_by=None, actor=REGISTRAR)
         seeded = seed_district(app)
         stored = StoredRows(app).all_states()
         for name in ["王芳", "员工3号", "朱泾一托", "巡查员 张"]:
@@ -43,7 +43,7 @@ def test_with_a_key_no_name_is_readable_and_the_audit_still_works(encrypted, mon
         assert b"left the inspectorate" not in stored
 
         # The service itself reads everything back.
-        assert app.staff(wang.staff_id).name == "王芳"
+        assert app.registry.staff(wang.staff_id).name == "王芳"
         history = app.audit.history(wang.staff_id)
         assert history.events[0].body["name"] == "王芳" and history.events[0].actor == REGISTRAR
         assert replay(app).identical

@@ -199,10 +199,10 @@ def test_a_store_written_before_events_were_authenticated_keeps_working_and_stay
     try:
         assert app.legacy.through == old_events
         staff = seeded["staff"][0]
-        assert app.staff(staff.staff_id).name == staff.name
+        assert app.registry.staff(staff.staff_id).name == staff.name
         app.revoke_key(uuid.UUID(key_id), reason="moved away", actor=ADMIN)  # an old aggregate, a new event
         assert app.repository.get(uuid.UUID(key_id)).version == 2
-        app.register_staff(name="新来的", id_number=make_valid("31011619900101003"), registered_by=None, actor=REGISTRAR)
+        app.registry.register_staff(name="新来的", id_number=make_valid("31011619900101003"), registered_by=None, actor=REGISTRAR)
     finally:
         app.close()
     code, said = export_and_verify(district, capsys)

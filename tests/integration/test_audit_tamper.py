@@ -20,7 +20,7 @@ def test_an_untouched_log_matches_the_checkpoint_the_auditor_kept(district, caps
 
 def test_later_events_do_not_break_an_older_checkpoint(district, capsys):
     app = Credentials(district["settings"])
-    app.register_staff(name="新来的", id_number="11010519491231002X", registered_by=None, actor={"role": "test"})
+    app.registry.register_staff(name="新来的", id_number="11010519491231002X", registered_by=None, actor={"role": "test"})
     app.close()
     code, said = export_and_verify(district, capsys)
     assert code == 0, said
@@ -59,7 +59,7 @@ def test_two_reordered_events_are_caught_and_the_first_is_named(district, capsys
 
 def test_an_event_altered_after_the_checkpoint_is_named_too(district, capsys):
     app = Credentials(district["settings"])
-    app.register_staff(name="新来的", id_number="11010519491231002X", registered_by=None, actor={"role": "test"})
+    app.registry.register_staff(name="新来的", id_number="11010519491231002X", registered_by=None, actor={"role": "test"})
     app.close()
     rows, stored = leaves(district["settings"])
     newest = rows[-1]

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from contracts.registry import NewNursery
-from services.credential.badges.service import badges_for
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from shared.idnumber import make_valid
 from tests.conftest import issue
 
@@ -19,10 +18,10 @@ SYSTEM = {"role": "test"}
 @pytest.fixture
 def world(credential_http):
     app = credential_http.app.state.service
-    badges_for(app).keys.ensure(SYSTEM)
-    nursery = app.register_nursery(
+    app.badges.keys.ensure(SYSTEM)
+    nursery = app.registry.register_nursery(
         NewNursery(name="朱泾一托", town="朱泾镇", ownership="public", inclusive=True), SYSTEM).nursery_id
-    staff_id = app.register_staff(name="王丽华", id_number=ID_NUMBER, registered_by=nursery, actor=SYSTEM).staff_id
+    staff_id = app.registry.register_staff(name="王丽华", id_number=ID_NUMBER, registered_by=nursery, actor=SYSTEM).staff_id
     return credential_http, app, nursery, staff_id, issue(app, "registrar"), issue(app, "hr", nursery), issue(app, "inspector")
 
 
@@ -119,7 +118,7 @@ def test_an_ethics_violation_revokes_the_badge_in_the_same_transaction(world):
 
 def test_hr_of_another_nursery_cannot_issue(world):
     client, app, nursery, staff_id, registrar, hr, inspector = world
-    other = app.register_nursery(NewNursery(name="枫泾", town="枫泾镇", ownership="private", inclusive=False), SYSTEM)
+    other = app.registry.register_nursery(NewNursery(name="枫泾", town="枫泾镇", ownership="private", inclusive=False), SYSTEM)
     response = client.post("/v1/badges", json={"staff_id": staff_id, "nursery_id": nursery},
                            headers=issue(app, "hr", other.nursery_id))
     assert response.status_code == 403

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from contracts.badges import BadgeCertificate, Verdict
 from services.credential.badges import cose, qr
-from services.credential.badges.issuing import end_of_day
+from services.credential.application.badge_signing import end_of_day
 from services.credential.badges.lists import ListError, StatusList, TrustList
 from services.credential.badges.verifier import Verifier
 from shared.errors import Conflict, Invalid
@@ -148,13 +148,12 @@ def test_private_keys_stay_in_0600_files_and_never_reach_an_event(world):
 
 def test_a_new_application_on_the_same_storage_sees_the_badges(world, settings):
     from services.credential.application import Credentials
-    from services.credential.badges.service import badges_for
 
     issued = world.issue()
     world.badges.statuses.mark_status(issued.status_index, "suspended", reason="check", actor=ACTOR)
     again = Credentials(settings)
     try:
-        assert badges_for(again).verify(issued.qr_text).verdict is Verdict.SUSPENDED
+        assert again.badges.verify(issued.qr_text).verdict is Verdict.SUSPENDED
     finally:
         again.close()
 
@@ -233,11 +232,10 @@ def test_the_trust_anchor_rotates_and_verifiers_that_pinned_it_follow_the_signed
     with pytest.raises(ListError, match="pinned trust anchor"):
         TrustList.parse(signed, stranger)
     from services.credential.application import Credentials
-    from services.credential.badges.service import badges_for
 
     again = Credentials(settings)  # the handovers are recorded, not only in this process
     try:
-        assert len(badges_for(again).keys.handovers()) == 2
+        assert len(again.badges.keys.handovers()) == 2
     finally:
         again.close()
 

@@ -59,15 +59,15 @@ def test_a_suspension_and_a_revocation_at_once_one_wins_and_the_other_gets_a_con
     cid = certificate(credentials, holder, "nursery_worker", D("2025-01-01"), D("2028-01-01"))
     both_load_before_either_saves(credentials, UUID(cid))
     outcomes = run_together(
-        lambda: credentials.suspend_certificate(cid, Suspension(reason="complaint", effective_on=D("2026-05-01")), REGISTRAR),
-        lambda: credentials.revoke_certificate(cid, Revocation(reason="forged", category="fraud", effective_on=D("2026-05-01")), REGISTRAR),
+        lambda: credentials.certificates.suspend_certificate(cid, Suspension(reason="complaint", effective_on=D("2026-05-01")), REGISTRAR),
+        lambda: credentials.certificates.revoke_certificate(cid, Revocation(reason="forged", category="fraud", effective_on=D("2026-05-01")), REGISTRAR),
     )
     winners = [o for o in outcomes if not isinstance(o, Exception)]
     losers = [o for o in outcomes if isinstance(o, Exception)]
     assert len(winners) == 1 and len(losers) == 1 and isinstance(losers[0], IntegrityError), outcomes
     events = list(credentials.repository.event_store.get(UUID(cid)))
     assert [type(e).__name__ for e in events][0] == "Issued" and len(events) == 2
-    assert credentials.certificate(cid).status == winners[0].status == {"Suspended": "suspended", "Revoked": "revoked"}[type(events[1]).__name__]
+    assert credentials.certificates.certificate(cid).status == winners[0].status == {"Suspended": "suspended", "Revoked": "revoked"}[type(events[1]).__name__]
 
 
 def test_over_http_the_loser_gets_a_409_concurrent_modification(credential_http):

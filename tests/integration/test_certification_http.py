@@ -7,7 +7,7 @@ import msgspec
 import pytest
 
 from services.credential.domain.policy import default_document
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from tests.conftest import issue
 from tests.integration.certification_world import certificate, nursery, person
 

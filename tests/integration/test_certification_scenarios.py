@@ -6,8 +6,8 @@ import pytest
 
 from contracts.credentials import AssignmentEnd, NewViolation, Renewal, Revocation, Suspension
 from services.credential.application import Credentials
-from services.credential.usecases import queries
-from services.credential.usecases.common import today
+from services.credential.application import queries
+from services.credential.application.common import today
 from shared.errors import Conflict
 from tests.integration.certification_world import REGISTRAR, assign, certificate, nursery, person
 
@@ -34,11 +34,11 @@ def test_an_hr_clerk_assigning_an_uncertified_nursery_worker_is_told_exactly_wha
         ("nursery_worker", "missing", None),
         ("health", "expired", old_health),
     ]
-    assert credentials.roster(zhujing, on=D("2026-03-01")).people == 0
+    assert credentials.reports.roster(zhujing, on=D("2026-03-01")).people == 0
 
     certificate(credentials, li, "nursery_worker", D("2026-02-01"), D("2029-01-31"))
     certificate(credentials, li, "health", D("2026-02-15"), D("2027-02-14"))
-    assignment = credentials.assignment(assign(credentials, li, zhujing, "nursery_worker", D("2026-03-01")), on=D("2026-03-01"))
+    assignment = credentials.assignments.assignment(assign(credentials, li, zhujing, "nursery_worker", D("2026-03-01")), on=D("2026-03-01"))
     assert assignment.compliance.compliant and assignment.policy_version == 1
 
 
@@ -52,24 +52,24 @@ def test_a_registrar_revoking_for_an_ethics_violation_makes_the_worker_non_compl
     certificate(credentials, zhao, "nursery_worker", now - 400 * DAY, now + 700 * DAY)
     for someone in (wang, zhao):
         assign(credentials, someone, zhujing, "nursery_worker", now - 30 * DAY)
-    assert credentials.roster(zhujing, on=now).certified_rate == 1.0
+    assert credentials.reports.roster(zhujing, on=now).certified_rate == 1.0
 
-    violation = credentials.record_violation(NewViolation(
+    violation = credentials.integrity.record_violation(NewViolation(
         staff_id=wang, what="体罚幼儿 (corporal punishment of a child)", occurred_on=now - 2 * DAY,
         action="revocation", certificate_ids=[wang_cert],
     ), REGISTRAR)
 
-    roster = credentials.roster(zhujing, on=now)
+    roster = credentials.reports.roster(zhujing, on=now)
     assert (roster.people, roster.compliant_people, roster.certified_rate) == (2, 1, 0.5)
     first = roster.entries[0]
     assert (first.staff_id, first.compliant) == (wang, False)
     (shortfall,) = first.assignments[0].compliance.requirements[0].shortfalls
     assert (shortfall.cert_type, shortfall.problem, shortfall.certificate_id) == ("nursery_worker", "revoked", wang_cert)
-    assert credentials.certificate(wang_cert).status == "revoked"
-    profile = credentials.profile(wang, on=now, visible_to=None, with_integrity=True)
+    assert credentials.certificates.certificate(wang_cert).status == "revoked"
+    profile = credentials.reports.profile(wang, on=now, visible_to=None, with_integrity=True)
     assert [(v.violation_id, v.action, v.certificate_ids) for v in profile.integrity_record] == [
         (violation.violation_id, "revocation", [wang_cert])]
-    assert credentials.roster(zhujing, on=now - DAY).certified_rate == 1.0  # as it stood yesterday
+    assert credentials.reports.roster(zhujing, on=now - DAY).certified_rate == 1.0  # as it stood yesterday
 
 
 def test_a_certificate_that_expired_yesterday_makes_the_worker_non_compliant_today_and_not_before(credentials):
@@ -80,15 +80,15 @@ def test_a_certificate_that_expired_yesterday_makes_the_worker_non_compliant_tod
     health = certificate(credentials, chen, "health", now - 365 * DAY, now - DAY)
     assign(credentials, chen, zhujing, "nursery_worker", now - 200 * DAY)
 
-    (entry,) = credentials.roster(zhujing, on=now).entries
+    (entry,) = credentials.reports.roster(zhujing, on=now).entries
     assert not entry.compliant
     assert entry.assignments[0].compliance.requirements[0].shortfalls[0].problem == "expired"
-    assert credentials.roster(zhujing, on=now - DAY).entries[0].compliant
-    assert credentials.roster(zhujing, on=now - 10 * DAY).certified_rate == 1.0
+    assert credentials.reports.roster(zhujing, on=now - DAY).entries[0].compliant
+    assert credentials.reports.roster(zhujing, on=now - 10 * DAY).certified_rate == 1.0
 
-    credentials.renew_certificate(health, Renewal(expires_on=now + 364 * DAY, note="annual check-up passed"), REGISTRAR)
-    assert credentials.roster(zhujing, on=now).entries[0].compliant
-    assert credentials.roster(zhujing, on=now - DAY).entries[0].compliant  # the day before, the old expiry held
+    credentials.certificates.renew_certificate(health, Renewal(expires_on=now + 364 * DAY, note="annual check-up passed"), REGISTRAR)
+    assert credentials.reports.roster(zhujing, on=now).entries[0].compliant
+    assert credentials.reports.roster(zhujing, on=now - DAY).entries[0].compliant  # the day before, the old expiry held
 
 
 def test_a_suspension_with_an_end_date_lapses_the_worker_only_while_it_lasts(credentials):
@@ -97,10 +97,10 @@ def test_a_suspension_with_an_end_date_lapses_the_worker_only_while_it_lasts(cre
     cert = certificate(credentials, zhou, "infant_care", D("2025-01-01"), D("2030-01-01"))
     certificate(credentials, zhou, "health", D("2026-01-01"), D("2026-12-31"))
     assign(credentials, zhou, zhujing, "infant_caregiver", D("2026-02-01"))
-    credentials.suspend_certificate(
+    credentials.certificates.suspend_certificate(
         cert, Suspension(reason="complaint under investigation", effective_on=D("2026-04-01"), until=D("2026-04-30")), REGISTRAR
     )
-    assert [credentials.roster(zhujing, on=D(d)).compliant_people for d in ("2026-03-31", "2026-04-15", "2026-05-01")] == [1, 0, 1]
+    assert [credentials.reports.roster(zhujing, on=D(d)).compliant_people for d in ("2026-03-31", "2026-04-15", "2026-05-01")] == [1, 0, 1]
 
 
 def test_the_district_report_from_real_data(credentials, monkeypatch):
@@ -127,13 +127,13 @@ def test_the_district_report_from_real_data(credentials, monkeypatch):
     worker("保育员乙", public_nursery, "nursery_worker", ("nursery_worker", valid),
            ("health", (D("2025-09-15"), D("2026-09-14"))))  # health certificate expired after the start
     left = worker("教师己", public_kg, "teacher", ("teacher", valid), ("health", valid), start=D("2026-02-01"))
-    (ended,) = credentials.profile(left, on=on, visible_to=None, with_integrity=True).assignments
-    credentials.end_assignment(ended.assignment_id, AssignmentEnd(end_on=D("2026-08-31"), reason="调离"), visible_to=None, actor=REGISTRAR)
-    t2_health = next(c for c in credentials.profile(t2, on=on, visible_to=None, with_integrity=True).certificates if c.cert_type == "health")
-    credentials.revoke_certificate(t2_health.certificate_id, Revocation(
+    (ended,) = credentials.reports.profile(left, on=on, visible_to=None, with_integrity=True).assignments
+    credentials.assignments.end_assignment(ended.assignment_id, AssignmentEnd(end_on=D("2026-08-31"), reason="调离"), visible_to=None, actor=REGISTRAR)
+    t2_health = next(c for c in credentials.reports.profile(t2, on=on, visible_to=None, with_integrity=True).certificates if c.cert_type == "health")
+    credentials.certificates.revoke_certificate(t2_health.certificate_id, Revocation(
         reason="forged medical report", category="fraud", effective_on=D("2026-09-20")), REGISTRAR)
 
-    figures = credentials.district_figures(on=on)
+    figures = credentials.reports.district_figures(on=on)
 
     # By hand: 7 people at work on 1 Oct (教师己 left on 31 Aug); 教师乙 (health revoked) and
     # 保育员乙 (health expired 14 Sep) are not certified: 5 / 7.
@@ -147,4 +147,4 @@ def test_the_district_report_from_real_data(credentials, monkeypatch):
     assert figures.nurseries[0].nursery_id == public_nursery  # worst first
 
     monkeypatch.setattr(queries, "DISTRICT_PAGE", 2)  # the report reads people a page at a time: any page size
-    assert credentials.district_figures(on=on) == figures
+    assert credentials.reports.district_figures(on=on) == figures

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from contracts.events.credential import StaffRegistered
-from services.credential.feed import FEED_PAGE
+from services.credential.read_models.feed import FEED_PAGE
 from shared.idnumber import make_valid
 from tests.conftest import issue
 
@@ -14,8 +14,8 @@ ACTOR = {"role": "test"}
 
 def register(app, n: int) -> list[str]:
     return [
-        app.register_staff(name=f"员工{i}", id_number=make_valid(f"31011619900101{i:03d}"), registered_by=None,
-                           actor=ACTOR).staff_id
+        app.registry.register_staff(name=f"员工{i}", id_number=make_valid(f"31011619900101{i:03d}"), registered_by=None,
+                                    actor=ACTOR).staff_id
         for i in range(n)
     ]
 
@@ -70,7 +70,7 @@ def test_a_follower_reading_during_concurrent_writes_sees_every_event_once_in_or
 
     def write(worker: int) -> None:
         for i in range(15):
-            staff_id = app.register_staff(
+            staff_id = app.registry.register_staff(
                 name=f"员工{worker}-{i}", id_number=make_valid(f"3101161990{worker + 1:02d}01{i:03d}"),
                 registered_by=None, actor=ACTOR).staff_id
             with lock:

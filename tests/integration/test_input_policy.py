@@ -15,9 +15,8 @@ import pytest
 
 from contracts import command
 from contracts.keys import Role
-from services.credential.badges.service import badges_for
 from services.credential.domain.certificate import Certificate
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from shared.auth.keys import ApiKey, hash_token
 from shared.idnumber import make_valid
 from tests.conftest import bearer, issue
@@ -62,7 +61,7 @@ def each_refused(client, variants: dict, send, field: str, **expect):
 @pytest.fixture
 def cred(credential_http):
     client, app = credential_http, credential_http.app.state.service
-    app.current_policy()  # the shipped policy is adopted on first use: before the log is watched
+    app.policies.current_policy()  # the shipped policy is adopted on first use: before the log is watched
     keys = {role: issue(app, role) for role in (Role.REGISTRAR, Role.ADMIN, Role.AUDITOR)}
     nursery = client.post("/v1/nurseries", json=NURSERY, headers=keys[Role.REGISTRAR]).json()["nursery_id"]
     keys[Role.HR] = issue(app, Role.HR, nursery)
@@ -391,7 +390,7 @@ def test_business_dates_out_of_range_are_refused(cred):
 def test_a_badge_for_a_certificate_expiring_in_9999_recorded_by_an_older_version(cred):
     """An older version let an expiry of 9999-12-31 into the log: the badge's expiry arithmetic stays total."""
     app = cred.app.state.service
-    badges_for(app).keys.ensure(SYSTEM)
+    app.badges.keys.ensure(SYSTEM)
     for cert_type, number in (("nursery_worker", "BY-OLD-1"), ("health", "JK-OLD-1")):
         app.save_and_project(Certificate(  # the event as the older version recorded it (no range checks then)
             cert_type=cert_type, number=number, issuing_body="金山区", issued_on="2020-01-01", expires_on="9999-12-31",

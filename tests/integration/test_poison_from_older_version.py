@@ -15,10 +15,9 @@ from litestar.testing import TestClient
 
 from contracts.command import as_stored
 from services.credential.app import create_app
-from services.credential.badges.domain import Badge
-from services.credential.badges.projection import BadgeProjection
-from services.credential.badges.service import badges_for
-from services.credential.usecases.common import today
+from services.credential.domain.badges import Badge
+from services.credential.read_models.badges import BadgeProjection
+from services.credential.application.common import today
 from services.training.application import TrainingRecords
 from shared import persistence
 from shared.idnumber import make_valid
@@ -35,7 +34,7 @@ OLD_BADGE_CERTIFICATES = (
 
 def run_the_older_version(app, monkeypatch) -> None:
     """The badge tables, and the handler filling them, as releases before the fix had them."""
-    badges_for(app)
+    app.badges
     with app.store.transaction(commit=True) as cur:
         cur.execute("DROP TABLE badge_certificates")
         cur.execute(OLD_BADGE_CERTIFICATES)
@@ -84,7 +83,7 @@ def health_worker_with_a_badge(client, app) -> tuple[str, str, dict]:
 def test_a_badge_the_older_badge_read_model_could_not_hold_recovers_when_the_fix_is_deployed(settings, monkeypatch):
     with TestClient(create_app(settings)) as client:
         app = client.app.state.service
-        badges_for(app).keys.ensure(SYSTEM)
+        app.badges.keys.ensure(SYSTEM)
         run_the_older_version(app, monkeypatch)
         staff, badge_id, ctx = health_worker_with_a_badge(client, app)
         inspector = issue(app, "inspector")
@@ -133,12 +132,12 @@ def test_a_completion_with_nul_in_its_event_id_recovers_when_the_projection_is_m
     try:
         provider = approve(app)
         wang, li = learn_people(app, 2)
-        app.post_completions(provider, [completion("E1", wang)], provider_actor(provider))
+        app.posting.post_completions(provider, [completion("E1", wang)], provider_actor(provider))
         # What the projection did before it was made total: NUL went to the database as it was.
         monkeypatch.setattr(persistence, "postgres_text", lambda value: value)
         with as_stored():  # the older version let NUL through its boundary; today's refuses it (test_input_policy)
             older = [completion("E2\x00", wang, course="SK02"), completion("E3", li, course="SK03")]
-        poison = app.post_completions(provider, older, provider_actor(provider))
+        poison = app.posting.post_completions(provider, older, provider_actor(provider))
         assert [o.outcome for o in poison] == ["created", "created"]  # both stored
 
         stalled = app.stalled_read_models()
@@ -148,16 +147,16 @@ def test_a_completion_with_nul_in_its_event_id_recovers_when_the_projection_is_m
             feed = app.publisher.page(0, 100)
             assert [item.event.staff_id for item in feed.items] == [wang]
             assert feed.next_after < stalled[0].failed_position < feed.head
-            assert app.catalogue_rows(provider)[0]["code"] == "SOU"  # the catalogue goes on
+            assert app.catalogue.catalogue_rows(provider)[0]["code"] == "SOU"  # the catalogue goes on
         else:
             assert stalled == []  # SQLite holds NUL: nothing to recover from
 
         monkeypatch.undo()  # the fix deployed: NUL becomes U+FFFD on PostgreSQL (shared.persistence.postgres_text)
         assert app.resume_stalled() == []
-        rows = app.ledger_rows([o.completion_id for o in poison])
+        rows = app.posting.ledger_rows([o.completion_id for o in poison])
         expected = "E2\ufffd" if settings.uses_postgres else "E2\x00"
         assert sorted(r["event_id"] for r in rows.values()) == sorted([expected, "E3"])
-        assert app.person_year(UUID(wang), 2025).skills.earned == 16 and app.person_year(UUID(li), 2025).skills.earned == 8
+        assert app.ledger.person_year(UUID(wang), 2025).skills.earned == 16 and app.ledger.person_year(UUID(li), 2025).skills.earned == 8
         assert [item.event.staff_id for item in app.publisher.page(0, 100).items] == [wang, wang, li]
     finally:
         app.close()

@@ -15,9 +15,7 @@ from typing import Any, Callable
 
 import pytest
 from litestar.testing import TestClient
-
-from services.credential.badges.service import badges_for
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from shared.idnumber import make_valid
 from tests.conftest import issue
 
@@ -103,7 +101,7 @@ def world(settings) -> Any:
     from services.training.app import create_app as training_app
 
     with TestClient(credential_app(settings)) as credential, TestClient(training_app(settings)) as training:
-        badges_for(credential.app.state.service).keys.ensure(SYSTEM)
+        credential.app.state.service.badges.keys.ensure(SYSTEM)
         yield World(credential=credential, training=training, registrar=issue(credential.app.state.service, "registrar"),
                     training_registrar=issue(training.app.state.service, "registrar"))
 
@@ -164,7 +162,7 @@ def one_person_in_two_nurseries(w: World) -> None:
         roster = w.ok(w.credential.get(f"/v1/nurseries/{nursery}/roster", headers=hr), 200)
         assert [e["staff_id"] for e in roster["entries"]] == [zhou]
     w.follow_both_feeds()
-    assert w.training_app.person_nurseries(zhou) == {ours, theirs}
+    assert w.training_app.people.person_nurseries(zhou) == {ours, theirs}
     for nursery in (ours, theirs):
         hr = issue(w.training_app, "hr", nursery)
         assert w.ok(w.training.get(f"/v1/people/{zhou}/training/2025", headers=hr), 200)["staff_id"] == zhou

@@ -15,7 +15,7 @@ import pytest
 
 from carecred.cli import main
 from services.credential.domain.nursery import Nursery
-from services.credential.projections import RegistryProjection
+from services.credential.read_models.registry import RegistryProjection
 from shared.audit.replay import replay
 from tests.audit_support import use_settings
 from tests.conftest import issue
@@ -136,7 +136,7 @@ def test_a_failing_projection_stalls_only_its_read_model_and_resumes_after_the_f
 def test_a_stalled_read_model_kept_in_memory_is_never_served_from_memory(training_http, monkeypatch):
     """The catalogue is kept in memory by version (shared/cache.py): stalled, posting needs it and answers 503."""
     from services.training.domain.catalogue import Course
-    from services.training.projections import CatalogueProjection
+    from services.training.read_models.projections import CatalogueProjection
     from tests.integration.training_world import approve, learn_people
 
     client = training_http
@@ -171,7 +171,7 @@ def test_a_stalled_read_model_kept_in_memory_is_never_served_from_memory(trainin
     assert client.get(f"/v1/people/{wang}/training/2025", headers=registrar).json()["read_model"] == "catalogue"
     first = client.get(f"/v1/providers/{provider}/completions", headers=key)
     assert first.status_code == 503
-    e1 = app.completion_row(_completion_id(provider, "E1"))
+    e1 = app.posting.completion_row(_completion_id(provider, "E1"))
     reversed_ = client.post(f"/v1/providers/{provider}/completions/{e1['completion_id']}/reversal",
                             json={"reason": "posted twice"}, headers=key)
     assert reversed_.status_code == 201 and reversed_.json()["reason"] == "posted twice"
@@ -212,16 +212,16 @@ def test_replicas_share_the_stall_and_apply_every_event_once(settings, monkeypat
         from contracts.registry import NewNursery
         from shared.errors import ReadModelStalled
         with pytest.raises(ReadModelStalled):  # the service layer: stored, then its read-back is refused
-            first.register_nursery(NewNursery(name=POISON, town="朱泾镇", ownership="public", inclusive=True), REGISTRAR)
+            first.registry.register_nursery(NewNursery(name=POISON, town="朱泾镇", ownership="public", inclusive=True), REGISTRAR)
         with pytest.raises(ReadModelStalled):
-            second.nurseries()
+            second.registry.nurseries()
         with pytest.raises(ReadModelStalled):
-            second.register_nursery(NewNursery(name="枫泾宝贝", town="枫泾镇", ownership="private", inclusive=False),
-                                    REGISTRAR)
+            second.registry.register_nursery(NewNursery(name="枫泾宝贝", town="枫泾镇", ownership="private", inclusive=False),
+                                             REGISTRAR)
         assert second.list_keys() == []  # api_keys advanced past both events on the second replica
         monkeypatch.setitem(RegistryProjection._handlers, Nursery.Registered, original)
         assert second.projector.resume("registry") is None
-        assert sorted(n.name for n in first.nurseries()) == sorted(["朱泾一托", POISON, "枫泾宝贝"])
+        assert sorted(n.name for n in first.registry.nurseries()) == sorted(["朱泾一托", POISON, "枫泾宝贝"])
         assert first.projector.position() == second.projector.position() == first.recorder.max_notification_id()
     finally:
         first.close()
@@ -231,17 +231,19 @@ def test_replicas_share_the_stall_and_apply_every_event_once(settings, monkeypat
 def test_a_follower_that_cannot_apply_a_page_makes_ready_say_so(credential_http, training_http, monkeypatch):
     """The training service's copy of who works where: a page it cannot apply is 'stalled', not 'down'."""
     credential, training = credential_http, training_http
+    from services.training.read_models import registry_follower
+
     source, app = credential.app.state.service, training.app.state.service
-    source.register_staff(name="李丽", id_number="11010519491231002X", registered_by=None, actor={"role": "test"})
+    source.registry.register_staff(name="李丽", id_number="11010519491231002X", registered_by=None, actor={"role": "test"})
     follower = app.followers[0]
     key = issue(source, "service")
     monkeypatch.setattr(follower, "_fetch", lambda after: follower.decoder.decode(
         credential.get(f"/v1/feed?after={after}", headers=key).content))
 
-    def cannot(**kwargs):
+    def cannot(*args, **kwargs):
         raise ValueError("a bug in the people read model")
 
-    monkeypatch.setattr(app, "record_person", cannot)
+    monkeypatch.setattr(registry_follower, "record_person", cannot)
     assert follower.attempt() is False
     ready = training.get("/ready")
     assert ready.status_code == 503 and ready.json()["followers"][0]["stalled"] is True

@@ -12,7 +12,6 @@ from uuid import UUID
 from contracts.badges import Verdict
 from contracts.keys import Role
 from services.credential.application import Credentials
-from services.credential.badges.service import badges_for
 from services.training.application import TrainingRecords
 from tests.integration.badge_world import ACTOR, make_world
 from tests.integration.training_world import REGISTRAR, approve, completion, learn_people, provider_actor
@@ -40,10 +39,10 @@ def test_a_course_withdrawn_through_one_replica_is_refused_by_the_other_at_once(
     try:
         sou = approve(first)
         (wang,) = learn_people(first, 1)
-        (posted,) = second.post_completions(sou, [completion("E1", wang, course="SK01")], provider_actor(sou))
+        (posted,) = second.posting.post_completions(sou, [completion("E1", wang, course="SK01")], provider_actor(sou))
         assert posted.outcome == "created"  # the catalogue is now in the second replica's memory
-        first.withdraw_course(sou, "SK02", "replaced by SK12", REGISTRAR)
-        (refused,) = second.post_completions(sou, [completion("E2", wang, course="SK02")], provider_actor(sou))
+        first.catalogue.withdraw_course(sou, "SK02", "replaced by SK12", REGISTRAR)
+        (refused,) = second.posting.post_completions(sou, [completion("E2", wang, course="SK02")], provider_actor(sou))
         assert refused.outcome == "rejected" and refused.error is not None
         assert (refused.error.code, refused.error.field) == ("course_withdrawn", "course_code")
     finally:
@@ -57,7 +56,7 @@ def test_completions_do_not_move_the_catalogue_version_but_a_new_course_does(set
         sou = approve(app)
         (wang,) = learn_people(app, 1)
         before = app.projector.versions("catalogue", "api_keys")
-        app.post_completions(sou, [completion("E1", wang, course="SK01")], provider_actor(sou))
+        app.posting.post_completions(sou, [completion("E1", wang, course="SK01")], provider_actor(sou))
         assert app.projector.versions("catalogue", "api_keys") == before  # the kept catalogue stays good
         approve(app, code="JSU", name="金山职校")
         after = app.projector.versions("catalogue", "api_keys")
@@ -71,7 +70,7 @@ def test_a_badge_revoked_through_one_replica_is_revoked_on_the_other_at_once(set
     second = Credentials(settings)
     try:
         badge = world.issue()
-        verifier = badges_for(second)
+        verifier = second.badges
         assert verifier.verify(badge.qr_text).verdict == Verdict.VALID  # lists now in the second's memory
         world.badges.statuses.change_badge_status(badge.badge_id, "revoked", reason="lost", actor=ACTOR)
         assert verifier.verify(badge.qr_text).verdict == Verdict.REVOKED

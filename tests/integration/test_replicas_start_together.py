@@ -7,7 +7,6 @@ import threading
 import pytest
 
 from services.credential.application import Credentials
-from services.credential.badges.service import badges_for
 from services.training.application import TrainingRecords
 from tests.conftest import drop_schemas, make_settings, require_postgres
 
@@ -23,10 +22,7 @@ def test_four_replicas_of_each_service_start_together_on_a_fresh_schema(tmp_path
     def boot(kind) -> None:
         try:
             start.wait()
-            app = kind(settings)
-            apps.append(app)
-            if isinstance(app, Credentials):
-                badges_for(app)  # the badge tables are created on first use
+            apps.append(kind(settings))  # the credential service makes its badge tables at start too
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 

@@ -21,7 +21,7 @@ def training(settings):
 def test_a_burst_of_single_posts_with_a_retry_and_a_conflict_among_them(training):
     sou = approve(training)
     people = learn_people(training, 12)
-    (first,) = training.post_completions(sou, [completion("E-old", people[0], course="SK01")], provider_actor(sou))
+    (first,) = training.posting.post_completions(sou, [completion("E-old", people[0], course="SK01")], provider_actor(sou))
     assert first.outcome == "created"
     burst = [completion(f"E{i}", people[i], course="SK02") for i in range(1, 12)]
     burst += [
@@ -31,7 +31,7 @@ def test_a_burst_of_single_posts_with_a_retry_and_a_conflict_among_them(training
     ]
 
     def post_one(item):
-        (outcome,) = training.post_completions(sou, [item], provider_actor(sou))
+        (outcome,) = training.posting.post_completions(sou, [item], provider_actor(sou))
         return item.event_id, outcome.outcome
 
     with ThreadPoolExecutor(max_workers=len(burst)) as pool:
@@ -45,5 +45,5 @@ def test_a_burst_of_single_posts_with_a_retry_and_a_conflict_among_them(training
     assert answers[12] == ("E-old", "conflict")
     assert sorted(o for e, o in answers if e == "E1") == ["created", "duplicate"]
     for i in range(1, 12):
-        assert training.person_year(UUID(people[i]), 2025).skills.earned == 8
-    assert training.person_year(UUID(people[0]), 2025).ethics.earned == 0
+        assert training.ledger.person_year(UUID(people[i]), 2025).skills.earned == 8
+    assert training.ledger.person_year(UUID(people[0]), 2025).ethics.earned == 0

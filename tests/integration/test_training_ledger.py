@@ -29,7 +29,7 @@ def sou(training):
 
 
 def post(app, provider_id, *items):
-    return app.post_completions(provider_id, list(items), provider_actor(provider_id))
+    return app.posting.post_completions(provider_id, list(items), provider_actor(provider_id))
 
 
 def stored_completions(app: TrainingRecords) -> list:
@@ -50,7 +50,7 @@ def test_a_provider_retry_storm_records_the_completion_once(training, sou):
     assert sequential == ["created"] + ["duplicate"] * 4
     assert concurrent == ["duplicate"] * 24
     assert len(stored_completions(training)) == 1
-    assert training.person_year(UUID(wang), 2025).skills.earned == 8
+    assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 8
 
 
 def test_a_concurrent_first_post_storm_still_records_once(training, sou):
@@ -60,7 +60,7 @@ def test_a_concurrent_first_post_storm_still_records_once(training, sou):
         outcomes = list(pool.map(lambda _: post(training, sou, item)[0].outcome, range(16)))
     assert sorted(outcomes) == ["created"] + ["duplicate"] * 15
     assert len(stored_completions(training)) == 1
-    assert training.person_year(UUID(wang), 2025).ethics.earned == 4
+    assert training.ledger.person_year(UUID(wang), 2025).ethics.earned == 4
 
 
 def test_a_conflicting_retry_is_refused_and_changes_nothing(training, sou):
@@ -70,7 +70,7 @@ def test_a_conflicting_retry_is_refused_and_changes_nothing(training, sou):
     (outcome,) = post(training, sou, completion("E1", wang, course="SK02"))
     assert outcome.outcome == "conflict" and outcome.differences == ["course_code"]
     assert training.recorder.max_notification_id() == before
-    assert [e.course_code for e in training.person_year(UUID(wang), 2025).entries] == ["SK01"]
+    assert [e.course_code for e in training.ledger.person_year(UUID(wang), 2025).entries] == ["SK01"]
 
 
 def test_the_same_course_twice_in_a_year_is_recorded_but_earns_no_hours(training, sou):
@@ -78,14 +78,14 @@ def test_the_same_course_twice_in_a_year_is_recorded_but_earns_no_hours(training
     post(training, sou, completion("E1", wang, at="2025-03-01T10:00:00+08:00"))
     post(training, sou, completion("E2", wang, at="2025-09-01T10:00:00+08:00"))
     post(training, sou, completion("E3", wang, at="2024-09-01T10:00:00+08:00"))
-    second = training.completion_row(completion_id_for(sou, "E2"))
+    second = training.posting.completion_row(completion_id_for(sou, "E2"))
     assert not second["counted"] and second["reason"] == "course already counted in 2025"
-    year = training.person_year(UUID(wang), 2025)
+    year = training.ledger.person_year(UUID(wang), 2025)
     assert year.skills.earned == 8
     assert [(e.event_id, e.status, e.reason) for e in year.entries] == [
         ("E1", "counted", None), ("E2", "not_counted", "course already counted in 2025"),
     ]
-    assert training.person_year(UUID(wang), 2024).skills.earned == 8
+    assert training.ledger.person_year(UUID(wang), 2024).skills.earned == 8
 
 
 def full_year(app, provider_id, person, prefix="E"):
@@ -97,12 +97,12 @@ def full_year(app, provider_id, person, prefix="E"):
 def test_a_reversal_drops_a_person_below_72_hours_and_the_shortfall_shows(training, sou):
     (wang,) = learn_people(training, 1)
     full_year(training, sou, wang)
-    year = training.person_year(UUID(wang), 2025)
+    year = training.ledger.person_year(UUID(wang), 2025)
     assert (year.skills.earned, year.ethics.earned, year.complete) == (72, 40, True)
 
-    result, new = training.reverse_completion(sou, completion_id_for(sou, "E-SK03"), "learner did not attend", provider_actor(sou))
+    result, new = training.corrections.reverse_completion(sou, completion_id_for(sou, "E-SK03"), "learner did not attend", provider_actor(sou))
     assert new and result.reason == "learner did not attend"
-    year = training.person_year(UUID(wang), 2025)
+    year = training.ledger.person_year(UUID(wang), 2025)
     assert (year.skills.earned, year.skills.required, year.skills.shortfall) == (64, 72, 8)
     assert year.ethics.shortfall == 0 and not year.complete
     reversed_entry = next(e for e in year.entries if e.event_id == "E-SK03")
@@ -115,19 +115,19 @@ def test_a_repeated_reversal_answers_the_same_and_a_different_one_is_refused(tra
     (wang,) = learn_people(training, 1)
     post(training, sou, completion("E1", wang))
     cid = completion_id_for(sou, "E1")
-    first, new = training.reverse_completion(sou, cid, "duplicate upload", provider_actor(sou))
-    again, new_again = training.reverse_completion(sou, cid, "duplicate upload", provider_actor(sou))
+    first, new = training.corrections.reverse_completion(sou, cid, "duplicate upload", provider_actor(sou))
+    again, new_again = training.corrections.reverse_completion(sou, cid, "duplicate upload", provider_actor(sou))
     assert new and not new_again and first == again
     with pytest.raises(Conflict) as refused:
-        training.reverse_completion(sou, cid, "another reason", provider_actor(sou))
+        training.corrections.reverse_completion(sou, cid, "another reason", provider_actor(sou))
     assert refused.value.code == "already_reversed"
 
 
 def test_when_the_completion_that_counted_is_reversed_the_next_one_counts(training, sou):
     (wang,) = learn_people(training, 1)
     post(training, sou, completion("E1", wang), completion("E2", wang, at="2025-07-01T10:00:00+08:00"))
-    training.reverse_completion(sou, completion_id_for(sou, "E1"), "wrong person", provider_actor(sou))
-    year = training.person_year(UUID(wang), 2025)
+    training.corrections.reverse_completion(sou, completion_id_for(sou, "E1"), "wrong person", provider_actor(sou))
+    year = training.ledger.person_year(UUID(wang), 2025)
     assert [(e.event_id, e.status) for e in year.entries] == [("E1", "reversed"), ("E2", "counted")]
     assert year.skills.earned == 8
 
@@ -138,9 +138,9 @@ def test_new_years_eve_2330_in_shanghai_counts_for_that_year_and_0030_for_the_ne
                     completion("NYE", wang, course="SK01", at="2025-12-31T15:30:00Z"),
                     completion("NYD", wang, course="SK02", at="2025-12-31T16:30:00Z"))
     assert [o.outcome for o in outcomes] == ["created", "created"]
-    assert [e.event_id for e in training.person_year(UUID(wang), 2025).entries] == ["NYE"]
-    assert [e.event_id for e in training.person_year(UUID(wang), 2026).entries] == ["NYD"]
-    assert training.completion_row(completion_id_for(sou, "NYD"))["year"] == 2026
+    assert [e.event_id for e in training.ledger.person_year(UUID(wang), 2025).entries] == ["NYE"]
+    assert [e.event_id for e in training.ledger.person_year(UUID(wang), 2026).entries] == ["NYD"]
+    assert training.posting.completion_row(completion_id_for(sou, "NYD"))["year"] == 2026
 
 
 def test_a_correction_reverses_and_replaces_in_one_transaction(training, sou):
@@ -148,17 +148,17 @@ def test_a_correction_reverses_and_replaces_in_one_transaction(training, sou):
     post(training, sou, completion("E1", wang, course="SK01"))
     original = completion_id_for(sou, "E1")
     fixed = completion("E1-fix", li, course="SK01")
-    reversal, replacement, new = training.correct_completion(sou, original, "posted for the wrong person", fixed, provider_actor(sou))
+    reversal, replacement, new = training.corrections.correct_completion(sou, original, "posted for the wrong person", fixed, provider_actor(sou))
     assert new and reversal.replaced_by == replacement.completion_id and replacement.replaces == str(original)
-    assert training.person_year(UUID(wang), 2025).skills.earned == 0
-    assert training.person_year(UUID(li), 2025).skills.earned == 8
+    assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 0
+    assert training.ledger.person_year(UUID(li), 2025).skills.earned == 8
     # The reversal and the replacement were written by one save: consecutive notifications.
     rev, rec = training.recorder.select_notifications(start=training.recorder.max_notification_id() - 1, limit=2)
     assert rec.id == rev.id + 1 and rev.originator_id == original
-    again = training.correct_completion(sou, original, "posted for the wrong person", fixed, provider_actor(sou))
+    again = training.corrections.correct_completion(sou, original, "posted for the wrong person", fixed, provider_actor(sou))
     assert again == (reversal, replacement, False)
     with pytest.raises(Conflict):
-        training.correct_completion(sou, original, "again", completion("E1-fix2", li), provider_actor(sou))
+        training.corrections.correct_completion(sou, original, "again", completion("E1-fix2", li), provider_actor(sou))
 
 
 def test_a_correction_with_a_bad_replacement_changes_nothing(training, sou):
@@ -166,31 +166,31 @@ def test_a_correction_with_a_bad_replacement_changes_nothing(training, sou):
     post(training, sou, completion("E1", wang))
     before = training.recorder.max_notification_id()
     with pytest.raises(Invalid) as refused:
-        training.correct_completion(sou, completion_id_for(sou, "E1"), "typo", completion("E2", wang, hours=7),
-                                    provider_actor(sou))
+        training.corrections.correct_completion(sou, completion_id_for(sou, "E1"), "typo", completion("E2", wang, hours=7),
+                                                provider_actor(sou))
     assert refused.value.field == "replacement.class_hours"
     assert training.recorder.max_notification_id() == before
-    assert training.person_year(UUID(wang), 2025).skills.earned == 8
+    assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 8
 
 
 def test_a_withdrawn_course_keeps_its_past_hours_and_refuses_new_ones(training, sou):
     wang, li = learn_people(training, 2)
     post(training, sou, completion("E1", wang))
-    training.withdraw_course(sou, "SK01", "replaced by SK10", REGISTRAR)
+    training.catalogue.withdraw_course(sou, "SK01", "replaced by SK10", REGISTRAR)
     (refused,) = post(training, sou, completion("E2", li))
     assert refused.outcome == "rejected" and refused.error.field == "course_code" and refused.error.code == "course_withdrawn"
     (retry,) = post(training, sou, completion("E1", wang))
     assert retry.outcome == "duplicate"  # a retry of what was recorded before still answers the original
-    assert training.person_year(UUID(wang), 2025).skills.earned == 8
+    assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 8
 
 
 def test_a_withdrawn_provider_keeps_its_past_hours_and_posts_nothing_new(training, sou):
     (wang,) = learn_people(training, 1)
     post(training, sou, completion("E1", wang))
-    training.withdraw_provider(sou, "approval ended", REGISTRAR)
+    training.catalogue.withdraw_provider(sou, "approval ended", REGISTRAR)
     (refused,) = post(training, sou, completion("E2", wang, course="SK02"))
     assert refused.error.field == "provider_id" and refused.error.code == "provider_withdrawn"
-    assert training.person_year(UUID(wang), 2025).skills.earned == 8
+    assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 8
 
 
 def test_a_person_named_by_id_number_is_found_and_the_number_is_never_stored(training, sou):
@@ -198,7 +198,7 @@ def test_a_person_named_by_id_number_is_found_and_the_number_is_never_stored(tra
     number = id_number(0)
     item = completion("E1", None, id_number=number.lower())
     assert post(training, sou, item)[0].outcome == "created"
-    assert training.person_year(UUID(wang), 2025).skills.earned == 8
+    assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 8
     stored = b"".join(n.state for n in training.recorder.select_notifications(start=1, limit=1000))
     assert number.encode() not in stored
     for table in ("completions", "people"):
@@ -208,19 +208,19 @@ def test_a_person_named_by_id_number_is_found_and_the_number_is_never_stored(tra
 def test_the_ledger_as_on_a_date_shows_what_was_recorded_by_the_end_of_that_day(training, sou):
     (wang,) = learn_people(training, 1)
     post(training, sou, completion("E1", wang))
-    training.reverse_completion(sou, completion_id_for(sou, "E1"), "mistake", provider_actor(sou))
+    training.corrections.reverse_completion(sou, completion_id_for(sou, "E1"), "mistake", provider_actor(sou))
     today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-    yesterday = training.person_year(UUID(wang), 2025, on=today - dt.timedelta(days=1))
+    yesterday = training.ledger.person_year(UUID(wang), 2025, on=today - dt.timedelta(days=1))
     assert yesterday.entries == [] and yesterday.skills.shortfall == 72 and yesterday.on
-    as_today = training.person_year(UUID(wang), 2025, on=today)
+    as_today = training.ledger.person_year(UUID(wang), 2025, on=today)
     assert [e.status for e in as_today.entries] == ["reversed"]
-    page = training.submissions(sou, on=today - dt.timedelta(days=1))
+    page = training.ledger.submissions(sou, on=today - dt.timedelta(days=1))
     assert page.items == []
 
 
 def test_a_forgotten_person_gets_no_new_completions(training, sou):
     wang, li = learn_people(training, 2)
-    training.forget_person(li)
+    training.people.forget_person(li)
     outcomes = post(training, sou, completion("E1", wang), completion("E2", li))
     assert [o.outcome for o in outcomes] == ["created", "rejected"]
     assert outcomes[1].error.field == "staff_id" and outcomes[1].error.code == "unknown_person"

@@ -55,13 +55,13 @@ def hiring(credential_http) -> Hiring:
     certs = [certificate(app, world.staff_id, t, TODAY - dt.timedelta(days=30), TODAY + dt.timedelta(days=300))
              for t in ("nursery_worker", "health")]
     assignment_b = assign(app, world.staff_id, world.nursery_id, "nursery_worker", TODAY - dt.timedelta(days=10))
-    app.record_violation(NewViolation(staff_id=world.staff_id, what="体罚幼儿警告", occurred_on=YESTERDAY,
-                                      action="warning"), REGISTRAR)
+    app.integrity.record_violation(NewViolation(staff_id=world.staff_id, what="体罚幼儿警告", occurred_on=YESTERDAY,
+                                                action="warning"), REGISTRAR)
     badge = world.issue()
     nursery_a = nursery(app, "枫泾镇小太阳托育园", town="枫泾镇")
     numbers = [r["number"] for r in app.store.query("SELECT number FROM certificates WHERE holder_id = ?",
                                                        (world.staff_id,))]
-    secrets = ["李娜", LI_NA, app.staff(world.staff_id).id_masked, world.nursery_id, assignment_b, "体罚",
+    secrets = ["李娜", LI_NA, app.registry.staff(world.staff_id).id_masked, world.nursery_id, assignment_b, "体罚",
                badge.badge_id, *certs, *numbers]
     return Hiring(
         client=credential_http, staff_id=world.staff_id, nursery_a=nursery_a, nursery_b=world.nursery_id,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from services.credential.application import Credentials
-from services.training import posting
+from services.credential.application.registry import Registry
+from services.training.application import posting
 from services.training.application import TrainingRecords
 from shared.projection import Projector
 from tests.conftest import issue
@@ -35,7 +35,7 @@ def test_a_failure_after_the_save_is_answered_202_with_what_was_stored(credentia
     client = credential_http
     app = client.app.state.service
     registrar = issue(app, "registrar")
-    monkeypatch.setattr(Credentials, "nursery", failure)  # the read that builds the answer
+    monkeypatch.setattr(Registry, "nursery", failure)  # the read that builds the answer
     response = client.post("/v1/nurseries", json=NURSERY, headers=registrar)
     assert response.status_code == 202, response.text
     body = response.json()
@@ -89,13 +89,13 @@ def item(event_id: str, person: str, course: str = "SK01") -> dict:
 def test_a_single_completion_saved_by_the_group_writer_is_answered_2xx_when_the_ledger_read_fails(provider,
                                                                                                  monkeypatch):
     client, app, provider_id, (wang, *_), key = provider
-    app.catalogue_rows(provider_id)  # the catalogue in memory: posting reads no read model but the ledger
+    app.catalogue.catalogue_rows(provider_id)  # the catalogue in memory: posting reads no read model but the ledger
     monkeypatch.setattr(Projector, "catch_up", down)
     response = client.post(f"/v1/providers/{provider_id}/completions", json=item("E1", wang), headers=key)
     assert response.status_code == 202, response.text
     (stored,) = response.json()["stored"]
     monkeypatch.undo()
-    assert app.completion_row(stored["aggregate_id"])["event_id"] == "E1"
+    assert app.posting.completion_row(stored["aggregate_id"])["event_id"] == "E1"
     again = client.post(f"/v1/providers/{provider_id}/completions", json=item("E1", wang), headers=key)
     assert again.status_code == 200 and again.json()["completion_id"] == stored["aggregate_id"]  # a retry is safe
 
@@ -122,8 +122,8 @@ def test_a_bulk_post_failing_after_some_are_stored_answers_what_was_stored(provi
         ("created", None), ("created", None), ("rejected", "storage_unavailable"), ("rejected", "storage_unavailable")]
     monkeypatch.undo()
     ids = [r["completion_id"] for r in result["results"][:2]]
-    assert sorted(r["event_id"] for r in app.ledger_rows(ids).values()) == ["B1", "B2"]
-    posted = {p.event_id for p in app.submissions(provider_id).items}
+    assert sorted(r["event_id"] for r in app.posting.ledger_rows(ids).values()) == ["B1", "B2"]
+    posted = {p.event_id for p in app.ledger.submissions(provider_id).items}
     assert posted == {"B1", "B2"}  # the rejected ones were not stored: posting them again is safe
 
     monkeypatch.setattr(TrainingRecords, "save", down)

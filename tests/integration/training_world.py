@@ -24,19 +24,19 @@ def provider_actor(provider_id: UUID | str) -> dict[str, str]:
 
 def approve(app: TrainingRecords, code: str = "SOU", name: str = "上海开放大学") -> UUID:
     """Approve a provider with the standard catalogue; return its id."""
-    provider_id = UUID(app.approve_provider(NewProvider(code=code, name=name), REGISTRAR).provider_id)
+    provider_id = UUID(app.catalogue.approve_provider(NewProvider(code=code, name=name), REGISTRAR).provider_id)
     since = dt.date(2024, 1, 1)
     for code_ in SKILLS_COURSES:
-        app.catalogue_course(provider_id, NewCourse(
+        app.catalogue.catalogue_course(provider_id, NewCourse(
             code=code_, title=f"综合技能 {code_}", category="skills", topic="professional_skills",
             class_hours=8, available_from=since), REGISTRAR)
     for code_ in ETHICS_COURSES:
-        app.catalogue_course(provider_id, NewCourse(
+        app.catalogue.catalogue_course(provider_id, NewCourse(
             code=code_, title=f"职业道德 {code_}", category="ethics", topic="professional_ethics",
             class_hours=4, available_from=since), REGISTRAR)
-    app.catalogue_course(provider_id, NewCourse(
+    app.catalogue.catalogue_course(provider_id, NewCourse(
         code="SAFE", title="托育安全", category="skills", topic="safety", class_hours=1.5, available_from=since), REGISTRAR)
-    app.catalogue_course(provider_id, NewCourse(
+    app.catalogue.catalogue_course(provider_id, NewCourse(
         code="MH26", title="心理健康 2026", category="ethics", topic="mental_health", class_hours=2,
         available_from=dt.date(2026, 1, 1)), REGISTRAR)
     return provider_id
@@ -54,8 +54,8 @@ def learn_people(app: TrainingRecords, count: int, nursery: str = NURSERY) -> li
     """Teach the training service ``count`` registered people, as the feed follower will."""
     key = bytes.fromhex(TEST_ID_HASH_KEY)
     for i in range(count):
-        app.record_person(staff_id=staff_id(i), id_hash=keyed_hash(id_number(i), key), name=f"员工{i}",
-                          nursery_ids=[nursery], learned_at="2025-01-01T00:00:00.000000Z")
+        app.people.record_person(staff_id=staff_id(i), id_hash=keyed_hash(id_number(i), key), name=f"员工{i}",
+                                 nursery_ids=[nursery], learned_at="2025-01-01T00:00:00.000000Z")
     return [staff_id(i) for i in range(count)]
 
 

@@ -12,10 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.policy import RequirementGroup, RoleSpec
 from services.credential.domain.certificate import Certificate
 from services.credential.domain.compliance import CertificateFacts, ExpiryChange, StatusChange, evaluate, standing_on
-from services.credential.domain.policy import Policy, default_document
+from services.credential.domain.policy import Policy, RequirementGroup, RoleSpec, default_document
 from services.training.domain.hours import MAX_CLASS_HOURS, InvalidHours, half_hours_of, hours_of
 from services.training.domain.ledger import COUNTED, NOT_COUNTED, REVERSED, Entry, statuses, totals
 from services.training.domain.requirement import CATEGORIES, REQUIRED_HALF_HOURS

@@ -36,7 +36,7 @@ def nursery_a(credential_http):
     other = nursery(app, "枫泾镇小太阳托育园", town="枫泾镇")
     return dict(world=world, certificates=certs, assignment=assignment, badge=badge,
                 hr_b=issue(app, Role.HR, scope=other), other=other,
-                secrets=["李娜", LI_NA, app.staff(world.staff_id).id_masked, certs[0], badge.badge_id])
+                secrets=["李娜", LI_NA, app.registry.staff(world.staff_id).id_masked, certs[0], badge.badge_id])
 
 
 def refused_without_data(response, secrets: list[str], *statuses: int) -> None:
@@ -67,6 +67,8 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
         ("POST", "/v1/staff", {"name": "李娜", "id_number": LI_NA, "nursery_id": w.nursery_id}, 403),
         ("GET", f"/v1/staff/{staff}/profile", None, 404),
         ("GET", f"/v1/certificates/{cert}", None, 404),
+        ("GET", f"/v1/staff/{staff}/credentials/certificates/{cert}", None, 404),
+        ("GET", f"/v1/staff/{staff}/credentials/training/{TODAY.year}", None, 404),
         ("POST", "/v1/certificates", {"cert_type": "health", "number": "JK-B-1", "issuing_body": "区卫健委",
                                       "issued_on": "2026-01-01", "expires_on": "2027-01-01", "holder_id": staff}, 404),
         ("POST", "/v1/assignments", {"staff_id": staff, "nursery_id": w.nursery_id, "role": "nursery_worker",
@@ -134,8 +136,8 @@ def test_a_provider_cannot_post_for_another_provider_or_its_courses(training_htt
     app = training_http.app.state.service
     sou = approve(app)
     other = approve(app, code="JSEDU", name="金山区教育学院")
-    app.catalogue_course(other, NewCourse(code="JS01", title="金山特色课程", category="skills", topic="safety",
-                                          class_hours=2, available_from=dt.date(2024, 1, 1)), REGISTRAR)
+    app.catalogue.catalogue_course(other, NewCourse(code="JS01", title="金山特色课程", category="skills", topic="safety",
+                                                    class_hours=2, available_from=dt.date(2024, 1, 1)), REGISTRAR)
     (person,) = learn_people(app, 1)
     sou_key = issue(app, Role.PROVIDER, scope=str(sou))
     item = {"event_id": "X-1", "staff_id": person, "course_code": "SK01", "completed_at": MID_2025, "class_hours": 8}

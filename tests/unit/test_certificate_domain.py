@@ -5,9 +5,8 @@ import datetime as dt
 import msgspec
 import pytest
 
-from contracts.policy import PolicyDocument
-from services.credential.domain.certificate import Certificate, certificate_id_for
-from services.credential.domain.policy import RolePolicy, content_hash, default_document, canonical_content
+from services.credential.domain.certificate import Certificate, certificate_id_for, latest_expiry
+from services.credential.domain.policy import PolicyDocument, RolePolicy, canonical_content, content_hash, default_document
 from shared.errors import Conflict, Invalid
 
 D = dt.date.fromisoformat
@@ -111,3 +110,8 @@ def test_loading_a_policy_is_pure_and_cached_by_version_and_content():
     first, again = load_policy(1, content), load_policy(1, dict(reversed(list(content.items()))))
     assert first is again and first.content_hash == content_hash(content)
     assert load_policy(2, content) is not first and load_policy(2, content).version == 2
+
+
+def test_the_longest_validity_ends_on_a_real_day():
+    assert latest_expiry(dt.date(2000, 2, 29)) == dt.date(2100, 2, 28)  # 2100 is no leap year
+    assert latest_expiry(dt.date(2025, 6, 30)) == dt.date(2125, 6, 30)

@@ -2,11 +2,10 @@
 
 import datetime as dt
 
-from contracts.policy import RequirementGroup, RoleSpec
 from services.credential.domain.compliance import (
     CertificateFacts, ExpiryChange, StatusChange, assignment_active, evaluate, expires_within, expiry_on, standing_on,
 )
-from services.credential.domain.policy import canonical_content, default_document, load_policy
+from services.credential.domain.policy import RequirementGroup, RoleSpec, canonical_content, default_document, load_policy
 
 D = dt.date.fromisoformat
 POLICY = load_policy(1, canonical_content(default_document()))

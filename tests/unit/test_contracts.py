@@ -37,7 +37,7 @@ def test_an_unknown_event_type_is_refused_not_misread():
 
 def test_training_events_round_trip_through_their_tagged_union():
     payload = (b'{"type":"completion.reversed.v1","completion_id":"c","staff_id":"s","reason":"typo",'
-               b'"totals":{"year":2025,"skills_hours":68.0,"ethics_hours":40.0}}')
+               b'"totals":{"year":2025,"skills_hours":68.0,"ethics_hours":40.0,"skills_required":72.0,"ethics_required":40.0}}')
     event = msgspec.json.decode(payload, type=TrainingEvent)
     assert event.totals.skills_hours == 68.0
     assert msgspec.json.decode(msgspec.json.encode(event), type=TrainingEvent) == event

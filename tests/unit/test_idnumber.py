@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from shared import idnumber
+from shared.errors import Invalid
 
 VALID = "11010519491231002X"  # the standard's own worked example
 
@@ -71,3 +72,11 @@ def test_keyed_hash_depends_on_the_key():
     assert a == idnumber.keyed_hash(VALID, b"k" * 32)
     assert a != idnumber.keyed_hash(VALID, b"j" * 32)
     assert VALID not in a and len(a) == 64
+
+
+def test_a_number_that_is_not_valid_is_a_rule_broken_on_the_field_it_came_in():
+    assert idnumber.canonical(" 11010519491231002x ") == VALID
+    with pytest.raises(Invalid) as refused:
+        idnumber.canonical("110105194912310021", field="holder.id_number")
+    assert (refused.value.field, refused.value.code) == ("holder.id_number", "invalid_id_number")
+    assert refused.value.detail == "holder.id_number check character does not match (GB 11643-1999)"

@@ -98,11 +98,6 @@ def test_a_key_expiry_is_an_instant_with_an_offset_in_range(expires_at):
         msgspec.convert({"role": "auditor", "name": "x", "expires_at": expires_at}, NewKey)
 
 
-def test_the_longest_validity_ends_on_a_real_day():
-    assert dates.latest_expiry(dt.date(2000, 2, 29)) == dt.date(2100, 2, 28)  # 2100 is no leap year
-    assert dates.latest_expiry(dt.date(2025, 6, 30)) == dt.date(2125, 6, 30)
-
-
 def test_stored_content_is_built_without_the_checks_of_today():
     with command.as_stored():
         assert VerifyRequest(qr="\x00").qr == "\x00"

@@ -13,16 +13,25 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from contracts.dates import MAX_VALIDITY_YEARS, latest_expiry
 from shared.errors import Conflict, Invalid
 
 CERTIFICATE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:certificate")
 REVOCATION_CATEGORIES = ("ethics_violation", "fraud", "error", "other")
+MAX_VALIDITY_YEARS = 100
+"""An expiry is at most this many years after the issue or renewal it follows."""
 
 
 def certificate_id_for(cert_type: str, number: str) -> UUID:
     """The id of the certificate of this type with this number."""
     return uuid5(CERTIFICATE_NAMESPACE, f"{cert_type}:{number}")
+
+
+def latest_expiry(start: dt.date) -> dt.date:
+    """The last expiry date a validity starting on ``start`` may have (``MAX_VALIDITY_YEARS`` later)."""
+    try:
+        return start.replace(year=start.year + MAX_VALIDITY_YEARS)
+    except ValueError:  # 29 February, in a year that has none
+        return start.replace(year=start.year + MAX_VALIDITY_YEARS, day=28)
 
 
 def _refuse_beyond_validity(expires_on: dt.date, start: dt.date, start_field: str) -> None:

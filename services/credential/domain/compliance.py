@@ -12,9 +12,7 @@ from typing import Iterable, Sequence
 
 import msgspec
 
-from contracts.credentials import Compliance, RequirementResult, Shortfall
-from contracts.policy import RoleSpec
-from services.credential.domain.policy import Policy
+from services.credential.domain.policy import Policy, RoleSpec
 
 
 class ExpiryChange(msgspec.Struct, frozen=True):
@@ -43,6 +41,38 @@ class CertificateFacts(msgspec.Struct, frozen=True, kw_only=True):
     issued_on: str
     expiries: tuple[ExpiryChange, ...]
     changes: tuple[StatusChange, ...] = ()
+
+
+class Shortfall(msgspec.Struct, kw_only=True, frozen=True):
+    """One required certificate type the person does not validly hold on the date.
+
+    ``problem`` is missing, not_yet_valid, expired, suspended or revoked.
+    """
+
+    cert_type: str
+    problem: str
+    certificate_id: str | None = None
+    number: str | None = None
+    expires_on: str | None = None
+
+
+class GroupResult(msgspec.Struct, kw_only=True, frozen=True):
+    """One requirement group of a role (``all_of`` or ``any_of``), and whether it is met."""
+
+    rule: str
+    cert_types: tuple[str, ...]
+    satisfied: bool
+    shortfalls: tuple[Shortfall, ...]
+
+
+class Decision(msgspec.Struct, kw_only=True, frozen=True):
+    """Whether a person may work in a role on a date (持证上岗), and by which policy version."""
+
+    role: str
+    on: str
+    compliant: bool
+    policy_version: int
+    requirements: tuple[GroupResult, ...]
 
 
 def expiry_on(facts: CertificateFacts, on: dt.date) -> str:
@@ -95,12 +125,12 @@ def _shortfall(cert_type: str, held: Sequence[CertificateFacts], on: dt.date) ->
     if standing == "valid":
         return None
     return Shortfall(
-        cert_type=cert_type, problem=standing, certificate_id=facts.certificate_id,  # type: ignore[arg-type]
+        cert_type=cert_type, problem=standing, certificate_id=facts.certificate_id,
         number=facts.number, expires_on=expiry_on(facts, on),
     )
 
 
-def evaluate(policy: Policy, role: RoleSpec, certificates: Iterable[CertificateFacts], on: dt.date) -> Compliance:
+def evaluate(policy: Policy, role: RoleSpec, certificates: Iterable[CertificateFacts], on: dt.date) -> Decision:
     """Whether the holder of ``certificates`` may work in ``role`` on ``on``, with every shortfall."""
     by_type: dict[str, list[CertificateFacts]] = {}
     for facts in certificates:
@@ -108,15 +138,15 @@ def evaluate(policy: Policy, role: RoleSpec, certificates: Iterable[CertificateF
     results = []
     for group in role.requires:
         rule = "all_of" if group.all_of is not None else "any_of"
-        types = list(group.all_of if group.all_of is not None else group.any_of or [])
-        shortfalls = [s for t in types if (s := _shortfall(t, by_type.get(t, []), on)) is not None]
+        types = tuple(group.all_of if group.all_of is not None else group.any_of or ())
+        shortfalls = tuple(s for t in types if (s := _shortfall(t, by_type.get(t, []), on)) is not None)
         satisfied = not shortfalls if rule == "all_of" else len(shortfalls) < len(types)
-        results.append(RequirementResult(
-            rule=rule, cert_types=types, satisfied=satisfied, shortfalls=[] if satisfied else shortfalls,
+        results.append(GroupResult(
+            rule=rule, cert_types=types, satisfied=satisfied, shortfalls=() if satisfied else shortfalls,
         ))
-    return Compliance(
+    return Decision(
         role=role.code, on=on.isoformat(), compliant=all(r.satisfied for r in results),
-        policy_version=policy.version, requirements=results,
+        policy_version=policy.version, requirements=tuple(results),
     )
 
 

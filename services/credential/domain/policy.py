@@ -16,13 +16,44 @@ from uuid import NAMESPACE_URL, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from contracts.command import as_stored
-from contracts.policy import CertificateType, PolicyDocument, RequirementGroup, RoleSpec
 from shared.errors import Invalid
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "policy" / "default.json"
 ROLE_POLICY_ID = uuid5(NAMESPACE_URL, "urn:carecred:role-policy")
 _canonical = msgspec.json.Encoder(order="sorted")
+
+
+class CertificateType(msgspec.Struct, frozen=True, kw_only=True):
+    """A kind of certificate: its code, names, and which roles may record one."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    recordable_by: list[str] = msgspec.field(default_factory=lambda: ["registrar"])
+    renewal_months: int | None = None
+
+
+class RequirementGroup(msgspec.Struct, frozen=True, kw_only=True):
+    """Either every listed type (``all_of``) or at least one of them (``any_of``)."""
+
+    all_of: list[str] | None = None
+    any_of: list[str] | None = None
+
+
+class RoleSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A job role and the certificate groups a person needs to work in it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    requires: list[RequirementGroup]
+
+
+class PolicyDocument(msgspec.Struct, frozen=True, kw_only=True):
+    """The full content of one policy version (the public form is ``contracts.policy.PolicyDocument``)."""
+
+    certificate_types: list[CertificateType]
+    roles: list[RoleSpec]
 
 
 class Policy(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,14 +127,9 @@ def _load(version: int, digest: str, raw: bytes) -> Policy:
 
 
 def stored_document(content: dict[str, Any]) -> PolicyDocument:
-    """An adopted version's document, built as stored: it was checked when adopted, and a rule
-    added since (a pattern, the text policy) must never make a recorded version unreadable."""
-    with as_stored():
-        return PolicyDocument(
-            certificate_types=[CertificateType(**t) for t in content["certificate_types"]],
-            roles=[RoleSpec(**{**r, "requires": [RequirementGroup(**g) for g in r["requires"]]})
-                   for r in content["roles"]],
-        )
+    """An adopted version's document, as stored: it was checked when adopted, and a text rule
+    added since to the public form must never make a recorded version unreadable."""
+    return msgspec.convert(content, type=PolicyDocument)
 
 
 def load_policy(version: int, content: dict[str, Any]) -> Policy:

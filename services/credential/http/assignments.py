@@ -6,11 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contracts.credentials import AssignmentEnd, AssignmentView, NewAssignment
 from contracts.keys import Role
-from services.credential.application import Credentials
+from services.credential.application.assignments import Assignments
 from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
 from shared.errors import Invalid
@@ -27,25 +28,29 @@ class AssignmentController(Controller):
     tags = ["assignments"]
 
     @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
-    def assign(self, data: JSONBody[NewAssignment], request: Request[Principal, Any, Any]) -> AssignmentView:
+    def assign(
+        self, assignments: NamedDependency[Assignments],
+        data: JSONBody[NewAssignment], request: Request[Principal, Any, Any],
+    ) -> AssignmentView:
         """Assign a person (409 ``not_certified`` listing each missing, expired, suspended or revoked certificate)."""
-        service: Credentials = request.app.state.service
         principal = request.user
         nursery_id = acting_nursery(principal, data.nursery_id)
         if not nursery_id:
             raise Invalid("nursery_id is required", field="nursery_id")
-        return service.assign(data, nursery_id=nursery_id, actor=principal.actor())
+        return assignments.assign(data, nursery_id=nursery_id, actor=principal.actor())
 
     @get("/{assignment_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
     def get_assignment(
-        self, assignment_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None
+        self, assignments: NamedDependency[Assignments],
+        assignment_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None
     ) -> AssignmentView:
         """One assignment with its compliance as on the date."""
-        service: Credentials = request.app.state.service
-        return service.assignment(assignment_id, on=on_or_today(on), visible_to=nursery_scope(request.user))
+        return assignments.assignment(assignment_id, on=on_or_today(on), visible_to=nursery_scope(request.user))
 
     @post("/{assignment_id:uuid}/end", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True, status_code=200)
-    def end(self, assignment_id: FromPath[UUID], data: JSONBody[AssignmentEnd], request: Request[Principal, Any, Any]) -> AssignmentView:
+    def end(
+        self, assignments: NamedDependency[Assignments],
+        assignment_id: FromPath[UUID], data: JSONBody[AssignmentEnd], request: Request[Principal, Any, Any],
+    ) -> AssignmentView:
         """End an assignment after its last working day (409 ``already_ended``)."""
-        service: Credentials = request.app.state.service
-        return service.end_assignment(assignment_id, data, visible_to=nursery_scope(request.user), actor=request.user.actor())
+        return assignments.end_assignment(assignment_id, data, visible_to=nursery_scope(request.user), actor=request.user.actor())

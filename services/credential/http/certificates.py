@@ -6,13 +6,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from contracts.credentials import (
     CertificateView, ExpiringCertificate, NewCertificate, Reinstatement, Renewal, Revocation, Suspension,
 )
 from contracts.keys import Role
-from services.credential.application import Credentials
+from services.credential.application.certificates import Certificates
+from services.credential.application.queries import Reports
 from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
 from shared.http.auth import allow
@@ -28,49 +30,62 @@ class CertificateController(Controller):
     tags = ["certificates"]
 
     @post("/", guards=[allow(Role.REGISTRAR, Role.HR)], sync_to_thread=True)
-    def issue(self, data: JSONBody[NewCertificate], request: Request[Principal, Any, Any]) -> CertificateView:
+    def issue(
+        self, certificates: NamedDependency[Certificates],
+        data: JSONBody[NewCertificate], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Record an issued certificate (409 ``duplicate_certificate`` with the existing id)."""
-        service: Credentials = request.app.state.service
         principal = request.user
-        return service.issue_certificate(
+        return certificates.issue_certificate(
             data, role=str(principal.role), visible_to=nursery_scope(principal), actor=principal.actor()
         )
 
     @get("/expiring", guards=[allow(*READERS)], sync_to_thread=True)
     def expiring(
-        self,
+        self, reports: NamedDependency[Reports],
         request: Request[Principal, Any, Any],
         on: OnDate = None,
         within: Annotated[int, Parameter(ge=1, le=366, description="Days ahead: 30, 60, 90...")] = 30,
     ) -> list[ExpiringCertificate]:
         """Certificates valid on the date that expire within the window (an hr key: its own staff's)."""
-        service: Credentials = request.app.state.service
-        return service.expiring(on=on_or_today(on), within=within, visible_to=nursery_scope(request.user))
+        return reports.expiring(on=on_or_today(on), within=within, visible_to=nursery_scope(request.user))
 
     @get("/{certificate_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
     def get_certificate(
-        self, certificate_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None
     ) -> CertificateView:
         """One certificate with its standing as on the date."""
-        service: Credentials = request.app.state.service
-        return service.certificate(certificate_id, on=on_or_today(on), visible_to=nursery_scope(request.user))
+        return certificates.certificate(certificate_id, on=on_or_today(on), visible_to=nursery_scope(request.user))
 
     @post("/{certificate_id:uuid}/renew", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
-    def renew(self, certificate_id: FromPath[UUID], data: JSONBody[Renewal], request: Request[Principal, Any, Any]) -> CertificateView:
+    def renew(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[Renewal], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Extend to a later expiry (409 ``certificate_revoked`` for a revoked one)."""
-        return request.app.state.service.renew_certificate(certificate_id, data, request.user.actor())
+        return certificates.renew_certificate(certificate_id, data, request.user.actor())
 
     @post("/{certificate_id:uuid}/suspend", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
-    def suspend(self, certificate_id: FromPath[UUID], data: JSONBody[Suspension], request: Request[Principal, Any, Any]) -> CertificateView:
+    def suspend(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[Suspension], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Suspend (409 ``already_suspended`` / ``certificate_revoked``)."""
-        return request.app.state.service.suspend_certificate(certificate_id, data, request.user.actor())
+        return certificates.suspend_certificate(certificate_id, data, request.user.actor())
 
     @post("/{certificate_id:uuid}/reinstate", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
-    def reinstate(self, certificate_id: FromPath[UUID], data: JSONBody[Reinstatement], request: Request[Principal, Any, Any]) -> CertificateView:
+    def reinstate(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[Reinstatement], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Lift a suspension (409 ``not_suspended`` / ``certificate_revoked``)."""
-        return request.app.state.service.reinstate_certificate(certificate_id, data, request.user.actor())
+        return certificates.reinstate_certificate(certificate_id, data, request.user.actor())
 
     @post("/{certificate_id:uuid}/revoke", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
-    def revoke(self, certificate_id: FromPath[UUID], data: JSONBody[Revocation], request: Request[Principal, Any, Any]) -> CertificateView:
+    def revoke(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[Revocation], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
         """Revoke for good (409 ``already_revoked``)."""
-        return request.app.state.service.revoke_certificate(certificate_id, data, request.user.actor())
+        return certificates.revoke_certificate(certificate_id, data, request.user.actor())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.credential.usecases.common import today
+from services.credential.application.common import today
 from shared.http.params import OnDate, checked_day
 
 __all__ = ["OnDate", "on_or_today"]

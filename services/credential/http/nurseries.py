@@ -6,11 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from litestar.params import FromPath, JSONBody
+from litestar.di import NamedDependency
 from litestar import Controller, Request, get, post
 
 from contracts.keys import Role
 from contracts.registry import NewNursery, NurseryView
-from services.credential.application import Credentials
+from services.credential.application.registry import Registry
 from shared.auth.roles import Principal
 from shared.http.auth import allow
 
@@ -24,17 +25,25 @@ class NurseryController(Controller):
     tags = ["nurseries"]
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
-    def register(self, data: JSONBody[NewNursery], request: Request[Principal, Any, Any]) -> NurseryView:
+    def register(
+        self, registry: NamedDependency[Registry],
+        data: JSONBody[NewNursery], request: Request[Principal, Any, Any],
+    ) -> NurseryView:
         """Register a nursery (registrar)."""
-        service: Credentials = request.app.state.service
-        return service.register_nursery(data, request.user.actor())
+        return registry.register_nursery(data, request.user.actor())
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
-    def list_nurseries(self, request: Request[Principal, Any, Any]) -> list[NurseryView]:
+    def list_nurseries(
+        self, registry: NamedDependency[Registry],
+        request: Request[Principal, Any, Any],
+    ) -> list[NurseryView]:
         """Every nursery of the district."""
-        return request.app.state.service.nurseries()
+        return registry.nurseries()
 
     @get("/{nursery_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_nursery(self, nursery_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> NurseryView:
+    def get_nursery(
+        self, registry: NamedDependency[Registry],
+        nursery_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> NurseryView:
         """One nursery."""
-        return request.app.state.service.nursery(nursery_id)
+        return registry.nursery(nursery_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter
 
 from contracts.keys import Role
 from contracts.policy import PolicyAdoption, PolicyView
-from services.credential.application import Credentials
+from services.credential.application.policy import Policies
 from shared.auth.roles import Principal
 from shared.http.auth import allow
 
@@ -23,20 +24,23 @@ class PolicyController(Controller):
     tags = ["policy"]
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
-    def current(self, request: Request[Principal, Any, Any]) -> PolicyView:
+    def current(self, policies: NamedDependency[Policies], request: Request[Principal, Any, Any]) -> PolicyView:
         """The version in force."""
-        return request.app.state.service.policy_view()
+        return policies.policy_view()
 
     @get("/versions/{version:int}", guards=[allow(*READERS)], sync_to_thread=True)
     def version(
-        self, version: Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="A policy version")],
+        self, policies: NamedDependency[Policies],
+        version: Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="A policy version")],
         request: Request[Principal, Any, Any],
     ) -> PolicyView:
         """An earlier (or the current) version."""
-        return request.app.state.service.policy_view(version)
+        return policies.policy_view(version)
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
-    def adopt(self, data: JSONBody[PolicyAdoption], request: Request[Principal, Any, Any]) -> PolicyView:
+    def adopt(
+        self, policies: NamedDependency[Policies],
+        data: JSONBody[PolicyAdoption], request: Request[Principal, Any, Any],
+    ) -> PolicyView:
         """Adopt a new version (422 naming the field when it does not hold together)."""
-        service: Credentials = request.app.state.service
-        return service.adopt_policy(data.content, data.note, request.user.actor())
+        return policies.adopt_policy(data.content, data.note, request.user.actor())

@@ -6,11 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from contracts.credentials import DistrictFigures, Profile, Roster
 from contracts.keys import Role
-from services.credential.application import Credentials
+from services.credential.application.queries import Reports
 from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
 from shared.http.auth import allow
@@ -27,12 +28,11 @@ class ProfileController(Controller):
     tags = ["staff"]
 
     @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
-    def profile(self, staff_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None,
-                as_of: AsOf = None) -> Profile:
+    def profile(self, reports: NamedDependency[Reports], staff_id: FromPath[UUID], request: Request[Principal, Any, Any],
+                on: OnDate = None, as_of: AsOf = None) -> Profile:
         """The person as on the date (404 for an hr key of a nursery that cannot see them); ``as_of``: as recorded then."""
-        service: Credentials = request.app.state.service
         principal = request.user
-        return service.profile(
+        return reports.profile(
             staff_id, on=on_or_today(on), visible_to=nursery_scope(principal),
             with_integrity=principal.role in INTEGRITY_READERS, as_of=checked_instant(as_of),
         )
@@ -45,12 +45,11 @@ class RosterController(Controller):
     tags = ["nurseries"]
 
     @get("/", guards=[allow(Role.REGISTRAR, Role.HR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
-    def roster(self, nursery_id: FromPath[UUID], request: Request[Principal, Any, Any], on: OnDate = None,
-               as_of: AsOf = None) -> Roster:
+    def roster(self, reports: NamedDependency[Reports], nursery_id: FromPath[UUID], request: Request[Principal, Any, Any],
+               on: OnDate = None, as_of: AsOf = None) -> Roster:
         """People at work on the date, non-compliant first (an hr key: its own nursery only); ``as_of``: as recorded then."""
         require_own_nursery(request.user, nursery_id)
-        service: Credentials = request.app.state.service
-        return service.roster(nursery_id, on=on_or_today(on), as_of=checked_instant(as_of))
+        return reports.roster(nursery_id, on=on_or_today(on), as_of=checked_instant(as_of))
 
 
 class DistrictController(Controller):
@@ -60,7 +59,9 @@ class DistrictController(Controller):
     tags = ["district"]
 
     @get("/figures", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
-    def figures(self, request: Request[Principal, Any, Any], on: OnDate = None) -> DistrictFigures:
+    def figures(
+        self, reports: NamedDependency[Reports],
+        request: Request[Principal, Any, Any], on: OnDate = None,
+    ) -> DistrictFigures:
         """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon."""
-        service: Credentials = request.app.state.service
-        return service.district_figures(on=on_or_today(on))
+        return reports.district_figures(on=on_or_today(on))

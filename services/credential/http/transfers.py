@@ -6,13 +6,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from contracts.keys import Role
 from contracts.transfers import (
     NewTransfer, TransferConsent, TransferRefusal, TransferStatus, TransferView, TransferWithdrawal,
 )
-from services.credential.application import Credentials
+from services.credential.application.transfers import Transfers
 from shared.auth.roles import Principal
 from shared.http.auth import allow
 from shared.http.scope import acting_nursery, nursery_scope
@@ -28,18 +29,20 @@ class TransferController(Controller):
     tags = ["transfers"]
 
     @post("/", guards=[allow(Role.HR)], sync_to_thread=True)
-    def request_transfer(self, data: JSONBody[NewTransfer], request: Request[Principal, Any, Any]) -> TransferView:
+    def request_transfer(
+        self, transfers: NamedDependency[Transfers],
+        data: JSONBody[NewTransfer], request: Request[Principal, Any, Any],
+    ) -> TransferView:
         """Ask to employ a person who works at another nursery (after 409 ``employed_elsewhere``).
 
         409 ``consent_not_needed`` when nobody's agreement is needed, ``transfer_pending`` when this
         nursery already asked. The answer never says where the person works."""
-        service: Credentials = request.app.state.service
         nursery_id = acting_nursery(request.user, data.nursery_id) or ""  # an hr key's own (403 for another)
-        return service.request_transfer(data, nursery_id=nursery_id, actor=request.user.actor())
+        return transfers.request_transfer(data, nursery_id=nursery_id, actor=request.user.actor())
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
     def list_transfers(
-        self,
+        self, transfers: NamedDependency[Transfers],
         request: Request[Principal, Any, Any],
         status: Annotated[TransferStatus | None, Parameter(description="Only requests in this state")] = None,
         staff_id: Annotated[UUID | None, Parameter(description="Only requests for this person")] = None,
@@ -48,36 +51,35 @@ class TransferController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
     ) -> list[TransferView]:
         """Requests by transfer id; an hr key sees those its nursery made or must answer."""
-        service: Credentials = request.app.state.service
-        return service.transfers(visible_to=nursery_scope(request.user), status=status, staff_id=staff_id,
+        return transfers.transfers(visible_to=nursery_scope(request.user), status=status, staff_id=staff_id,
                                  after=after, limit=limit)
 
     @get("/{transfer_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_transfer(self, transfer_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> TransferView:
+    def get_transfer(
+        self, transfers: NamedDependency[Transfers],
+        transfer_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> TransferView:
         """One request (404 for an hr key of a nursery that neither asked nor must answer)."""
-        return request.app.state.service.transfer(transfer_id, visible_to=nursery_scope(request.user))
+        return transfers.transfer(transfer_id, visible_to=nursery_scope(request.user))
 
     @post("/{transfer_id:uuid}/consent", guards=[allow(*ANSWERERS)], sync_to_thread=True, status_code=200)
-    def consent(self, transfer_id: FromPath[UUID], data: JSONBody[TransferConsent],
-                request: Request[Principal, Any, Any]) -> TransferView:
+    def consent(self, transfers: NamedDependency[Transfers], transfer_id: FromPath[UUID],
+                data: JSONBody[TransferConsent], request: Request[Principal, Any, Any]) -> TransferView:
         """Agree, as a nursery the person works at or as the registrar; approved once every such nursery
         (or the registrar) has agreed (403 ``not_current_nursery``, 409 ``already_consented``, ``transfer_closed``)."""
-        service: Credentials = request.app.state.service
-        return service.consent_to_transfer(transfer_id, note=data.note, visible_to=nursery_scope(request.user),
+        return transfers.consent_to_transfer(transfer_id, note=data.note, visible_to=nursery_scope(request.user),
                                            actor=request.user.actor())
 
     @post("/{transfer_id:uuid}/refuse", guards=[allow(*ANSWERERS)], sync_to_thread=True, status_code=200)
-    def refuse(self, transfer_id: FromPath[UUID], data: JSONBody[TransferRefusal],
+    def refuse(self, transfers: NamedDependency[Transfers], transfer_id: FromPath[UUID], data: JSONBody[TransferRefusal],
                request: Request[Principal, Any, Any]) -> TransferView:
         """Refuse, as a nursery the person works at or as the registrar (the reason is shown to the asker)."""
-        service: Credentials = request.app.state.service
-        return service.refuse_transfer(transfer_id, reason=data.reason, visible_to=nursery_scope(request.user),
+        return transfers.refuse_transfer(transfer_id, reason=data.reason, visible_to=nursery_scope(request.user),
                                        actor=request.user.actor())
 
     @post("/{transfer_id:uuid}/withdraw", guards=[allow(*ANSWERERS)], sync_to_thread=True, status_code=200)
-    def withdraw(self, transfer_id: FromPath[UUID], data: JSONBody[TransferWithdrawal],
+    def withdraw(self, transfers: NamedDependency[Transfers], transfer_id: FromPath[UUID], data: JSONBody[TransferWithdrawal],
                  request: Request[Principal, Any, Any]) -> TransferView:
         """Withdraw, as the asking nursery or the registrar (403 ``not_requesting_nursery``)."""
-        service: Credentials = request.app.state.service
-        return service.withdraw_transfer(transfer_id, reason=data.reason, visible_to=nursery_scope(request.user),
+        return transfers.withdraw_transfer(transfer_id, reason=data.reason, visible_to=nursery_scope(request.user),
                                          actor=request.user.actor())

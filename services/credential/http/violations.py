@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from contracts.credentials import NewViolation, ViolationView
 from contracts.keys import Role
-from services.credential.application import Credentials
+from services.credential.application.integrity import Integrity
 from shared.auth.roles import Principal
 from shared.http.auth import allow
 
@@ -21,7 +22,9 @@ class ViolationController(Controller):
     tags = ["integrity"]
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
-    def record(self, data: JSONBody[NewViolation], request: Request[Principal, Any, Any]) -> ViolationView:
+    def record(
+        self, integrity: NamedDependency[Integrity],
+        data: JSONBody[NewViolation], request: Request[Principal, Any, Any],
+    ) -> ViolationView:
         """Record a violation; a suspension or revocation acts on the named certificates at once."""
-        service: Credentials = request.app.state.service
-        return service.record_violation(data, request.user.actor())
+        return integrity.record_violation(data, request.user.actor())

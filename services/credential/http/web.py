@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 
 from contracts.keys import Role
+from services.credential.application.policy import Policies
 from shared.auth.roles import Principal
 from shared.http.auth import PUBLIC, allow
 from shared.http.params import path_text
@@ -55,9 +57,9 @@ class WebPagesController(Controller):
     include_in_schema = False
 
     @get("/labels.json", sync_to_thread=True)
-    def labels(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    def labels(self, policies: NamedDependency[Policies], request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         """Names of roles and certificate types (Chinese and English) from the current policy, for display."""
-        policy = request.app.state.service.current_policy()
+        policy = policies.current_policy()
         body = {
             "policy_version": policy.version,
             "roles": {code: {"zh": r.name_zh, "en": r.name_en} for code, r in policy.roles.items()},

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from shared.district import local_date, start_of_next_day
+
 FIRST_YEAR = 2000
 """No completion before 2000 is recorded (the ledger's years are 2000-2100)."""
 LAST_YEAR = 2200
@@ -48,20 +48,14 @@ def parse_completed_at(text: str) -> dt.datetime:
     return moment
 
 
-def shanghai_date(moment: dt.datetime) -> dt.date:
-    """The calendar date in Shanghai at that instant."""
-    return moment.astimezone(SHANGHAI).date()
-
-
 def training_year(moment: dt.datetime) -> int:
     """The calendar year (Asia/Shanghai) a completion counts for."""
-    return shanghai_date(moment).year
+    return local_date(moment).year
 
 
 def end_of_day_utc(day: dt.date) -> str:
     """The first instant after ``day`` ends in Shanghai, as a sortable UTC timestamp."""
-    start_of_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
-    return utc_stamp(start_of_next)
+    return utc_stamp(start_of_next_day(day))
 
 
 def utc_stamp(moment: dt.datetime) -> str:

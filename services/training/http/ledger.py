@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from litestar.di import NamedDependency
 from litestar import Controller, Request, get
 from litestar.params import FromPath
 
 from contracts.keys import Role
 from contracts.training import PersonYear
-from services.training.application import TrainingRecords
+from services.training.application.queries import LedgerQueries
 from shared.auth.roles import Principal
-from shared.errors import Invalid
 from shared.http.auth import allow
 from shared.http.params import OnDate, checked_day
+from shared.http.problems import invalid_parameter
 from shared.http.scope import nursery_scope
 
 
@@ -26,7 +27,7 @@ class LedgerController(Controller):
 
     @get("/{year:int}", guards=[allow(Role.REGISTRAR, Role.AUDITOR, Role.HR)], sync_to_thread=True)
     def person_year(
-        self,
+        self, ledger: NamedDependency[LedgerQueries],
         staff_id: FromPath[UUID],
         year: FromPath[int],
         request: Request[Principal, Any, Any],
@@ -35,6 +36,5 @@ class LedgerController(Controller):
         """Hours earned, required and missing by category, and each entry's source and status; ``on``: as
         the ledger showed at the end of that day (Shanghai)."""
         if not 2000 <= year <= 2100:
-            raise Invalid("year must be between 2000 and 2100", field="year", source="path")
-        service: TrainingRecords = request.app.state.service
-        return service.person_year(staff_id, year, on=checked_day(on), visible_to=nursery_scope(request.user))
+            raise invalid_parameter("year", "year must be between 2000 and 2100", source="path")
+        return ledger.person_year(staff_id, year, on=checked_day(on), visible_to=nursery_scope(request.user))

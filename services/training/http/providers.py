@@ -6,11 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contracts.keys import Role
 from contracts.training import COURSE_CODE_PATTERN, CourseView, NewCourse, NewProvider, ProviderView, Withdrawal
-from services.training.application import TrainingRecords
+from services.training.application.catalogue import Catalogue
 from shared.auth.roles import Principal
 from shared.http.auth import allow
 from shared.http.params import path_text
@@ -26,28 +27,36 @@ class ProviderController(Controller):
     tags = ["providers"]
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
-    def approve(self, data: JSONBody[NewProvider], request: Request[Principal, Any, Any]) -> ProviderView:
+    def approve(
+        self, catalogue: NamedDependency[Catalogue],
+        data: JSONBody[NewProvider], request: Request[Principal, Any, Any],
+    ) -> ProviderView:
         """Approve a provider (registrar); 409 if its code is already approved."""
-        service: TrainingRecords = request.app.state.service
-        return service.approve_provider(data, request.user.actor())
+        return catalogue.approve_provider(data, request.user.actor())
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
-    def list_providers(self, request: Request[Principal, Any, Any]) -> list[ProviderView]:
+    def list_providers(
+        self, catalogue: NamedDependency[Catalogue],
+        request: Request[Principal, Any, Any],
+    ) -> list[ProviderView]:
         """Every provider ever approved, withdrawn ones included."""
-        return request.app.state.service.providers()
+        return catalogue.providers()
 
     @get("/{provider_id:uuid}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_provider(self, provider_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> ProviderView:
+    def get_provider(
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> ProviderView:
         """One provider."""
-        return request.app.state.service.provider(provider_id)
+        return catalogue.provider(provider_id)
 
     @post("/{provider_id:uuid}/withdrawal", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
     def withdraw(
-        self, provider_id: FromPath[UUID], data: JSONBody[Withdrawal], request: Request[Principal, Any, Any],
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], data: JSONBody[Withdrawal], request: Request[Principal, Any, Any],
     ) -> ProviderView:
         """Withdraw a provider: past completions keep counting, new ones are refused."""
-        service: TrainingRecords = request.app.state.service
-        return service.withdraw_provider(provider_id, data.reason, request.user.actor())
+        return catalogue.withdraw_provider(provider_id, data.reason, request.user.actor())
 
 
 class CourseController(Controller):
@@ -58,27 +67,33 @@ class CourseController(Controller):
 
     @post("/", guards=[allow(Role.REGISTRAR)], sync_to_thread=True)
     def catalogue(
-        self, provider_id: FromPath[UUID], data: JSONBody[NewCourse], request: Request[Principal, Any, Any],
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], data: JSONBody[NewCourse], request: Request[Principal, Any, Any],
     ) -> CourseView:
         """Add a course to a provider's catalogue (registrar); 409 if the code is taken."""
-        service: TrainingRecords = request.app.state.service
-        return service.catalogue_course(provider_id, data, request.user.actor())
+        return catalogue.catalogue_course(provider_id, data, request.user.actor())
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
-    def list_courses(self, provider_id: FromPath[UUID], request: Request[Principal, Any, Any]) -> list[CourseView]:
+    def list_courses(
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], request: Request[Principal, Any, Any],
+    ) -> list[CourseView]:
         """The provider's courses, withdrawn ones included."""
-        return request.app.state.service.courses(provider_id)
+        return catalogue.courses(provider_id)
 
     @get("/{code:str}", guards=[allow(*READERS)], sync_to_thread=True)
-    def get_course(self, provider_id: FromPath[UUID], code: CodeInPath, request: Request[Principal, Any, Any]) -> CourseView:
+    def get_course(
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], code: CodeInPath, request: Request[Principal, Any, Any],
+    ) -> CourseView:
         """One course."""
-        return request.app.state.service.course(provider_id, code)
+        return catalogue.course(provider_id, code)
 
     @post("/{code:str}/withdrawal", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
     def withdraw(
-        self, provider_id: FromPath[UUID], code: CodeInPath, data: JSONBody[Withdrawal],
+        self, catalogue: NamedDependency[Catalogue],
+        provider_id: FromPath[UUID], code: CodeInPath, data: JSONBody[Withdrawal],
         request: Request[Principal, Any, Any],
     ) -> CourseView:
         """Withdraw a course: past completions keep counting, new ones are refused."""
-        service: TrainingRecords = request.app.state.service
-        return service.withdraw_course(provider_id, code, data.reason, request.user.actor())
+        return catalogue.withdraw_course(provider_id, code, data.reason, request.user.actor())

@@ -1,0 +1,87 @@
+"""The credential service's application: load, call, save; then the read models follow.
+
+``Credentials`` keeps the event store and the read models and composes the use cases, one
+small class per area, each given its collaborators in its constructor:
+
+* ``registry`` (``registry.py``): nurseries and staff;
+* ``policies`` (``policy.py``): the versioned role policy;
+* ``certificates`` (``certificates.py``), ``assignments`` (``assignments.py``),
+  ``transfers`` (``transfers.py``), ``integrity`` (``integrity.py``);
+* ``reports`` (``queries.py``): profile, roster, expiring, district figures;
+* ``badges`` (``badges.py``): badge keys, signing, status, verifying;
+  ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today;
+* ``portable`` (``portable.py``): certificates and training years as Verifiable Credentials.
+
+The HTTP layer receives these objects by dependency injection (``services/credential/app.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from contracts.keys import Role
+from services.credential.application.assignments import Assignments
+from services.credential.application.badge_issuance import BadgeIssuance
+from services.credential.application.badges import Badges
+from services.credential.application.certificates import Certificates
+from services.credential.application.integrity import Integrity
+from services.credential.application.policy import Policies
+from services.credential.application.portable import PortableCredentials
+from services.credential.application.queries import Reports
+from services.credential.application.registry import Registry
+from services.credential.application.transfers import Transfers
+from services.credential.read_models import feed
+from services.credential.read_models.badges import BadgeProjection, BadgeProjector
+from services.credential.read_models.certification import CertificationProjection
+from services.credential.read_models.portable import PortableProjection
+from services.credential.read_models.registry import RegistryProjection
+from services.credential.read_models.training_status import training_follower
+from services.credential.read_models.transfers import TransferProjection
+from shared.application import ServiceApplication
+from shared.follower import Follower
+from shared.projection import Projection, Projector
+from shared.settings import Settings
+
+
+class Credentials(ServiceApplication):
+    """Nurseries, the staff registry, certificates, role policy, assignments, compliance and badges."""
+
+    service = "credential"
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        self.id_hash_key = self.settings.resolved_id_hash_key()
+        self.badges = Badges(self, self.id_hash_key)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
+        self.registry = Registry(self, self.id_hash_key)
+        self.policies = Policies(self)
+        self.transfers = Transfers(self)
+        self.certificates = Certificates(self, self.policies, self.badges)
+        self.assignments = Assignments(self, self.policies, self.certificates, self.transfers)
+        self.integrity = Integrity(self, self.badges)
+        self.reports = Reports(self, self.policies, self.certificates, self.integrity, self.followers[0])
+        self.badge_issuance = BadgeIssuance(self, self.registry, self.reports, self.badges)
+        self.portable = PortableCredentials(self, self.registry, self.certificates, self.policies)
+
+    def projections(self) -> list[Projection]:
+        return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection()]
+
+    def create_tables(self) -> None:
+        super().create_tables()
+        BadgeProjector(self, self.store, [BadgeProjection()]).create_tables()  # badges keep their own projector
+
+    def public_event(self, event: Any, position: int) -> Any:
+        return feed.public_event(self, event, position)
+
+    def make_followers(self) -> list[Follower]:
+        return [training_follower(self.store, self.settings)]
+
+    def projectors(self) -> list[Projector]:
+        return [self.projector, self.badges.projector]
+
+    def scope_is_known(self, role: Role, scope: str) -> bool | None:
+        """An hr key's nursery must be registered here; provider keys name the training service's providers."""
+        if role is not Role.HR:
+            return None
+        self.projector.catch_up()
+        return self.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(UUID(scope)),)) is not None

@@ -1,0 +1,249 @@
+"""Queries as on a date: a person's profile, a nursery's roster, district figures, expiring soon."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from contracts.credentials import (
+    DistrictFigures, ExpiringCertificate, NurseryFigure, Profile, Roster, RosterEntry, TeacherInfantCareShare,
+)
+from services.credential.domain.compliance import expires_within, holds_valid
+from services.credential.application.assignments import assignment_view
+from services.credential.application.certificates import Certificates, certificate_view, facts_of
+from services.credential.application.common import staff_row
+from services.credential.read_models.training_status import training_of
+from services.credential.application import recorded
+from services.credential.application.integrity import Integrity
+from services.credential.application.policy import Policies
+from shared.follower import Follower
+from shared.application import ServiceApplication
+from shared.errors import NotFound
+from shared.persistence import query_in
+
+INFANT_CARE_TARGET = 0.75
+"""At least 75% of public kindergarten teachers hold the infant-care certificate (育婴员证)."""
+_ACTIVE = recorded.ACTIVE
+_ASSIGNMENT = recorded.ASSIGNMENT
+
+
+DISTRICT_PAGE = 2_000
+"""People the district report reads at a time."""
+
+
+class DistrictTally:
+    """The district report's running counts, a page of people at a time (each person is in one page)."""
+
+    def __init__(self) -> None:
+        self.people = self.compliant = self.teachers = self.with_infant_care = self.training_complete = 0
+        self.nurseries: dict[str, list[Any]] = {}
+        """Per nursery id: [name, town, people, compliant people]."""
+
+    def add(self, rows: list[Any], facts: dict[str, list[Any]], trained: dict[str, Any], policy: Any,
+            on: dt.date) -> None:
+        """Count one page: ``rows`` are its people's active assignments, with their nursery's columns."""
+        everywhere: dict[str, bool] = {}
+        here: dict[tuple[str, str], bool] = {}
+        teachers: set[str] = set()
+        for row in rows:
+            sid, nid = row["staff_id"], row["nursery_id"]
+            view = assignment_view(row, policy, facts[sid], on)
+            ok = bool(view.compliance and view.compliance.compliant)
+            everywhere[sid] = everywhere.get(sid, True) and ok
+            here[(nid, sid)] = here.get((nid, sid), True) and ok
+            self.nurseries.setdefault(nid, [row["nursery_name"], row["town"], 0, 0])
+            if row["role"] == "teacher" and row["ownership"] == "public" and row["kind"] == "kindergarten":
+                teachers.add(sid)
+        for (nid, _), ok in here.items():
+            self.nurseries[nid][2] += 1
+            self.nurseries[nid][3] += ok
+        self.people += len(everywhere)
+        self.compliant += sum(everywhere.values())
+        self.teachers += len(teachers)
+        self.with_infant_care += sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
+        self.training_complete += sum(t is not None and t.complete for t in trained.values())
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def rate(part: int, whole: int) -> float | None:
+    """持证上岗率 and other shares, rounded to 4 places (None when nobody is counted)."""
+    return round(part / whole, 4) if whole else None
+
+
+class Reports:
+    """What HR, inspectors, the registrar and auditors read, each as on a date."""
+
+    def __init__(self, records: ServiceApplication, policies: Policies, certificates: Certificates, integrity: Integrity,
+                 training: Follower):
+        self.records = records
+        self.policies = policies
+        self.certificates = certificates
+        self.integrity = integrity
+        self.training = training
+        """The follower of the training feed, which keeps ``training_status``."""
+
+    def training_as_of(self) -> str | None:
+        """When the training part of the combined view was last brought up to date."""
+        moment = self.training.up_to_date_as_of()
+        return moment.isoformat() if moment else None
+
+    def profile(self, staff_id: UUID, *, on: dt.date, visible_to: UUID | None, with_integrity: bool,
+                as_of: dt.datetime | None = None) -> Profile:
+        """Certificates with their standing, assignments with compliance, and the integrity record.
+
+        With ``as_of``: as the service had recorded them at that instant (recorded time)."""
+        self.records.projector.catch_up("registry", "certification")
+        at = recorded.stamp(as_of)
+        person = staff_row(self.records.store, staff_id, visible_to=visible_to)
+        if at is not None and person["registered_at"] > at:
+            raise NotFound(f"no staff member with id {staff_id} was registered at {at}")
+        sid = person["staff_id"]
+        policy, rows = self._policy_and_certificates([sid], at)
+        rows = rows[sid]
+        facts = [facts_of(r) for r in rows]
+        columns, params = recorded.assignment_columns(at)
+        since, since_params = recorded.recorded_by(at)
+        assignments = self.records.store.query(
+            f"SELECT {columns} FROM assignments a WHERE a.staff_id = ?{since} ORDER BY a.start_on, a.assignment_id",
+            (*params, sid, *since_params),
+        )
+        integrity = self.integrity.violations_of(sid) if with_integrity else None
+        if integrity is not None and at is not None:
+            integrity = [v for v in integrity if v.recorded_at <= at]
+        return Profile(
+            staff_id=sid, name=person["name"], id_masked=person["id_masked"], on=on.isoformat(),
+            certificates=[certificate_view(r, on) for r in sorted(rows, key=lambda r: (r["cert_type"], r["number"]))],
+            assignments=[assignment_view(a, policy, facts, on) for a in assignments],
+            integrity_record=integrity,
+            training=training_of(self.records.store, [sid], on.year, at)[sid],
+        )
+
+    def _policy_and_certificates(self, staff_ids: Any, at: str | None) -> tuple[Any, dict[str, list[Any]]]:
+        """The policy and the people's certificate rows: now, or as recorded at ``at``."""
+        if at is None:
+            return self.policies.current_policy(caught_up=True), self.certificates.certificates_of(staff_ids)
+        return (self.policies.policy(recorded.policy_version_as_recorded(self.records.store, at)),
+                recorded.certificates_as_recorded(self.records.store, staff_ids, at))
+
+    def roster(self, nursery_id: UUID, *, on: dt.date, as_of: dt.datetime | None = None) -> Roster:
+        """People with active assignments at the nursery, non-compliant first, and its 持证上岗率.
+
+        With ``as_of``: as the service had recorded them at that instant (recorded time)."""
+        self.records.projector.catch_up("registry", "certification")
+        at = recorded.stamp(as_of)
+        day = on.isoformat()
+        columns, params = recorded.assignment_columns(at)
+        active, active_params = recorded.active_on(day, at)
+        with self.records.store.transaction(commit=False) as cur:  # one connection and snapshot for the reads
+            if cur.fetchone("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery_id),)) is None:
+                raise NotFound(f"no nursery with id {nursery_id}")
+            rows = cur.fetchall(
+                f"SELECT {columns}, s.name FROM assignments a JOIN staff s ON s.staff_id = a.staff_id"
+                f" WHERE a.nursery_id = ? AND {active}",
+                (*params, str(nursery_id), *active_params),
+            )
+            if at is None:
+                held = self.certificates.certificates_of((r["staff_id"] for r in rows), cur=cur)
+        if at is None:
+            policy = self.policies.current_policy(caught_up=True)
+        else:
+            policy, held = self._policy_and_certificates([r["staff_id"] for r in rows], at)
+        facts = {sid: [facts_of(c) for c in certs] for sid, certs in held.items()}
+        entries: dict[str, RosterEntry] = {}
+        for row in rows:
+            view = assignment_view(row, policy, facts[row["staff_id"]], on)
+            entry = entries.setdefault(
+                row["staff_id"], RosterEntry(staff_id=row["staff_id"], name=row["name"], compliant=True, assignments=[])
+            )
+            entry.assignments.append(view)
+            entry.compliant = entry.compliant and bool(view.compliance and view.compliance.compliant)
+        training = training_of(self.records.store, entries, on.year, at)
+        for staff_id, entry in entries.items():
+            entry.training = training[staff_id]
+        ordered = sorted(entries.values(), key=lambda e: (e.compliant, e.name, e.staff_id))
+        compliant = sum(e.compliant for e in ordered)
+        return Roster(
+            nursery_id=str(nursery_id), on=day, policy_version=policy.version, people=len(ordered),
+            compliant_people=compliant, certified_rate=rate(compliant, len(ordered)), entries=ordered,
+            training_year=on.year, training_complete_people=sum(t is not None and t.complete for t in training.values()),
+            certificates_as_of=at or _now(), training_as_of=at or self.training_as_of(),
+        )
+
+    def expiring(self, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:
+        """Certificates valid on ``on`` that expire within ``within`` days, soonest first."""
+        self.records.projector.catch_up("registry", "certification")
+        statement = (
+            "SELECT DISTINCT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts,"
+            " s.name FROM certificate_expiries x JOIN certificates c ON c.certificate_id = x.certificate_id"
+            " JOIN staff s ON s.staff_id = c.holder_id WHERE x.expires_on >= ? AND x.expires_on <= ?"
+        )
+        params: list[str] = [on.isoformat(), (on + dt.timedelta(days=within)).isoformat()]
+        if visible_to is not None:
+            statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = c.holder_id AND n.nursery_id = ?)"
+            params.append(str(visible_to))
+        found = []
+        for row in self.records.store.query(statement, params):
+            facts = facts_of(row)
+            if (left := expires_within(facts, on, within)) is not None:
+                found.append(ExpiringCertificate(
+                    certificate_id=row["certificate_id"], cert_type=row["cert_type"], number=row["number"],
+                    holder_id=row["holder_id"], holder_name=row["name"],
+                    expires_on=(on + dt.timedelta(days=left)).isoformat(), days_left=left,
+                ))
+        return sorted(found, key=lambda c: (c.days_left, c.cert_type, c.number))
+
+    def district_figures(self, *, on: dt.date) -> DistrictFigures:
+        """持证上岗率 overall and per nursery, the public kindergarten teachers' infant-care share, expiring counts.
+
+        People are read a page at a time (their assignments, certificates and training), so the
+        report's memory does not grow with the district; only the per-nursery tallies are kept.
+        """
+        self.records.projector.catch_up("registry", "certification")
+        policy = self.policies.current_policy(caught_up=True)
+        day = on.isoformat()
+        tally = DistrictTally()
+        after = ""
+        while True:
+            page = [r["staff_id"] for r in self.records.store.query(
+                f"SELECT DISTINCT a.staff_id FROM assignments a WHERE {_ACTIVE} AND a.staff_id > ?"
+                " ORDER BY a.staff_id LIMIT ?", (day, day, after, DISTRICT_PAGE))]
+            if not page:
+                break
+            after = page[-1]
+            rows = query_in(
+                self.records.store.query,
+                f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
+                f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id"
+                f" WHERE {_ACTIVE} AND a.staff_id IN ({{marks}})",
+                page, before=(day, day),
+            )
+            facts: dict[str, list[Any]] = {sid: [] for sid in page}
+            for cert in query_in(self.records.store.query, "SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
+                facts[cert["holder_id"]].append(facts_of(cert))
+            trained = training_of(self.records.store, page, on.year)
+            tally.add(rows, facts, trained, policy, on)
+        expiring = [c.days_left for c in self.expiring(on=on, within=90)]
+        share = rate(tally.with_infant_care, tally.teachers)
+        figures = [
+            NurseryFigure(nursery_id=nid, name=name, town=town, people=people, compliant_people=compliant,
+                          certified_rate=rate(compliant, people))
+            for nid, (name, town, people, compliant) in tally.nurseries.items()
+        ]
+        return DistrictFigures(
+            on=day, policy_version=policy.version, people=tally.people, compliant_people=tally.compliant,
+            certified_rate=rate(tally.compliant, tally.people),
+            nurseries=sorted(figures, key=lambda f: (f.certified_rate if f.certified_rate is not None else 2, f.town, f.name)),
+            public_kindergarten_teachers=TeacherInfantCareShare(
+                teachers=tally.teachers, with_infant_care=tally.with_infant_care, share=share, target=INFANT_CARE_TARGET,
+                meets_target=share is not None and share >= INFANT_CARE_TARGET,
+            ),
+            expiring_within_30=sum(d <= 30 for d in expiring),
+            expiring_within_60=sum(d <= 60 for d in expiring),
+            expiring_within_90=len(expiring),
+            training_year=on.year, training_complete_people=tally.training_complete,
+            training_completion_rate=rate(tally.training_complete, tally.people), training_as_of=self.training_as_of(),
+        )

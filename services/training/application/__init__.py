@@ -1,0 +1,68 @@
+"""The training service's application: load, call, save; then the read models follow.
+
+``TrainingRecords`` keeps the event store and the read models and composes the use cases,
+one small class per area, each given its collaborators in its constructor:
+
+* ``catalogue`` (``catalogue.py``): providers and courses;
+* ``posting`` (``posting.py``): completions, one or in bulk;
+* ``corrections`` (``corrections.py``): reversal, correction;
+* ``ledger`` (``queries.py``): a person's year, a provider's submissions;
+* ``people`` (``read_models/people.py``): who is registered, learned from the credential feed.
+
+The HTTP layer receives these objects by dependency injection (``services/training/app.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from contracts.keys import Role
+from services.training.application.catalogue import Catalogue
+from services.training.application.corrections import Corrections
+from services.training.application.posting import Posting
+from services.training.application.queries import LedgerQueries
+from services.training.read_models import feed
+from services.training.read_models.people import People
+from services.training.read_models.projections import CatalogueProjection, KnownPeople, LedgerProjection
+from services.training.read_models.registry_follower import registry_follower
+from shared.application import ServiceApplication
+from shared.follower import Follower
+from shared.projection import Projection
+from shared.settings import Settings
+
+
+class TrainingRecords(ServiceApplication):
+    """Providers, courses and the completions ledger (年度培训学时 per person and year)."""
+
+    service = "training"
+    feed_reads = ("ledger",)  # each completion carries the person's year totals, read from the ledger
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        self.id_hash_key = self.settings.resolved_id_hash_key()
+        self.people = People(self.store, self.id_hash_key)
+        self.catalogue = Catalogue(self)
+        self.posting = Posting(self, self.catalogue, self.people)
+        self.corrections = Corrections(self, self.catalogue, self.people, self.posting)
+        self.ledger = LedgerQueries(self, self.catalogue, self.people)
+
+    def close(self) -> None:
+        self.posting.close()
+        super().close()
+
+    def scope_is_known(self, role: Role, scope: str) -> bool | None:
+        """A provider key's provider must be approved here; hr keys name the credential service's nurseries."""
+        if role is not Role.PROVIDER:
+            return None
+        self.projector.catch_up()
+        return self.store.query_one("SELECT 1 FROM providers WHERE provider_id = ?", (str(UUID(scope)),)) is not None
+
+    def projections(self) -> list[Projection]:
+        return [CatalogueProjection(), LedgerProjection(), KnownPeople()]
+
+    def public_event(self, event: Any, position: int) -> Any:
+        return feed.public_event(self, event, position)
+
+    def make_followers(self) -> list[Follower]:
+        return [registry_follower(self.store, self.settings)]

@@ -1,0 +1,43 @@
+"""Knowing people: the training service follows the credential service's public feed.
+
+Each event is applied with the follower's position in one transaction (see shared.follower),
+through the people read model's entry points in ``people.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from contracts.events.credential import AssignmentEnded, CredentialFeedPage, StaffAssigned, StaffRegistered
+from services.training.read_models.people import record_person
+from shared.follower import Follower
+from shared.persistence import Cursor, ReadStore
+from shared.settings import Settings
+
+
+def apply(cur: Cursor, event: Any, position: int) -> None:
+    """Apply one public credential event to the training service's people tables."""
+    match event:
+        case StaffRegistered():
+            record_person(
+                cur, staff_id=event.staff_id, id_hash=event.id_hash, name="",
+                nursery_ids=[event.registered_by] if event.registered_by else [],
+                learned_at=dt.datetime.now(dt.UTC).isoformat(),
+            )
+        case StaffAssigned():
+            cur.execute(
+                "INSERT INTO person_nurseries (staff_id, nursery_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (event.staff_id, event.nursery_id),
+            )
+        case AssignmentEnded():
+            # The nursery keeps read access to the person's ledger: it employed them.
+            return
+
+
+def registry_follower(store: ReadStore, settings: Settings) -> Follower:
+    """The follower of the credential service's feed (its tables are the people read model's, in ``projections.py``)."""
+    return Follower(
+        service="training", name="credential", store=store, base_url=settings.url_of("credential"),
+        token=settings.feed_key, page_type=CredentialFeedPage, apply=apply, interval=settings.follow_interval,
+    )
