@@ -28,11 +28,9 @@ def register(commands: Any) -> None:
 
 
 def _run_daily(args: argparse.Namespace) -> int:
-    from services.credential.notices.service import notices_for
-
     app = open_application("credential", Settings.from_env())
     try:
-        day, raised = notices_for(app).run_daily(on=args.on, actor=operator_actor(getpass.getuser()))
+        day, raised = app.notices.run_daily(on=args.on, actor=operator_actor(getpass.getuser()))
     finally:
         app.close()
     print(f"{day}: {raised} notice(s) raised" if raised else f"{day}: nothing new (every notice due was sent already)")
@@ -40,11 +38,9 @@ def _run_daily(args: argparse.Namespace) -> int:
 
 
 def _deliver(args: argparse.Namespace) -> int:
-    from services.credential.notices.service import notices_for
-
     app = open_application("credential", Settings.from_env())
     try:
-        attempted = notices_for(app).deliver_due()
+        attempted = app.notices.deliver_due()
     finally:
         app.close()
     print(f"{attempted} delivery attempt(s)")

@@ -19,8 +19,7 @@ from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
 from services.credential.http.violations import ViolationController
 from services.credential.http.web import WEB_CONTROLLERS
-from services.credential.notices.http import NOTICE_CONTROLLERS
-from services.credential.notices.service import notices_for
+from services.credential.http.notices import NOTICE_CONTROLLERS
 from services.credential.http.portable import PORTABLE_CONTROLLERS
 from services.credential.http.staff import StaffController
 from services.credential.http.transfers import TransferController
@@ -46,10 +45,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "registry": records.registry, "policies": records.policies, "certificates": records.certificates,
             "assignments": records.assignments, "transfers": records.transfers, "integrity": records.integrity,
             "reports": records.reports, "badges": records.badges, "badge_issuance": records.badge_issuance,
-            "portable": records.portable,
+            "portable": records.portable, "notices": records.notices,
         },
     )
-    notices = notices_for(records)  # the daily pass and the webhook deliveries, in the background
-    app.on_startup.append(notices.start)
-    app.on_shutdown.insert(0, notices.stop)
+    app.on_startup.append(records.notice_loop.start)  # the daily pass and the webhook deliveries, in the background
+    app.on_shutdown.insert(0, records.notice_loop.stop)
     return app

@@ -12,7 +12,6 @@ from typing import Any, Callable
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.credential.notices.service import notices_for
 from tests.conftest import drop_schemas, make_settings
 
 
@@ -120,7 +119,7 @@ def started(client):
     """The app of a started client, once its background loop has done its first round (that day's pass)."""
     app = client.app.state.service
     deadline = time.monotonic() + 20
-    while notices_for(app).rounds < 1:
+    while app.notice_loop.rounds < 1:
         assert time.monotonic() < deadline, "the notice loop did not run"
         time.sleep(0.05)
     return app

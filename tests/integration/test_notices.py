@@ -13,7 +13,7 @@ from carecred.cli import main
 from contracts.events.feed import FeedItem
 from contracts.events.training import CompletionRecorded, TrainingFeedPage, YearTotals
 from services.credential.app import create_app
-from services.credential.notices.service import district_today, notices_for
+from shared.district import today as district_today
 from tests.audit_support import use_settings
 from tests.conftest import drop_schemas, issue, make_settings
 from tests.integration.badge_world import make_world
@@ -45,10 +45,10 @@ def test_hr_hears_once_of_a_certificate_falling_due_signed_and_a_second_pass_sen
         assert [(n["type"], n["data"]["certificate_id"], n["data"]["threshold_days"]) for n in upcoming] == [
             ("certificate.due", health, 30)]
 
-        assert notices_for(app).run_daily(on=today, actor=SYSTEM) == (today, 1)
+        assert app.notices.run_daily(on=today, actor=SYSTEM) == (today, 1)
         receiver.wait_for(lambda: len(receiver.accepted(secret)) == 1)
-        assert notices_for(app).run_daily(on=today, actor=SYSTEM) == (today, 0)  # the same day again: nothing
-        assert notices_for(app).run_daily(on=today + DAY, actor=SYSTEM) == (today + DAY, 0)  # still the 30-day notice
+        assert app.notices.run_daily(on=today, actor=SYSTEM) == (today, 0)  # the same day again: nothing
+        assert app.notices.run_daily(on=today + DAY, actor=SYSTEM) == (today + DAY, 0)  # still the 30-day notice
         time.sleep(0.5)  # rounds of the background loop go by
         [(webhook_id, message)] = receiver.accepted(secret)
         assert len(receiver.requests) == 1 and receiver.requests[0].path == "/hooks/carecred"
@@ -74,9 +74,8 @@ def test_a_revoked_badge_reaches_the_receiver_once_after_a_500_and_a_restart(not
                                   headers=issue(app, "registrar"))
             assert revoked.status_code == 200
             receiver.wait_for(lambda: len(receiver.requests) == 1)  # answered 500
-            notices = notices_for(app)
-            notices.stop()  # the process stops before the next attempt
-            [pending] = notices.deliveries()
+            app.notice_loop.stop()  # the process stops before the next attempt
+            [pending] = app.notices.deliveries()
             assert pending.status == "pending"
             assert [(a.attempt, a.status_code) for a in pending.attempts] == [(1, 500)]
         assert receiver.accepted(secret) == []
@@ -85,7 +84,7 @@ def test_a_revoked_badge_reaches_the_receiver_once_after_a_500_and_a_restart(not
             receiver.wait_for(lambda: len(receiver.accepted(secret)) == 1)
             time.sleep(0.6)  # later rounds and the restart's own daily pass send nothing more
             app = started(client)
-            assert notices_for(app).run_daily(actor=SYSTEM)[1] == 0
+            assert app.notices.run_daily(actor=SYSTEM)[1] == 0
             [(webhook_id, message)] = receiver.accepted(secret)
             assert [r.headers["webhook-id"] for r in receiver.requests] == [webhook_id, webhook_id]
             assert message["type"] == "badge.revoked"
@@ -101,13 +100,13 @@ def test_a_process_that_dies_between_sending_and_recording_sends_again_with_the_
                                                                                          monkeypatch):
     """At least once: the receiver got it, the process died before the attempt was recorded; after the restart the
     notice goes again under the same webhook-id, so a receiver that dedupes on it has it once."""
-    from services.credential.notices.delivery import Deliverer
+    from services.credential.application.notice_delivery import Deliverer
 
     sent = Deliverer._send
 
     def send_then_die(self, row):
         sent(self, row)  # the receiver has it
-        notices_for(app)._stop.set()  # the background loop ends with the process
+        app.notice_loop._stop.set()  # the background loop ends with the process
         raise RuntimeError("killed after sending")
 
     with TestClient(create_app(notice_settings)) as client:
@@ -118,7 +117,7 @@ def test_a_process_that_dies_between_sending_and_recording_sends_again_with_the_
         monkeypatch.setattr(Deliverer, "_send", send_then_die)
         client.post(f"/v1/badges/{world.issue().badge_id}/revoke", json={"reason": "left"}, headers=hr)
         receiver.wait_for(lambda: len(receiver.requests) == 1)
-        [pending] = notices_for(app).deliveries()
+        [pending] = app.notices.deliveries()
         assert (pending.status, pending.attempts) == ("pending", [])  # nothing recorded: it died first
     monkeypatch.setattr(Deliverer, "_send", sent)
     with TestClient(create_app(notice_settings)) as client:
@@ -168,7 +167,7 @@ def test_training_short_from_the_third_quarter_once_a_quarter(notice_settings, r
             certificate(app, who, "infant_care", august - 60 * DAY, august + 700 * DAY)
             certificate(app, who, "health", august - 60 * DAY, august + 300 * DAY)
             assign(app, who, ours, "infant_caregiver", august - 30 * DAY)
-        notices = notices_for(app)
+        notices = app.notices
         assert notices.upcoming(on=august, nursery_id=ours) == []  # the training feed not followed yet: no guess
         totals = YearTotals(year=august.year, skills_hours=80.0, ethics_hours=40.0)  # the training service's feed says complete
         completion = CompletionRecorded(completion_id="c1", staff_id=done, provider_id="p", course_code="SK-1",

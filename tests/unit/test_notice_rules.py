@@ -8,11 +8,9 @@ import datetime as dt
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from services.credential.notices.addresses import checked_url, signing_secret
-from services.credential.notices.delivery import backoff
-from services.credential.notices.domain import pass_id_for
-from services.credential.notices.projection import webhook_id_for
-from services.credential.notices.sources import threshold_of
+from services.credential.application.notice_delivery import backoff
+from services.credential.domain.notices import pass_id_for, threshold_of, webhook_id_for
+from services.credential.domain.webhook_addresses import checked_url, signing_secret
 from shared.errors import Invalid
 from shared.settings import Settings
 

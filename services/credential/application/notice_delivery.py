@@ -19,7 +19,7 @@ from typing import Any
 from prometheus_client import Counter
 from standardwebhooks.webhooks import Webhook
 
-from services.credential.notices.addresses import checked_url, signing_secret
+from services.credential.domain.webhook_addresses import checked_url, signing_secret
 from shared.errors import Invalid
 from shared.persistence import ReadStore
 from shared.settings import Settings

@@ -1,19 +1,16 @@
-"""The notice service of one credential application: subscriptions, the daily pass, deliveries, its loop.
+"""Notices that reach people: webhook subscriptions, the daily pass, the delivery log, delivering.
 
-``notices_for(app)`` builds it once per application; its projector keeps its own position (like
-the badges'), so hosting it changes nothing in the credential service's own projections.
+``Credentials`` builds it once (``app.notices``); its projector keeps its own position in the log
+(like the badges'), so hosting it changes nothing in the credential service's own projections.
+The background loop that runs the pass and the deliveries is ``notice_loop.NoticeLoop``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
-import threading
-import weakref
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import IntegrityError
 
@@ -21,19 +18,17 @@ from contracts.notices import (
     Delivery, DeliveryAttempt, NewSubscription, NewSubscriptionSecret, SubscriptionChange, SubscriptionView,
     UpcomingNotice,
 )
-from services.credential.notices import sources
-from services.credential.notices.addresses import checked_url, signing_secret
-from services.credential.notices.delivery import Deliverer
-from services.credential.notices.domain import NoticePass, Subscription
-from services.credential.notices.projection import ATTEMPTS_DDL, NoticeProjection, NoticeProjector, webhook_id_for
+from services.credential.application.notice_delivery import Deliverer
+from services.credential.application.notice_sources import NoticeSources
+from services.credential.application.registry import Registry
+from services.credential.domain.notices import NoticePass, Subscription, webhook_id_for
+from services.credential.domain.webhook_addresses import checked_url, signing_secret
+from services.credential.read_models.notices import ATTEMPTS_DDL, NoticeProjection, NoticeProjector
 from shared.application import ServiceApplication
-from shared.errors import DomainError, Invalid, NotFound
-from shared.persistence import is_transient, startup_lock
+from shared.district import today
+from shared.errors import Invalid, NotFound
+from shared.persistence import startup_lock
 
-log = logging.getLogger("carecred.notices")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MAX_PAUSE_SECONDS = 300.0
-"""The longest pause of the background loop after failed rounds (it doubles from the poll interval)."""
 _SUBSCRIPTION_COLUMNS = "subscription_id, nursery_id, url, types, description, status, created_at, changed_at, ended_at"
 
 
@@ -45,28 +40,19 @@ def create_tables(projector: NoticeProjector) -> None:
     projector.create_tables()
 
 
-def district_today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
+class Notices:
+    """Webhook subscriptions (HR for its nursery, the registrar for the district), the daily pass and deliveries."""
 
-
-class NoticeService:
-    """Everything about notices that runs inside the credential service."""
-
-    def __init__(self, app: ServiceApplication):
+    def __init__(self, app: ServiceApplication, registry: Registry, sources: NoticeSources):
         self.app = app
+        self.registry = registry
+        self.sources = sources
         self.settings = app.settings
         self.projector = NoticeProjector(app, app.store, [NoticeProjection()])
         if app.settings.create_event_tables:  # else `carecred db migrate` made them (Credentials.create_tables)
             with startup_lock(app.settings, app.service):
                 create_tables(self.projector)
         self.deliverer = Deliverer(app.store, app.settings, app.settings.resolved_audit_secret())
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._passed_day: dt.date | None = None
-        self.rounds = 0
-        """Rounds of the background loop done (failed ones too)."""
-        self._looked = False
-        """Whether a round has brought the outbox up to date since the start."""
 
     # Subscriptions ------------------------------------------------------------------------------
 
@@ -74,7 +60,7 @@ class NoticeService:
         """Record a subscription; its signing secret is in the answer, this once."""
         url, types = self._checked(data.url, data.types)
         if nursery_id is not None:
-            self.app.nursery(UUID(nursery_id))  # 404 for an unknown nursery
+            self.registry.nursery(UUID(nursery_id))  # 404 for an unknown nursery
         subscription = Subscription(nursery_id=nursery_id, url=url, types=types, description=data.description,
                                     salt=secrets.token_hex(16), actor=actor)
         self.app.save_and_project(subscription, also=[self.projector])
@@ -152,14 +138,14 @@ class NoticeService:
 
     def upcoming(self, *, on: dt.date, nursery_id: str | None = None) -> list[UpcomingNotice]:
         """The time-based notices as of the day: what the daily pass sends (once per subscriber)."""
-        return sources.upcoming(self.app, on, nursery_id)
+        return self.sources.upcoming(on, nursery_id)
 
     def run_daily(self, *, on: dt.date | None = None, actor: dict[str, Any]) -> tuple[dt.date, int]:
         """The day's pass: record the time-based notices some subscriber has not been sent; (day, how many).
 
         Idempotent: what was sent is in the outbox, so a second run on a day records nothing (0).
         """
-        day = on or district_today()
+        day = on or today()
         self.projector.catch_up()
         subscriptions = self.app.store.query(
             "SELECT subscription_id, nursery_id, types FROM webhook_subscriptions WHERE status = 'active'")
@@ -198,55 +184,6 @@ class NoticeService:
         self.projector.catch_up()
         return self.deliverer.deliver_due()
 
-    def tick(self) -> None:
-        """One round of the background loop: the day's pass once a day, then the due deliveries.
-
-        With nobody subscribed, a round only reads (after the first, which brings the outbox up to
-        date): the loop adds no writer to a store where notices are not used.
-        """
-        if self._looked and self.app.store.query_one(
-                "SELECT 1 AS found FROM webhook_subscriptions WHERE status = 'active' LIMIT 1") is None:
-            return
-        self._looked = True
-        today = district_today()
-        if self._passed_day != today:
-            day, raised = self.run_daily(on=today, actor={"key_id": None, "role": "system", "scope": None})
-            self._passed_day = today
-            if raised:
-                log.info("notice pass of %s raised %d notice(s)", day, raised)
-        self.deliver_due()
-
-    def start(self) -> None:
-        """Run ``tick`` every ``webhook_poll_seconds`` in a daemon thread until ``stop``."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"{self.app.service}-notices", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.settings.webhook_timeout_seconds + 5)
-            self._thread = None
-
-    def _run(self) -> None:
-        pause = self.settings.webhook_poll_seconds
-        while not self._stop.wait(pause):  # the first round a poll interval after the start, not during it
-            try:
-                self.tick()
-                pause = self.settings.webhook_poll_seconds
-            except DomainError as exc:  # a read model it needs is stalled (503): /ready and the metrics say so
-                log.warning("notice round skipped: %s", exc.detail)
-                pause = min(pause * 2, MAX_PAUSE_SECONDS)
-            except Exception as exc:  # noqa: BLE001 - the storage is away, or a bug: the next round tries again
-                if is_transient(exc):
-                    log.warning("notice round failed: %s", exc)
-                else:
-                    log.exception("notice round failed")
-                pause = min(pause * 2, MAX_PAUSE_SECONDS)
-            self.rounds += 1
-
 
 def _view(row: Any) -> SubscriptionView:
     return SubscriptionView(
@@ -267,16 +204,3 @@ def _delivery(row: Any, attempts: list[Any]) -> Delivery:
         attempts=[DeliveryAttempt(attempt=int(a["attempt"]), at=a["at"], status_code=a["status_code"], error=a["error"],
                                   duration_ms=int(a["duration_ms"])) for a in attempts],
     )
-
-
-_services: weakref.WeakKeyDictionary[ServiceApplication, NoticeService] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
-def notices_for(app: ServiceApplication) -> NoticeService:
-    """The notice service of this application (built on first use)."""
-    with _lock:
-        service = _services.get(app)
-        if service is None:
-            service = _services[app] = NoticeService(app)
-        return service

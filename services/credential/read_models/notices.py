@@ -9,29 +9,21 @@ was delivered or given up, so rebuilding this read model never sends anything tw
 
 Extension point: a new kind of notice (inspection findings falling due, say) is a new handler
 here that calls ``raise_notice`` with its own type and subject (for a time-based one, a source in
-``notices.sources`` the daily pass asks), plus its type in ``contracts.notices.NoticeType``.
+``application/notice_sources.py`` the daily pass asks), plus its type in ``contracts.notices.NoticeType``.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from uuid import NAMESPACE_URL, uuid5
-
 import msgspec
 
 from contracts.notices import WebhookMessage
-from services.credential.badges.domain import Badge
-from services.credential.notices.domain import NoticePass, Subscription
+from services.credential.domain.badges import Badge
+from services.credential.domain.notices import NoticePass, Subscription, webhook_id_for
 from shared.persistence import Cursor
 from shared.projection import Projection, Projector, handles
 
-WEBHOOK_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:webhook-message")
 _encoder = msgspec.json.Encoder()
-
-
-def webhook_id_for(subscription_id: str, notice_type: str, subject: str) -> str:
-    """The same id on every attempt, and for the same subscriber, type and subject (Standard Webhooks ``webhook-id``)."""
-    return f"msg_{uuid5(WEBHOOK_NAMESPACE, f'{subscription_id}|{notice_type}|{subject}').hex}"
 
 
 class NoticeProjector(Projector):

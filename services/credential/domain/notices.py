@@ -1,7 +1,7 @@
-"""Webhook subscriptions and the daily notice pass, as events.
+"""Webhook subscriptions and the daily notice pass, as events; the rules that name each notice.
 
 A subscription's signing secret is never recorded: it is derived from the service's audit
-secret and the subscription's random salt (``secrets.signing_secret``), so the log, its
+secret and the subscription's random salt (``webhook_addresses.signing_secret``), so the log, its
 exports and backups hold nothing that signs a notice.
 
 A notice pass records only the notices some active subscriber has not been sent yet, so a second
@@ -22,6 +22,21 @@ from eventsourcing.domain import Aggregate, event
 from shared.errors import Conflict
 
 PASS_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:notice-pass")
+WEBHOOK_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:webhook-message")
+THRESHOLDS = (30, 60, 90)
+"""Days before a certificate's expiry at which its holder's nurseries are told (each threshold once)."""
+FIRST_TRAINING_MONTH = 7
+"""Training shortfalls are told from the third quarter on (July), once a quarter."""
+
+
+def threshold_of(days_left: int) -> int:
+    """The smallest threshold the remaining days are within (30, 60 or 90)."""
+    return next(t for t in THRESHOLDS if days_left <= t)
+
+
+def webhook_id_for(subscription_id: str, notice_type: str, subject: str) -> str:
+    """The same id on every attempt, and for the same subscriber, type and subject (Standard Webhooks ``webhook-id``)."""
+    return f"msg_{uuid5(WEBHOOK_NAMESPACE, f'{subscription_id}|{notice_type}|{subject}').hex}"
 
 
 def pass_id_for(day: str, notices: list[dict[str, Any]]) -> UUID:
