@@ -169,7 +169,8 @@ def test_training_short_from_the_third_quarter_once_a_quarter(notice_settings, r
             assign(app, who, ours, "infant_caregiver", august - 30 * DAY)
         notices = app.notices
         assert notices.upcoming(on=august, nursery_id=ours) == []  # the training feed not followed yet: no guess
-        totals = YearTotals(year=august.year, skills_hours=80.0, ethics_hours=40.0)  # the training service's feed says complete
+        totals = YearTotals(year=august.year, skills_hours=80.0, ethics_hours=40.0, skills_required=72.0,
+                            ethics_required=40.0)  # the training service's feed says complete (of 72/40)
         completion = CompletionRecorded(completion_id="c1", staff_id=done, provider_id="p", course_code="SK-1",
                                         category="skills", hours=80.0, completed_on=august, counted=True, totals=totals)
         page = TrainingFeedPage(items=[FeedItem(position=1, recorded_at=dt.datetime.now(dt.UTC), event=completion)],
