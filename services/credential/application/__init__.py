@@ -30,7 +30,7 @@ from services.credential.application.certificates import Certificates
 from services.credential.application.integrity import Integrity
 from services.credential.application.notice_loop import NoticeLoop
 from services.credential.application.notice_sources import NoticeSources
-from services.credential.application.notices import Notices, create_tables as create_notice_tables
+from services.credential.application.notices import Notices
 from services.credential.application.policy import Policies
 from services.credential.application.portable import PortableCredentials
 from services.credential.application.queries import Reports
@@ -39,7 +39,9 @@ from services.credential.application.transfers import Transfers
 from services.credential.read_models import feed
 from services.credential.read_models.badges import BadgeProjection, BadgeProjector
 from services.credential.read_models.certification import CertificationProjection
-from services.credential.read_models.notices import NoticeProjection, NoticeProjector
+from services.credential.read_models.notices import (
+    NoticeProjection, NoticeProjector, create_tables as create_notice_tables,
+)
 from services.credential.read_models.portable import PortableProjection
 from services.credential.read_models.registry import RegistryProjection
 from services.credential.read_models.training_status import training_follower

@@ -19,9 +19,7 @@ from services.credential.application.queries import Reports
 from services.credential.domain.notices import FIRST_TRAINING_MONTH, THRESHOLDS, threshold_of
 from services.credential.read_models.training_status import training_of
 from shared.application import ServiceApplication
-from shared.persistence import ReadStore
-
-_CHUNK = 500
+from shared.persistence import ReadStore, query_in
 
 
 class NoticeSources:
@@ -94,13 +92,9 @@ class NoticeSources:
 
 def _nurseries_of(store: ReadStore, staff_ids: Iterable[str], nursery_id: str | None) -> dict[str, list[str]]:
     """The nurseries each person is linked to (the ones whose HR sees them; only ``nursery_id`` if given)."""
-    ids = sorted(staff_ids)
+    of_nursery = "" if nursery_id is None else " AND nursery_id = ?"
     found: dict[str, list[str]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        of_nursery = "" if nursery_id is None else " AND nursery_id = ?"
-        rows = store.query(f"SELECT staff_id, nursery_id FROM staff_nursery WHERE staff_id IN ({', '.join('?' * len(chunk))})"
-                           f"{of_nursery} ORDER BY nursery_id", [*chunk, *([nursery_id] if nursery_id else [])])
-        for row in rows:
-            found.setdefault(row["staff_id"], []).append(row["nursery_id"])
+    for row in query_in(store.query, f"SELECT staff_id, nursery_id FROM staff_nursery WHERE staff_id IN ({{marks}})"
+                        f"{of_nursery} ORDER BY nursery_id", staff_ids, after=[nursery_id] if nursery_id else []):
+        found.setdefault(row["staff_id"], []).append(row["nursery_id"])
     return found

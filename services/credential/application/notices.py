@@ -23,21 +23,13 @@ from services.credential.application.notice_sources import NoticeSources
 from services.credential.application.registry import Registry
 from services.credential.domain.notices import NoticePass, Subscription, webhook_id_for
 from services.credential.domain.webhook_addresses import checked_url, signing_secret
-from services.credential.read_models.notices import ATTEMPTS_DDL, NoticeProjection, NoticeProjector
+from services.credential.read_models.notices import NoticeProjection, NoticeProjector, create_tables
 from shared.application import ServiceApplication
 from shared.district import today
 from shared.errors import Invalid, NotFound
-from shared.persistence import startup_lock
+from shared.persistence import query_in, startup_lock
 
 _SUBSCRIPTION_COLUMNS = "subscription_id, nursery_id, url, types, description, status, created_at, changed_at, ended_at"
-
-
-def create_tables(projector: NoticeProjector) -> None:
-    """The delivery log and lease (first: the outbox projection reads the log), then the outbox."""
-    with projector.store.transaction(commit=True) as cur:
-        for statement in ATTEMPTS_DDL:
-            cur.execute(statement)
-    projector.create_tables()
 
 
 class Notices:
@@ -125,13 +117,9 @@ class Notices:
             params.append(str(subscription_id))
         rows = self.app.store.query(statement + " ORDER BY o.position DESC, o.webhook_id LIMIT ?", [*params, limit])
         attempts: dict[str, list[Any]] = {r["webhook_id"]: [] for r in rows}
-        ids = list(attempts)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            for a in self.app.store.query(
-                    f"SELECT * FROM webhook_attempts WHERE webhook_id IN ({', '.join('?' * len(chunk))})"
-                    " ORDER BY webhook_id, attempt", chunk):
-                attempts[a["webhook_id"]].append(a)
+        for a in query_in(self.app.store.query, "SELECT * FROM webhook_attempts WHERE webhook_id IN ({marks})"
+                          " ORDER BY webhook_id, attempt", attempts):
+            attempts[a["webhook_id"]].append(a)
         return [_delivery(r, attempts[r["webhook_id"]]) for r in rows]
 
     # Time-based notices -------------------------------------------------------------------------
@@ -169,12 +157,9 @@ class Notices:
         for i, notice in enumerate(candidates):
             wanted[i] = [webhook_id_for(s["subscription_id"], notice.type, notice.subject) for s in subs
                          if notice.type in s["types"].split(",") and s["nursery_id"] in (None, notice.nursery_id)]
-        every = sorted({w for ids in wanted.values() for w in ids})
-        sent: set[str] = set()
-        for start in range(0, len(every), 500):
-            chunk = every[start:start + 500]
-            sent |= {r["webhook_id"] for r in self.app.store.query(
-                f"SELECT webhook_id FROM webhook_outbox WHERE webhook_id IN ({', '.join('?' * len(chunk))})", chunk)}
+        every = {w for ids in wanted.values() for w in ids}
+        sent = {r["webhook_id"] for r in query_in(
+            self.app.store.query, "SELECT webhook_id FROM webhook_outbox WHERE webhook_id IN ({marks})", every)}
         return [n for i, n in enumerate(candidates) if any(w not in sent for w in wanted[i])]
 
     # Delivering ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ here that calls ``raise_notice`` with its own type and subject (for a time-based
 from __future__ import annotations
 
 from typing import Any
+
 import msgspec
 
 from contracts.notices import WebhookMessage
@@ -43,6 +44,14 @@ ATTEMPTS_DDL = [
     " name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TEXT NOT NULL)",
     "INSERT INTO webhook_lease (name, holder, until) VALUES ('deliver', '', '') ON CONFLICT (name) DO NOTHING",
 ]
+
+
+def create_tables(projector: NoticeProjector) -> None:
+    """The delivery log and lease (first: the outbox projection reads the log), then the outbox."""
+    with projector.store.transaction(commit=True) as cur:
+        for statement in ATTEMPTS_DDL:
+            cur.execute(statement)
+    projector.create_tables()
 
 
 class NoticeProjection(Projection):
