@@ -1,0 +1,126 @@
+"""What each operation answers besides success, derived from what the route has; the extras in one table.
+
+A route's handler says most of it: a role guard (401, 403, 429 for repeated failed keys), a body
+(400, 413, 422), parameters (422), a path id (404), a write (409 for a clash, 202 when the change
+is stored but the answer cannot be built — see ``shared.http.recorded``), storage behind it (503).
+``EXTRAS`` adds what only the domain knows, keyed by method and route template. Nothing here is
+written into the route handlers: the document is completed after Litestar has built it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from inspect import cleandoc
+from typing import Any
+
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
+
+from shared.http.auth import PUBLIC
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+QUERIES_BY_POST = frozenset({("POST", "/v1/staff/lookup"), ("POST", "/v1/verify")})
+"""POST routes that record nothing: the ID number or badge is sent in the body to stay out of URLs and logs."""
+
+_RETRY = "A retry with the same event id and content: the completion as stored the first time; nothing new is stored."
+EXTRAS: dict[tuple[str, str], dict[int, str]] = {
+    ("GET", "/ready"): {503: "Not ready: the storage does not answer, or a follower is stalled (`not_ready`)."},
+    ("POST", "/v1/providers/{provider_id}/completions"): {200: _RETRY},
+    ("POST", "/v1/providers/{provider_id}/completions/{completion_id}/reversal"): {200: _RETRY.replace("completion", "reversal")},
+    ("POST", "/v1/providers/{provider_id}/completions/{completion_id}/correction"): {
+        200: _RETRY.replace("completion", "correction")},
+}
+"""(METHOD, route template) → statuses the route answers that its shape does not tell, and why.
+
+A success status here is answered with the same body as the route's usual success."""
+
+DESCRIPTIONS: dict[tuple[str, str], str] = {}
+"""(METHOD, route template) → a description for a handler that has no docstring."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the document says of one operation, beyond what Litestar wrote."""
+
+    summary: str
+    description: str
+    errors: dict[int, str] = field(default_factory=dict)
+    """Status → why this operation answers it (the generic reason when empty)."""
+    recorded: bool = False
+    """A write: 202 with what was stored when the answer after the save fails."""
+
+
+def roles_of(handler: HTTPRouteHandler) -> list[str]:
+    """The roles the handler's guards admit (``shared.http.auth.allow`` marks its guards)."""
+    guards = [g for layer in handler.ownership_layers for g in (layer.guards or []) if hasattr(g, "roles")]
+    return sorted({str(role) for guard in guards for role in guard.roles})
+
+
+def docstring(handler: HTTPRouteHandler) -> str | None:
+    """The handler function's own docstring (a sync handler run in a thread is wrapped by Litestar)."""
+    fn = handler.fn
+    return getattr(fn, "func", fn).__doc__
+
+
+def is_public(handler: HTTPRouteHandler) -> bool:
+    return bool(handler.opt.get(PUBLIC))
+
+
+def _plain(text: str) -> str:
+    """reStructuredText literals (````code````) as Markdown ones."""
+    return re.sub(r"``([^`]+)``", r"`\1`", text)
+
+
+def summary_of(doc: str) -> str:
+    """The docstring's first sentence without its parenthesised asides: a short summary."""
+    first = doc.split("\n\n", 1)[0].replace("\n", " ")
+    while (shorter := re.sub(r"\s*\([^()]*\)", "", first)) != first:
+        first = shorter
+    sentence = re.split(r"(?<=[.;:])\s", first, maxsplit=1)[0].rstrip(".;: ")
+    return _plain(sentence.strip() or first)[:120]
+
+
+def describe(route: HTTPRoute, method: str, handler: HTTPRouteHandler, has_body: bool, has_parameters: bool) -> Operation:
+    """The operation's summary, description and error statuses, from the route and the tables above."""
+    key = (method, route.path_format)
+    doc = cleandoc(docstring(handler) or "") or DESCRIPTIONS.get(key, "")
+    if not doc:
+        raise LookupError(f"{method} {route.path_format} has no docstring: give it one, or a DESCRIPTIONS entry")
+    errors: dict[int, str] = {}
+    public = is_public(handler)
+    roles = roles_of(handler)
+    if not public:
+        errors[401] = ""
+        errors[429] = ""
+        errors[503] = ""
+    if roles:
+        errors[403] = ""
+    if has_body:
+        errors.update({400: "", 413: "", 422: ""})
+    if has_parameters:
+        errors[422] = ""
+    if route.path_parameters:
+        errors[404] = ""
+    write = method in WRITES and key not in QUERIES_BY_POST
+    if write and not public:
+        errors[409] = ""
+    errors.update(EXTRAS.get(key, {}))
+    who = ("Public: no API key needed." if public
+           else f"Needs an API key of one of the roles: {', '.join(roles)}." if roles else "Needs an API key.")
+    return Operation(summary=summary_of(doc), description=f"{_plain(doc)}\n\n{who}", errors=dict(sorted(errors.items())),
+                     recorded=write and not public)
+
+
+def operations(routes: list[HTTPRoute]) -> dict[tuple[str, str], tuple[HTTPRoute, HTTPRouteHandler]]:
+    """(METHOD, route template) → its route and handler, for the routes in the document."""
+    found = {}
+    for route in routes:
+        for method, (handler, _) in route.route_handler_map.items():
+            if method not in ("OPTIONS", "HEAD") and handler.resolve_include_in_schema():
+                found[(method, route.path_format or "/")] = (route, handler)
+    return found
+
+
+def has_parameters(operation: dict[str, Any]) -> bool:
+    return bool(operation.get("parameters"))
