@@ -76,11 +76,12 @@ def documented(spec: dict[str, Any]) -> dict[tuple[str, str], set[int]]:
 def documents() -> dict[str, dict[str, Any]]:
     """Both services' OpenAPI documents, from apps built on a throw-away SQLite directory."""
     from services.credential.app import create_app as credential
+    from shared.http.apidocs import openapi_document
     from services.training.app import create_app as training
     from tests.conftest import make_settings
 
     with tempfile.TemporaryDirectory(prefix="carecred-openapi-") as data:
-        return {name: create(make_settings("sqlite", Path(data) / name)).openapi_schema.to_schema()
+        return {name: openapi_document(create(make_settings("sqlite", Path(data) / name)))
                 for name, create in (("credential", credential), ("training", training))}
 
 

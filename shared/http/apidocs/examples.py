@@ -73,7 +73,8 @@ def _example(schema: dict[str, Any], refs: _Refs, name: str, depth: int) -> Any:
     for key in ("oneOf", "anyOf"):
         if key in schema:
             options = [o for o in schema[key] if refs.resolve(o).get("type") != "null"] or schema[key]
-            return _example(options[0], refs, name, depth)
+            around = {k: v for k, v in schema.items() if k != key}  # constraints beside the alternatives apply too
+            return _example({**around, **refs.resolve(options[0])}, refs, name, depth)
     if "allOf" in schema:
         merged: dict[str, Any] = {}
         for part in schema["allOf"]:
@@ -85,7 +86,7 @@ def _example(schema: dict[str, Any], refs: _Refs, name: str, depth: int) -> Any:
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object" or "properties" in schema:
-        if depth > 6:
+        if depth > 16:
             return {}
         required = set(schema.get("required", []))
         return {key: _example(value, refs, key, depth + 1) for key, value in schema.get("properties", {}).items()
@@ -106,6 +107,17 @@ def _example(schema: dict[str, Any], refs: _Refs, name: str, depth: int) -> Any:
     return HINTS.get(name, {})
 
 
+def _by_suffix(name: str) -> str | None:
+    """Dates end ``_on`` (or are ``on``), instants ``_at``, ids ``_id``."""
+    if name == "on" or name.endswith(("_on", "_from", "_until")) or name in ("until", "as_of_date"):
+        return BY_FORMAT["date"]
+    if name.endswith("_at") or name == "as_of":
+        return BY_FORMAT["date-time"]
+    if name.endswith("_id"):
+        return UUID
+    return None
+
+
 def _number(schema: dict[str, Any], default: float) -> Any:
     if "default" in schema:
         return schema["default"]
@@ -121,7 +133,7 @@ def _string(schema: dict[str, Any], name: str) -> str:
     low, high = schema.get("minLength", 0), schema.get("maxLength", 1_000_000)
     pattern = schema.get("pattern")
     fits = (lambda text: low <= len(text) <= high and (pattern is None or re.search(pattern, text) is not None))
-    for candidate in (HINTS.get(name), BY_FORMAT.get(schema.get("format", "")), f"{name}-1" if name else None,
+    for candidate in (HINTS.get(name), BY_FORMAT.get(schema.get("format", "")), _by_suffix(name), f"{name}-1" if name else None,
                       *_CANDIDATES):
         if isinstance(candidate, str) and fits(candidate):
             return candidate

@@ -108,7 +108,10 @@ def describe(route: HTTPRoute, method: str, handler: HTTPRouteHandler, has_body:
     errors.update(EXTRAS.get(key, {}))
     who = ("Public: no API key needed." if public
            else f"Needs an API key of one of the roles: {', '.join(roles)}." if roles else "Needs an API key.")
-    return Operation(summary=summary_of(doc), description=f"{_plain(doc)}\n\n{who}", errors=dict(sorted(errors.items())),
+    summary = summary_of(doc)
+    if " " not in summary and handler.resolve_tags():  # "Suspend": say what
+        summary = f"{summary} ({', '.join(handler.resolve_tags())})"
+    return Operation(summary=summary, description=f"{_plain(doc)}\n\n{who}", errors=dict(sorted(errors.items())),
                      recorded=write and not public)
 
 

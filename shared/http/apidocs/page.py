@@ -15,6 +15,7 @@ from pathlib import Path
 
 from litestar import Router, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import File
 
@@ -58,7 +59,7 @@ class OfflineSwagger(SwaggerRenderPlugin):
 
 
 @get(ASSETS + "/{name:str}", include_in_schema=False, sync_to_thread=False, cache=False)
-def serve_asset(name: str) -> File:
+def serve_asset(name: FromPath[str]) -> File:
     """One of the docs page's files, by name; only those the set-up fetched."""
     if name not in installed_assets():
         raise NotFoundException(f"No docs asset {name!r}.")
