@@ -20,6 +20,8 @@ from litestar.routes import HTTPRoute
 from shared.http.auth import PUBLIC
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+NEVER_UNAVAILABLE = frozenset({("GET", "/health")})
+"""Routes that read no storage and no read model: every other one answers 503 while they are unavailable."""
 QUERIES_BY_POST = frozenset({("POST", "/v1/staff/lookup"), ("POST", "/v1/verify")})
 """POST routes that record nothing: the ID number or badge is sent in the body to stay out of URLs and logs."""
 
@@ -93,6 +95,7 @@ def describe(route: HTTPRoute, method: str, handler: HTTPRouteHandler, has_body:
     if not public:
         errors[401] = ""
         errors[429] = ""
+    if key not in NEVER_UNAVAILABLE:
         errors[503] = ""
     if roles:
         errors[403] = ""
