@@ -150,4 +150,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.section("statuses answered but not in the OpenAPI document", red=True)
         for line in undocumented:
             terminalreporter.write_line(line)
-        terminalreporter.write_line("Document them (shared/http/openapi) or fix the answer.", red=True)
+        terminalreporter.write_line("Document them (shared/http/apidocs/operations.py) or fix the answer.", red=True)

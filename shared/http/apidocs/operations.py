@@ -28,6 +28,10 @@ QUERIES_BY_POST = frozenset({("POST", "/v1/staff/lookup"), ("POST", "/v1/verify"
 _RETRY = "A retry with the same event id and content: the completion as stored the first time; nothing new is stored."
 EXTRAS: dict[tuple[str, str], dict[int, str]] = {
     ("GET", "/ready"): {503: "Not ready: the storage does not answer, or a follower is stalled (`not_ready`)."},
+    ("GET", "/v1/audit/proofs/inclusion"): {404: "No event at `position` (yet)."},
+    ("POST", "/v1/certificates"): {404: "No person `holder_id` that this key can see."},
+    ("POST", "/v1/badges"): {404: "No person `staff_id` that this key can see."},
+    ("POST", "/v1/staff/lookup"): {404: "No person with this ID number that this key can see."},
     ("POST", "/v1/providers/{provider_id}/completions"): {200: _RETRY},
     ("POST", "/v1/providers/{provider_id}/completions/{completion_id}/reversal"): {200: _RETRY.replace("completion", "reversal")},
     ("POST", "/v1/providers/{provider_id}/completions/{completion_id}/correction"): {

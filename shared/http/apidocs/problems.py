@@ -48,8 +48,7 @@ VALIDATION_PROBLEM: dict[str, Any] = {
     "description": "A 422: the request has invalid fields. `errors` names each field at fault"
                    " (a rule that concerns no single field answers without it).",
     "allOf": [{"$ref": "#/components/schemas/Problem"}],
-    "properties": {"status": {"const": 422}, "errors": {"type": "array", "minItems": 1,
-                                                        "items": {"$ref": "#/components/schemas/FieldError"}}},
+    "properties": {"status": {"const": 422}, "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}},
 }
 
 SCHEMAS = {"Problem": PROBLEM, "ValidationProblem": VALIDATION_PROBLEM, "FieldError": FIELD_ERROR}
