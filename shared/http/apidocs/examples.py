@@ -9,6 +9,7 @@ checks that every example validates against its own schema.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 HINTS: dict[str, Any] = {
@@ -28,6 +29,11 @@ HINTS: dict[str, Any] = {
     "title": "婴幼儿照护实务",
     "detail": "The change is stored. The usual answer could not be built now; read it again later.",
     "topic": "carecred.credential.CertificateIssued.v1",
+    "id_masked": "310***********1235",
+    "status": "active",
+    "issued_on": "2024-03-02",
+    "expires_on": "2029-03-01",
+    "end_reason": "合同到期",
 }
 UUID = "6f1c0e0a-3c1d-4b7e-9a51-2f0c8d9e1a01"
 BY_FORMAT = {
@@ -113,8 +119,8 @@ def _by_suffix(name: str) -> str | None:
         return BY_FORMAT["date"]
     if name.endswith("_at") or name == "as_of":
         return BY_FORMAT["date-time"]
-    if name.endswith("_id"):
-        return UUID
+    if name.endswith("_id") or name == "registered_by":
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:carecred:example:{name}"))  # one id per kind of thing
     return None
 
 
