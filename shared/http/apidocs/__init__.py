@@ -101,7 +101,7 @@ def complete(spec: dict[str, Any], routes: list[HTTPRoute]) -> dict[str, Any]:
         responses = {status: answer for status, answer in operation.setdefault("responses", {}).items()
                      if int(status) < 400}  # Litestar's own 400 is not what the service answers
         success = next((answer for status, answer in sorted(responses.items()) if status.startswith("2")), {})
-        for status, why in told.errors.items():
+        for status, why in told.statuses.items():
             responses[str(status)] = {**success, "description": why} if status < 400 else _problem_response(status, why)
         if told.recorded:
             responses["202"] = {

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from inspect import cleandoc
-from typing import Any
 
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
@@ -51,8 +50,8 @@ class Operation:
 
     summary: str
     description: str
-    errors: dict[int, str] = field(default_factory=dict)
-    """Status → why this operation answers it (the generic reason when empty)."""
+    statuses: dict[int, str] = field(default_factory=dict)
+    """Status besides the usual success → why this operation answers it (the generic reason when empty)."""
     recorded: bool = False
     """A write: 202 with what was stored when the answer after the save fails."""
 
@@ -118,7 +117,7 @@ def describe(route: HTTPRoute, method: str, handler: HTTPRouteHandler, has_body:
     summary = summary_of(doc) if doc else handler.handler_name.replace("_", " ").capitalize()
     if " " not in summary and handler.resolve_tags():  # "Suspend": say what
         summary = f"{summary} ({', '.join(handler.resolve_tags())})"
-    return Operation(summary=summary, description=f"{_plain(doc)}\n\n{who}".strip(), errors=dict(sorted(errors.items())),
+    return Operation(summary=summary, description=f"{_plain(doc)}\n\n{who}".strip(), statuses=dict(sorted(errors.items())),
                      recorded=write and not public)
 
 
@@ -130,7 +129,3 @@ def operations(routes: list[HTTPRoute]) -> dict[tuple[str, str], tuple[HTTPRoute
             if method not in ("OPTIONS", "HEAD") and handler.resolve_include_in_schema():
                 found[(method, route.path_format or "/")] = (route, handler)
     return found
-
-
-def has_parameters(operation: dict[str, Any]) -> bool:
-    return bool(operation.get("parameters"))
