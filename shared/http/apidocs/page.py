@@ -27,11 +27,10 @@ _MISSING = ("<p style='font-family:sans-serif;margin:2em'>The docs page's files 
 
 
 def installed_assets(lib: Path = LIB) -> frozenset[str]:
-    """The asset names fetched at set-up (those ``.installed.json`` lists and that exist)."""
-    state = lib / ".installed.json"
-    if not state.exists():
-        return frozenset()
-    return frozenset(name for name in json.loads(state.read_text()) if (lib / name).is_file())
+    """The asset names the lock names (``npm-lock.json``, shipped with the package) that are in ``lib``."""
+    lock = json.loads((lib.parent / "npm-lock.json").read_text())
+    names = {target for package in lock["packages"].values() for target in package["files"].values()}
+    return frozenset(name for name in names if (lib / name).is_file())
 
 
 class OfflineSwagger(SwaggerRenderPlugin):
