@@ -40,6 +40,29 @@ EXTRAS: dict[tuple[str, str], dict[int, str]] = {
 
 A success status here is answered with the same body as the route's usual success."""
 
+_CLASHES: dict[tuple[str, str], str] = {
+    ("POST", "/v1/staff"): "`already_registered` (with the existing `staff_id` only)",
+    ("POST", "/v1/certificates"): "`duplicate_certificate` (with the existing id)",
+    ("POST", "/v1/certificates/{certificate_id}/renew"): "`certificate_revoked`",
+    ("POST", "/v1/certificates/{certificate_id}/suspend"): "`already_suspended`, `certificate_revoked`",
+    ("POST", "/v1/certificates/{certificate_id}/reinstate"): "`not_suspended`, `certificate_revoked`",
+    ("POST", "/v1/certificates/{certificate_id}/revoke"): "`already_revoked`",
+    ("POST", "/v1/assignments"): "`not_certified` (人证合一: a required certificate is not valid on the start date),"
+                                 " `employed_elsewhere` (with `transfer_id` or null), `already_assigned`",
+    ("POST", "/v1/transfers"): "`transfer_pending`, `consent_not_needed`",
+    ("POST", "/v1/transfers/{transfer_id}/consent"): "`already_consented`, `transfer_closed`",
+    ("POST", "/v1/transfers/{transfer_id}/refuse"): "`transfer_closed`",
+    ("POST", "/v1/transfers/{transfer_id}/withdraw"): "`transfer_closed`",
+    ("POST", "/v1/badges"): "`not_assigned`, `not_compliant` (the person is not compliant today)",
+    ("POST", "/v1/badges/{badge_id}/revoke"): "`badge_revoked`",
+    ("POST", "/v1/badges/{badge_id}/suspend"): "`badge_already_suspended`, `badge_revoked`",
+    ("POST", "/v1/badges/{badge_id}/reinstate"): "`badge_already_active`, `badge_revoked`",
+    ("POST", "/v1/providers/{provider_id}/completions"): "`completion_conflict` (the event id is in use with other content)",
+}
+for _key, _codes in _CLASHES.items():
+    EXTRAS.setdefault(_key, {})[409] = (f"Clashes with what is recorded: {_codes}; or `concurrent_modification`"
+                                        " (another request changed the same record first: retry).")
+
 DESCRIPTIONS: dict[tuple[str, str], str] = {}
 """(METHOD, route template) → a description for a handler that has no docstring."""
 
