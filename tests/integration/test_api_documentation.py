@@ -179,3 +179,10 @@ def test_the_docs_page_needs_nothing_from_another_origin(request, settings, serv
             assert asset.content == (LIB / url.rsplit("/", 1)[1]).read_bytes()
     assert client.get("/schema/assets/.installed.json").status_code == 404
     assert client.get("/schema/assets/..%2F__init__.py").status_code == 404
+
+
+def test_without_its_files_the_docs_page_says_how_to_fetch_them(credential_http, monkeypatch, tmp_path):
+    monkeypatch.setattr("shared.http.apidocs.page.LIB", tmp_path)
+    page = credential_http.get("/schema/docs").text
+    assert "python -m carecred.webdeps" in page and "openapi.json" in page
+    assert credential_http.get("/schema/assets/swagger-ui-bundle.js").status_code == 404

@@ -20,15 +20,17 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import File
 
 LIB = Path(__file__).resolve().parent / "lib"
+LOCK = LIB.parent / "npm-lock.json"
 ASSETS = "/assets"
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".LICENSE": "text/plain"}  # Litestar adds the charset
 _MISSING = ("<p style='font-family:sans-serif;margin:2em'>The docs page's files are not installed: run "
             "<code>python -m carecred.webdeps</code>. The OpenAPI document is at <a href='openapi.json'>openapi.json</a>.</p>")
 
 
-def installed_assets(lib: Path = LIB) -> frozenset[str]:
+def installed_assets(lib: Path | None = None) -> frozenset[str]:
     """The asset names the lock names (``npm-lock.json``, shipped with the package) that are in ``lib``."""
-    lock = json.loads((lib.parent / "npm-lock.json").read_text())
+    lib = lib or LIB
+    lock = json.loads(LOCK.read_text())
     names = {target for package in lock["packages"].values() for target in package["files"].values()}
     return frozenset(name for name in names if (lib / name).is_file())
 
