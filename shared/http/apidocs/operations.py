@@ -106,7 +106,8 @@ def summary_of(doc: str) -> str:
     while (shorter := re.sub(r"\s*\([^()]*\)", "", first)) != first:
         first = shorter
     sentence = re.split(r"(?<=[.;:])\s", first, maxsplit=1)[0].rstrip(".;: ")
-    return _plain(sentence.strip() or first)[:120]
+    summary = _plain(sentence.strip() or first)
+    return summary if len(summary) <= 100 else summary[:100].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def describe(route: HTTPRoute, method: str, handler: HTTPRouteHandler, has_body: bool, has_parameters: bool) -> Operation:
