@@ -4,7 +4,9 @@
 sha512 ``integrity``) and names the files to keep — the built script and its LICENSE. This
 downloads each tarball, refuses it unless its sha512 matches, and writes those files into
 ``services/credential/web/lib/`` (git-ignored), where the credential service serves them under
-``/app/lib/`` and the scanner's service worker caches them. Run again, it does nothing while the
+``/app/lib/`` and the scanner's service worker caches them. ``shared/http/apidocs/npm-lock.json`` does
+the same for the API docs page's assets (Swagger UI), into ``shared/http/apidocs/lib/`` (git-ignored),
+which both services serve under ``/schema/assets/``. Run again, it does nothing while the
 files there are the ones the lock names (``.installed.json`` records their SHA-256).
 
 Standard library only (urllib, tarfile, hashlib): it runs on a fresh machine that has nothing but
@@ -28,6 +30,9 @@ WEB = Path(__file__).resolve().parent.parent / "services" / "credential" / "web"
 LOCK = WEB / "npm-lock.json"
 LIB = WEB / "lib"
 STATE = LIB / ".installed.json"
+DOCS = Path(__file__).resolve().parent.parent / "shared" / "http" / "apidocs"
+SETS = ((LOCK, LIB), (DOCS / "npm-lock.json", DOCS / "lib"))
+"""Each lock and the directory its files go to: the pages' scripts, the API docs page's assets."""
 
 
 class FetchError(RuntimeError):
@@ -101,19 +106,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m carecred.webdeps", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only say whether the files are in place (exit 1 if not)")
     args = parser.parse_args(argv)
-    lock = json.loads(LOCK.read_text())
-    if args.check:
-        ok = installed(lock)
-        print("web scripts in place" if ok else f"web scripts missing or changed in {LIB}: run python -m carecred.webdeps")
-        return 0 if ok else 1
-    try:
-        fetched = fetch_all()
-    except (OSError, FetchError, KeyError, tarfile.TarError) as exc:
-        print(f"error: cannot fetch the web pages' scripts from the npm registry: {exc}", file=sys.stderr)
-        return 1
-    names = ", ".join(f"{n}@{p['version']}" for n, p in lock["packages"].items())
-    print(f"fetched {names} into {LIB}" if fetched else f"web scripts in place ({names})")
-    return 0
+    failed = 0
+    for lock_path, lib in SETS:
+        lock = json.loads(lock_path.read_text())
+        if args.check:
+            ok = installed(lock, lib)
+            print("web scripts in place" if ok else f"web scripts missing or changed in {lib}: run python -m carecred.webdeps")
+            failed |= not ok
+            continue
+        try:
+            fetched = fetch_all(lock_path, lib)
+        except (OSError, FetchError, KeyError, tarfile.TarError) as exc:
+            print(f"error: cannot fetch the web pages' scripts from the npm registry: {exc}", file=sys.stderr)
+            failed = 1
+            continue
+        names = ", ".join(f"{n}@{p['version']}" for n, p in lock["packages"].items())
+        print(f"fetched {names} into {lib}" if fetched else f"web scripts in place ({names})")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

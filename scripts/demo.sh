@@ -16,5 +16,5 @@ if [ ! -x .venv/bin/carecred ]; then
 fi
 # The scanner's QR decoder comes from the npm registry (pinned in services/credential/web/npm-lock.json, never
 # committed); without it the page still verifies pasted text and, where the browser has one, uses BarcodeDetector.
-.venv/bin/python -m carecred.webdeps || echo "warning: the scanner's QR library could not be fetched; camera scanning needs BarcodeDetector" >&2
+.venv/bin/python -m carecred.webdeps || echo "warning: the web pages' scripts could not be fetched; camera scanning needs BarcodeDetector and /schema/docs shows only how to fetch them" >&2
 exec .venv/bin/carecred demo "$@"

@@ -11,5 +11,5 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install --quiet --upgrade pip
 "$VENV/bin/pip" install --quiet -e '.[test]'
-"$VENV/bin/python" -m carecred.webdeps   # the scanner's QR library, pinned, from the npm registry
+"$VENV/bin/python" -m carecred.webdeps   # the scanner's QR library and the API docs page's Swagger UI, pinned, from the npm registry
 exec "$VENV/bin/python" -m pytest "$@"

@@ -17,6 +17,9 @@ from psycopg import sql
 
 from contracts.keys import Role
 from shared.settings import Settings
+from tests.api_statuses import (  # noqa: F401 - hooks: observed statuses against the OpenAPI documents
+    pytest_runtest_protocol, pytest_sessionfinish, pytest_terminal_summary,
+)
 
 TEST_DATABASE_URL = os.environ.get("CARECRED_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_ID_HASH_KEY = "11" * 32

@@ -8,11 +8,9 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
 from shared.application import ServiceApplication
+from shared.http.apidocs import documented, openapi_config
 from shared.http.audit import AuditController
 from shared.http.auth import PUBLIC, ApiKeyMiddleware
 from shared.http.feed import feed_controller
@@ -63,17 +61,7 @@ def build_app(
         ],
         before_request=strict_body,
         request_max_body_size=service.settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title=title,
-            version="1.0.0",
-            description=description,
-            path="/schema",
-            render_plugins=[JsonRenderPlugin(path="/openapi.json"), SwaggerRenderPlugin(path="/docs")],
-            components=Components(
-                security_schemes={"apiKey": SecurityScheme(type="http", scheme="bearer", description="API key")}
-            ),
-            security=[{"apiKey": []}],
-        ),
+        openapi_config=openapi_config(title, description),
         on_startup=[service.start_followers, service.resume_stalled_in_background],
         on_shutdown=[service.stop_followers, service.close],
     )
@@ -82,5 +70,6 @@ def build_app(
     # refused before a handler runs (401, 429, an unknown path) are logged and counted like any
     # other. Litestar's ``middleware=`` runs only once a route has matched, inside the handler
     # that turns the key check's exceptions into responses, so it cannot do this.
+    documented(app)
     app.asgi_handler = with_client_address(observed(app.asgi_handler, service.service), trusted_proxies)
     return app

@@ -56,8 +56,9 @@ def test_a_tarball_that_does_not_match_the_pinned_integrity_is_refused(tmp_path)
     assert not (lib / "qr.js").exists()
 
 
-def test_the_repositorys_lock_pins_every_package_by_version_and_sha512_with_its_licence():
-    lock = json.loads(webdeps.LOCK.read_text())
+@pytest.mark.parametrize("lock_path", [lock for lock, _ in webdeps.SETS], ids=["pages", "api-docs"])
+def test_the_repositorys_lock_pins_every_package_by_version_and_sha512_with_its_licence(lock_path):
+    lock = json.loads(lock_path.read_text())
     for name, package in lock["packages"].items():
         assert package["integrity"].startswith("sha512-") and package["version"].count(".") == 2
         assert package["tarball"] == f"https://registry.npmjs.org/{name}/-/{name}-{package['version']}.tgz"
