@@ -88,6 +88,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     badge_holder_iterations: int = 200_000
     """PBKDF2 iterations of the holder binding on new badges (docs/badges.md: the cost of a guess;
     verifiers accept 100,000 to 5,000,000)."""
+    webhook_allow_loopback_http: bool = False
+    """Accept ``http://`` webhook URLs to a loopback address (tests, a developer's machine); otherwise https only."""
+    webhook_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 5.0
+    """How often the credential service looks for webhook deliveries that are due (and for the day's notice pass)."""
+    webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
+    """How long a receiver may take to answer one delivery attempt."""
+    webhook_retry_base_seconds: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 30.0
+    """The wait after a delivery's first failed attempt; it doubles after each further failure."""
+    webhook_retry_max_seconds: Annotated[float, msgspec.Meta(gt=0, le=7 * 86400)] = 6 * 3600.0
+    """The longest wait between two attempts of one delivery (the cap of the doubling)."""
+    webhook_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=50)] = 12
+    """Attempts of one delivery before it is given up (recorded as failed in the delivery log)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

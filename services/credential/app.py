@@ -19,6 +19,7 @@ from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
 from services.credential.http.violations import ViolationController
 from services.credential.http.web import WEB_CONTROLLERS
+from services.credential.http.notices import NOTICE_CONTROLLERS
 from services.credential.http.portable import PORTABLE_CONTROLLERS
 from services.credential.http.staff import StaffController
 from services.credential.http.transfers import TransferController
@@ -29,13 +30,13 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the credential service from the environment (or the given settings)."""
     records = Credentials(settings or Settings.from_env())
-    return build_app(
+    app = build_app(
         records,
         [
             NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
             TransferController, ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
             *PORTABLE_CONTROLLERS,
-            *WEB_CONTROLLERS,
+            *WEB_CONTROLLERS, *NOTICE_CONTROLLERS,
         ],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
@@ -44,6 +45,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "registry": records.registry, "policies": records.policies, "certificates": records.certificates,
             "assignments": records.assignments, "transfers": records.transfers, "integrity": records.integrity,
             "reports": records.reports, "badges": records.badges, "badge_issuance": records.badge_issuance,
-            "portable": records.portable,
+            "portable": records.portable, "notices": records.notices,
         },
     )
+    app.on_startup.append(records.notice_loop.start)  # the daily pass and the webhook deliveries, in the background
+    app.on_shutdown.insert(0, records.notice_loop.stop)
+    return app

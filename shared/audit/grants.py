@@ -26,8 +26,9 @@ from typing import Any
 
 from psycopg import sql
 
-APPEND_ONLY_TABLES = ("merkle_leaves", "merkle_nodes", "audit_checkpoints", "audit_legacy_seal", "aggregate_versions")
-"""Audit tables the service only ever inserts into: history, and what proves it."""
+APPEND_ONLY_TABLES = ("merkle_leaves", "merkle_nodes", "audit_checkpoints", "audit_legacy_seal", "aggregate_versions",
+                      "webhook_attempts")
+"""Tables the service only ever inserts into: history, what proves it, and the webhook delivery log."""
 
 EVENT_COLUMNS = ("originator_id", "originator_version", "topic", "state")
 TRIGGER_FUNCTION = "carecred_append_only"

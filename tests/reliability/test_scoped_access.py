@@ -56,6 +56,10 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
     hr_c = issue(app, Role.HR, scope=nursery(app, "亭林镇托育园", town="亭林镇"))
     transfer = client.post("/v1/transfers", headers=hr_c, json={"staff_id": staff, "start_on": TODAY.isoformat()})
     transfer_id = transfer.json()["transfer_id"]
+    hr_a = issue(app, Role.HR, scope=w.nursery_id)  # nursery A's webhook, and a notice delivered (or tried) to it
+    subscription = client.post("/v1/webhooks", headers=hr_a, json={
+        "url": "https://hooks.example.invalid/carecred", "types": ["badge.suspended"]}).json()["subscription"]["subscription_id"]
+    client.post(f"/v1/badges/{w.issue().badge_id}/suspend", json={"reason": "lost"}, headers=hr_a)
     before = client.app.state.service.recorder.max_notification_id()
     documented = [  # (method, path, body, expected status) — as each handler's docstring says
         ("GET", f"/v1/staff/{staff}", None, 404),
@@ -82,6 +86,11 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
         ("POST", f"/v1/badges/{badge.badge_id}/suspend", {"reason": "x"}, 403),
         ("POST", f"/v1/badges/{badge.badge_id}/reinstate", {"reason": "x"}, 403),
         ("POST", f"/v1/badges/{badge.badge_id}/revoke", {"reason": "x"}, 403),
+        ("POST", "/v1/webhooks", {"url": "https://hooks.example.com/b", "nursery_id": w.nursery_id}, 403),
+        ("GET", f"/v1/webhooks/{subscription}", None, 404),
+        ("PUT", f"/v1/webhooks/{subscription}", {"url": "https://hooks.example.com/b", "types": ["badge.revoked"]}, 404),
+        ("POST", f"/v1/webhooks/{subscription}/end", {"reason": "x"}, 404),
+        ("GET", f"/v1/nurseries/{w.nursery_id}/upcoming-notices", None, 403),
     ]
     for method, path, body, status in documented:
         response = client.request(method, path, json=body, headers=hr_b)
@@ -94,16 +103,19 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
     # Lists answer, but only with nursery B's own people.
     registrar = issue(client.app.state.service, Role.REGISTRAR)
     for path, shows in (("/v1/staff", "李娜"), ("/v1/certificates/expiring?within=366", cert),
-                        (f"/v1/badges?staff_id={staff}", badge.badge_id), ("/v1/transfers", transfer_id)):
+                        (f"/v1/badges?staff_id={staff}", badge.badge_id), ("/v1/transfers", transfer_id),
+                        ("/v1/webhooks", subscription), ("/v1/webhooks/deliveries", subscription)):
         assert shows in client.get(path, headers=registrar).text  # the data is there to leak
         response = client.get(path, headers=hr_b)
         assert response.status_code in (200, 403, 404), (path, response.text)
-        assert not [s for s in [*nursery_a["secrets"], transfer_id] if s in response.text], (path, response.text)
+        hidden = [*nursery_a["secrets"], transfer_id, subscription]
+        assert not [s for s in hidden if s in response.text], (path, response.text)
     # Every hr route of the service is in one of the lists above, is district-wide by design,
     # or only tells the caller about its own key (/app/whoami).
     district_wide = {"/v1/nurseries", "/v1/nurseries/{nursery_id:uuid}", "/v1/policy",
                      "/v1/policy/versions/{version:int}", "/v1/verify", "/app/whoami"}
-    seen = {p for _, p, _, _ in documented} | {"/v1/staff", "/v1/certificates/expiring", "/v1/badges", "/v1/transfers"}
+    seen = {p for _, p, _, _ in documented} | {"/v1/staff", "/v1/certificates/expiring", "/v1/badges", "/v1/transfers",
+                                                "/v1/webhooks", "/v1/webhooks/deliveries"}
     for method, path, handler in protected_routes(client.app):
         if Role.HR in roles_of(handler) and path not in district_wide:
             pattern = path.split("{")[0]

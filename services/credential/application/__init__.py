@@ -10,7 +10,9 @@ small class per area, each given its collaborators in its constructor:
 * ``reports`` (``queries.py``): profile, roster, expiring, district figures;
 * ``badges`` (``badges.py``): badge keys, signing, status, verifying;
   ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today;
-* ``portable`` (``portable.py``): certificates and training years as Verifiable Credentials.
+* ``portable`` (``portable.py``): certificates and training years as Verifiable Credentials;
+* ``notices`` (``notices.py``): webhook subscriptions, the daily notice pass, deliveries;
+  ``notice_loop`` (``notice_loop.py``): both in the background of the running service.
 
 The HTTP layer receives these objects by dependency injection (``services/credential/app.py``).
 """
@@ -26,6 +28,9 @@ from services.credential.application.badge_issuance import BadgeIssuance
 from services.credential.application.badges import Badges
 from services.credential.application.certificates import Certificates
 from services.credential.application.integrity import Integrity
+from services.credential.application.notice_loop import NoticeLoop
+from services.credential.application.notice_sources import NoticeSources
+from services.credential.application.notices import Notices
 from services.credential.application.policy import Policies
 from services.credential.application.portable import PortableCredentials
 from services.credential.application.queries import Reports
@@ -34,6 +39,9 @@ from services.credential.application.transfers import Transfers
 from services.credential.read_models import feed
 from services.credential.read_models.badges import BadgeProjection, BadgeProjector
 from services.credential.read_models.certification import CertificationProjection
+from services.credential.read_models.notices import (
+    NoticeProjection, NoticeProjector, create_tables as create_notice_tables,
+)
 from services.credential.read_models.portable import PortableProjection
 from services.credential.read_models.registry import RegistryProjection
 from services.credential.read_models.training_status import training_follower
@@ -45,7 +53,7 @@ from shared.settings import Settings
 
 
 class Credentials(ServiceApplication):
-    """Nurseries, the staff registry, certificates, role policy, assignments, compliance and badges."""
+    """Nurseries, the staff registry, certificates, role policy, assignments, compliance, badges and notices."""
 
     service = "credential"
 
@@ -62,6 +70,8 @@ class Credentials(ServiceApplication):
         self.reports = Reports(self, self.policies, self.certificates, self.integrity, self.followers[0])
         self.badge_issuance = BadgeIssuance(self, self.registry, self.reports, self.badges)
         self.portable = PortableCredentials(self, self.registry, self.certificates, self.policies)
+        self.notices = Notices(self, self.registry, NoticeSources(self, self.reports))  # its tables too, like the badges'
+        self.notice_loop = NoticeLoop(self.notices)
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection()]
@@ -69,6 +79,7 @@ class Credentials(ServiceApplication):
     def create_tables(self) -> None:
         super().create_tables()
         BadgeProjector(self, self.store, [BadgeProjection()]).create_tables()  # badges keep their own projector
+        create_notice_tables(NoticeProjector(self, self.store, [NoticeProjection()]))  # and notices theirs
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event, position)
@@ -77,7 +88,7 @@ class Credentials(ServiceApplication):
         return [training_follower(self.store, self.settings)]
 
     def projectors(self) -> list[Projector]:
-        return [self.projector, self.badges.projector]
+        return [self.projector, self.badges.projector, self.notices.projector]
 
     def scope_is_known(self, role: Role, scope: str) -> bool | None:
         """An hr key's nursery must be registered here; provider keys name the training service's providers."""

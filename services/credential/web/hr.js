@@ -38,9 +38,9 @@
 
   async function roster() {
     main().replaceChildren(el("p", { class: "muted" }, "Loading…"));
-    const [nursery, roster, expiring] = await Promise.all([
+    const [nursery, roster, expiring, upcoming] = await Promise.all([
       api(`/v1/nurseries/${nurseryId}`), api(`/v1/nurseries/${nurseryId}/roster`),
-      api("/v1/certificates/expiring?within=90"),
+      api("/v1/certificates/expiring?within=90"), api(`/v1/nurseries/${nurseryId}/upcoming-notices`),
     ]);
     const mine = new Set(roster.entries.map((e) => e.staff_id));
     const soon = expiring.filter((c) => mine.has(c.holder_id));
@@ -89,7 +89,30 @@
             el("th", {}, "Certificates"), el("th", {}, "Training this year (72 h skills / 40 h ethics)"))),
           el("tbody", {}, rows))),
       el("section", { class: "card" }, el("h2", {}, "Certificates expiring in 90 days"), expiringTable),
+      el("section", { class: "card" }, el("h2", {}, "Upcoming reminders (sent once to your webhooks)"), remindersTable(upcoming)),
     );
+  }
+
+  // The same list the daily notice pass sends: certificates falling due in 90/60/30 days, training short from Q3.
+  function reminder(n) {
+    const d = n.data;
+    if (n.type === "certificate.due") {
+      return `${Care.label("certificate", d.cert_type)} ${d.number} expires ${d.expires_on} (${d.days_left} d; the ${d.threshold_days}-day reminder)`;
+    }
+    if (n.type === "training.short") {
+      return `${d.year} Q${d.quarter}: short by ${d.skills_shortfall} h skills, ${d.ethics_shortfall} h ethics`;
+    }
+    return n.subject;
+  }
+
+  function remindersTable(upcoming) {
+    if (!upcoming.length) return el("p", { class: "muted" }, "No reminders due.");
+    return el("table", { id: "upcoming" },
+      el("thead", {}, el("tr", {}, ["Who", "Reminder", "Details"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, upcoming.map((n) => el("tr", { "data-type": n.type },
+        el("td", {}, el("a", { href: `#person/${n.staff_id}` }, n.name)),
+        el("td", {}, n.type === "certificate.due" ? "Certificate falling due" : "Training hours short"),
+        el("td", {}, reminder(n))))));
   }
 
   async function person(staffId) {
