@@ -127,14 +127,14 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
     feed_key = (data_dir / FEED_KEY_FILE).read_text().strip()
     env = {**os.environ, "CARECRED_STORAGE": "sqlite", "CARECRED_DATA_DIR": str(data_dir), "CARECRED_FEED_KEY": feed_key,
            "CARECRED_LOG_LEVEL": os.environ.get("CARECRED_LOG_LEVEL", "WARNING")}
-    processes = []
-    for service in SERVICES:
-        port = settings.port_of(service)
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "carecred.cli", "serve", service, "--host", settings.host, "--port", str(port)],
-            env=env,
-        ))
+    processes: list[subprocess.Popen[bytes]] = []
     try:
+        for service in SERVICES:
+            port = settings.port_of(service)
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "carecred.cli", "serve", service, "--host", settings.host, "--port", str(port)],
+                env=env,
+            ))
         for service in SERVICES:
             base = f"http://{settings.host}:{settings.port_of(service)}"
             _wait_ready(base)
@@ -150,13 +150,35 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the command line turns it into the same)
         return 0
     finally:
+        stop(processes)
+
+
+def stop(processes: list[subprocess.Popen[bytes]], timeout: float = 15) -> None:
+    """Stop the services gracefully, each once; a second Ctrl-C meanwhile changes nothing.
+
+    Ctrl-C in a terminal reaches the services too (one process group) and they begin to stop
+    by themselves; SIGTERM to the demo reaches only the demo. So each still running gets one
+    SIGTERM: uvicorn stops gracefully on it (a second SIGINT would make it quit at once).
+    """
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
         for p in processes:
-            p.send_signal(signal.SIGINT)
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
         for p in processes:
-            p.wait(timeout=10)
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"process {p.pid} did not stop within {timeout:.0f}s; killing it", file=sys.stderr)
+                p.kill()
+                p.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def post_demo_completions(base: str, token: str, provider_id: str, staff: list[str]) -> None:
