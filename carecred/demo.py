@@ -126,7 +126,7 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
         return 0
     feed_key = (data_dir / FEED_KEY_FILE).read_text().strip()
     env = {**os.environ, "CARECRED_STORAGE": "sqlite", "CARECRED_DATA_DIR": str(data_dir), "CARECRED_FEED_KEY": feed_key,
-           "CARECRED_LOG_LEVEL": os.environ.get("CARECRED_LOG_LEVEL", "WARNING")}
+           "CARECRED_LOG_LEVEL": settings.log_level}
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for service in SERVICES:

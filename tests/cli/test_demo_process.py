@@ -1,5 +1,5 @@
-"""The demo as a new user runs it: both services start, and Ctrl-C or ``kill -TERM`` stops
-everything cleanly (exit 0, no traceback, nothing left running)."""
+"""The demo as a new user runs it: both services start, each request is logged, and Ctrl-C or
+``kill -TERM`` stops everything cleanly (exit 0, no traceback, nothing left running)."""
 
 from __future__ import annotations
 
@@ -85,13 +85,19 @@ def gone(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "kill -TERM"])
-def test_the_demo_stops_cleanly(tmp_path, how):
+def test_the_demo_logs_each_request_and_stops_cleanly(tmp_path, how):
     demo = Demo(tmp_path)
     try:
         demo.wait_started()
         services = demo.services()
         assert len(services) == 2
         assert demo.get("credential", "/v1/nurseries", demo.key("registrar")) == 200
+
+        mine = wait_until(lambda: demo.logged("first-hour"), timeout=10, what="the request's log line")
+        assert len(mine) == 1, mine
+        assert mine[0]["level"] == "info" and mine[0]["logger"] == "carecred.access"
+        assert (mine[0]["method"], mine[0]["path"], mine[0]["status"], mine[0]["role"]) == ("GET", "/v1/nurseries", 200,
+                                                                                              "registrar")
 
         assert demo.stop_like(how) == 0
         assert all(gone(pid) for pid in services), "a service outlived the demo"
