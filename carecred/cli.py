@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import datetime as dt
 import getpass
+import os
 import signal
 import sys
 import threading
@@ -25,15 +26,19 @@ from shared.settings import Settings
 
 EXIT_INTERRUPTED = 130
 """Stopped by Ctrl-C or SIGTERM while doing something other than serving (128 + SIGINT, as a shell reports it)."""
+EXIT_BROKEN_PIPE = 141
+"""Whoever read the output stopped reading (``carecred verify ... | head``): 128 + SIGPIPE, as ``cat`` would."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command. Ctrl-C and SIGTERM stop it quietly (the servers exit 0; see ``_serve``):
-    no traceback for what a user did on purpose."""
+    """Run one command. Ctrl-C and SIGTERM stop it quietly (the servers exit 0; see ``_serve``), and
+    so does a reader that closes the pipe early: no traceback for what a user did on purpose."""
     with _terminate_like_interrupt():
         try:
             args = _parser().parse_args(argv)
-            return int(args.run(args) or 0)
+            code = int(args.run(args) or 0)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+            return code
         except DomainError as exc:
             print(f"error: {exc.detail}", file=sys.stderr)
             return 2
@@ -42,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            _discard_stdout()
+            return EXIT_BROKEN_PIPE
 
 
 @contextlib.contextmanager
@@ -55,6 +63,17 @@ def _terminate_like_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left at exit does not fail a second time."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture): nothing to flush to
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
