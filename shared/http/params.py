@@ -44,16 +44,18 @@ OnDate = Annotated[dt.date | None, Parameter(
 _INSTANT_HINT = ("; write + as %2B in a URL (an unencoded + arrives as a space, which is read as +"
                  " before an offset HH:MM)")
 _LONGEST_INSTANT = 64
+_INSTANT_CHARACTERS = r"^[0-9TtZz:.+ -]*$"
+"""What an RFC 3339 instant is written with, and the space an unencoded ``+`` becomes."""
 AsOf = Annotated[str | None, Parameter(
     description=("Answer as the service had recorded things at this instant (recorded time): an RFC 3339"
                  " date-time with a UTC offset, between 2000-01-01T00:00:00Z and 2200-12-31T23:59:59Z"
                  + _INSTANT_HINT),
-    schema_extra={"format": "date-time"}, max_length=_LONGEST_INSTANT,
+    schema_extra={"format": "date-time"}, max_length=_LONGEST_INSTANT, pattern=_INSTANT_CHARACTERS,
 )]
 RequiredAsOf = Annotated[str, Parameter(
     description="An RFC 3339 instant with a UTC offset (recorded time), between 2000-01-01 and 2200-12-31"
                 + _INSTANT_HINT,
-    schema_extra={"format": "date-time"}, max_length=_LONGEST_INSTANT,
+    schema_extra={"format": "date-time"}, max_length=_LONGEST_INSTANT, pattern=_INSTANT_CHARACTERS,
 )]
 _OFFSET_SIGN_LOST = re.compile(r"(?P<time>\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<offset>\d{2}:\d{2})", re.ASCII)
 
