@@ -37,7 +37,7 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> dict:
 
 @pytest.mark.parametrize("service", ["credential", "training"])
 @pytest.mark.parametrize("how", ["uvicorn", "carecred"])
-def test_service_starts_on_embedded_sqlite_and_answers_ready(service, how, tmp_path):
+def test_service_starts_on_embedded_sqlite_answers_ready_and_logs_each_request(service, how, tmp_path):
     port = free_port()
     env = {**os.environ, "CARECRED_DATA_DIR": str(tmp_path), "CARECRED_STORAGE": "sqlite"}
     if how == "uvicorn":
@@ -52,8 +52,10 @@ def test_service_starts_on_embedded_sqlite_and_answers_ready(service, how, tmp_p
     finally:
         process.terminate()
         code = process.wait(timeout=10)
+    output = process.stdout.read().decode()
+    logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(entry["logger"] == "carecred.access" and entry["path"] == "/ready" for entry in logged), output
     if how == "carecred":  # a stop asked for (docker stop, kill) is a clean stop
-        output = process.stdout.read().decode()
         assert code == 0 and "Traceback" not in output, output
 
 
