@@ -57,7 +57,9 @@ RequiredAsOf = Annotated[str, Parameter(
                 + _INSTANT_HINT,
     schema_extra={"format": "date-time"}, max_length=_LONGEST_INSTANT, pattern=_INSTANT_CHARACTERS,
 )]
-_OFFSET_SIGN_LOST = re.compile(r"(?P<time>\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<offset>\d{2}:\d{2})", re.ASCII)
+_OFFSET_SIGN_LOST = re.compile(
+    r"(?P<time>\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<offset>\d{2}:\d{2})", re.ASCII
+)
 
 
 def checked_day(value: dt.date | None, field: str = "on") -> dt.date | None:
