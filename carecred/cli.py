@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+import select
 import signal
 import sys
 import threading
@@ -48,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
         except BrokenPipeError:
+            if not _stdout_closed():
+                raise  # a connection the command made, not its reader: a real failure
             _discard_stdout()
             return EXIT_BROKEN_PIPE
 
@@ -63,6 +66,17 @@ def _terminate_like_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _stdout_closed() -> bool:
+    """Whether nobody reads stdout any more (a pipe whose reading end is closed polls as an error)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poll = select.poll()
+    poll.register(descriptor, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poll.poll(0))
 
 
 def _discard_stdout() -> None:

@@ -56,3 +56,14 @@ def test_verify_into_a_pipe_closed_early_exits_quietly(badge):
 def test_every_command_that_prints_exits_quietly_into_a_pipe_closed_early(argv, code, tmp_path):
     env = {**os.environ, "CARECRED_DATA_DIR": str(tmp_path / "data"), "CARECRED_STORAGE": "sqlite"}
     assert run_into_a_closed_pipe(*argv, env=env) == (code, "")
+
+
+def test_a_broken_connection_of_the_command_itself_is_not_hidden_as_a_closed_reader(monkeypatch):
+    import carecred.cli
+
+    def upload_to_a_server_that_hung_up(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(carecred.cli, "_health", upload_to_a_server_that_hung_up)
+    with pytest.raises(BrokenPipeError):
+        carecred.cli.main(["health", "credential"])
