@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
+import os
+import select
+import signal
 import sys
-from typing import Sequence
+import threading
+from typing import Iterator, Sequence
 from uuid import UUID
 
 from carecred.cli_badges import register as register_badges
@@ -20,17 +25,69 @@ from shared.errors import DomainError
 from shared.settings import Settings
 
 
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C or SIGTERM while doing something other than serving (128 + SIGINT, as a shell reports it)."""
+EXIT_BROKEN_PIPE = 141
+"""Whoever read the output stopped reading (``carecred verify ... | head``): 128 + SIGPIPE, as ``cat`` would."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run one command. Ctrl-C and SIGTERM stop it quietly (the servers exit 0; see ``_serve``), and
+    so does a reader that closes the pipe early: no traceback for what a user did on purpose."""
+    with _terminate_like_interrupt():
+        try:
+            args = _parser().parse_args(argv)
+            code = int(args.run(args) or 0)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+            return code
+        except DomainError as exc:
+            print(f"error: {exc.detail}", file=sys.stderr)
+            return 2
+        except FieldError as exc:  # the same text policy and ranges as over HTTP
+            print(f"error: {exc.field} {exc.message}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            if not _stdout_closed():
+                raise  # a connection the command made, not its reader: a real failure
+            _discard_stdout()
+            return EXIT_BROKEN_PIPE
+
+
+@contextlib.contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``docker stop``) raises KeyboardInterrupt, as Ctrl-C does, so both stop alike."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        return int(args.run(args) or 0)
-    except DomainError as exc:
-        print(f"error: {exc.detail}", file=sys.stderr)
-        return 2
-    except FieldError as exc:  # the same text policy and ranges as over HTTP
-        print(f"error: {exc.field} {exc.message}", file=sys.stderr)
-        return 2
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stdout_closed() -> bool:
+    """Whether nobody reads stdout any more (a pipe whose reading end is closed polls as an error)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poll = select.poll()
+    poll.register(descriptor, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poll.poll(0))
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left at exit does not fail a second time."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture): nothing to flush to
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,16 +146,22 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     configure_logging(settings.log_level)
-    uvicorn.run(
-        FACTORIES[args.service],
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port_of(args.service),
-        log_level="warning",
-        # The app reads X-Forwarded-For itself, and only from CARECRED_TRUSTED_PROXIES;
-        # uvicorn's own handling would believe any client on 127.0.0.1.
-        proxy_headers=False,
-    )
+    try:
+        uvicorn.run(
+            FACTORIES[args.service],
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port_of(args.service),
+            log_level="warning",
+            # The app reads X-Forwarded-For itself, and only from CARECRED_TRUSTED_PROXIES;
+            # uvicorn's own handling would believe any client on 127.0.0.1.
+            proxy_headers=False,
+        )
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully on SIGINT or SIGTERM, then raises the signal again for
+        # whoever ran it: both arrive here as KeyboardInterrupt (see main). A stop asked for is a
+        # clean stop.
+        pass
     return 0
 
 

@@ -16,7 +16,7 @@ from shared.http.auth import PUBLIC, ApiKeyMiddleware
 from shared.http.feed import feed_controller
 from shared.auth.limiter import FailureLimiter
 from shared.http.health import HealthController
-from shared.http.observability import MetricsController, observed
+from shared.http.observability import MetricsController, default_logging, observed
 from shared.http.proxies import parse_trusted_proxies, with_client_address
 from shared.http.keys import KeysController
 from shared.http.problems import internal_error_handler, problem_details_plugin
@@ -49,6 +49,7 @@ def build_app(
         trusted_proxies = parse_trusted_proxies(service.settings.trusted_proxies)
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
+    default_logging(service.settings.log_level)
     app = Litestar(
         route_handlers=[HealthController, MetricsController, KeysController, AuditController, *feed, *route_handlers],
         dependencies={name: provide(value) for name, value in injected.items()},
@@ -64,6 +65,9 @@ def build_app(
         openapi_config=openapi_config(title, description),
         on_startup=[service.start_followers, service.resume_stalled_in_background],
         on_shutdown=[service.stop_followers, service.close],
+        # Logging belongs to the process (default_logging above), not to each app: Litestar's own
+        # configuration would point the root logger at the sys.stderr of the moment, per app.
+        logging_config=None,
     )
     # Around everything Litestar does for a request (routing, the key check, exception handling):
     # first the real client address, then request id, access log and metrics, so that requests

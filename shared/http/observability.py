@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import sys
 import time
 import uuid
 from typing import Any
@@ -40,14 +41,36 @@ class JsonFormatter(logging.Formatter):
         return msgspec.json.encode(entry).decode()
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, never to a stream replaced
+    (and perhaps closed) since the handler was made, as the standard library's last resort does."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Send carecred's logs to stderr as JSON lines (called by the servers, not by tests)."""
-    handler = logging.StreamHandler()
+    """Send carecred's logs to stderr as JSON lines: the process's own choice (``carecred serve``)."""
+    handler = _CurrentStderr()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger("carecred")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+def default_logging(level: str) -> None:
+    """The JSON logs, unless whoever runs the process has set up logging already (as
+    ``logging.basicConfig`` does): ``carecred serve`` did, pytest has its handlers; plain
+    ``uvicorn --factory`` did not. An app never replaces the process's own logging."""
+    if logging.getLogger().handlers or logging.getLogger("carecred").handlers:
+        return
+    configure_logging(level)
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -2,11 +2,14 @@
 
 from pathlib import Path
 
-from carecred.demo import seed
+from litestar.testing import TestClient
+
+from carecred.demo import HEALTH_CHECK_OVERDUE, NURSERIES, seed
+from services.credential.app import create_app
 from services.credential.application import Credentials
 from services.credential.application.common import today
 from services.training.application import TrainingRecords
-from tests.conftest import make_settings
+from tests.conftest import bearer, make_settings
 
 
 def test_demo_seeds_a_district_once_with_a_key_for_each_role(tmp_path):
@@ -30,3 +33,20 @@ def test_demo_seeds_a_district_once_with_a_key_for_each_role(tmp_path):
         assert {p.code for p in training.catalogue.providers()} == {"SOU"}
     finally:
         training.close()
+
+
+def test_the_demo_district_meets_the_plans_targets_but_for_the_lapses_it_shows_on_purpose(tmp_path):
+    settings = make_settings("sqlite", tmp_path)
+    registrar = next(token for role, _, token in seed(settings) if role == "registrar")
+    with TestClient(create_app(settings)) as client:
+        figures = client.get("/v1/district/figures", headers=bearer(registrar)).json()
+
+    teachers = figures["public_kindergarten_teachers"]  # the plan: at least 75% hold 育婴员证
+    assert teachers["meets_target"] and teachers["target"] == 0.75 and 0.75 <= teachers["share"] < 1, teachers
+    assert (teachers["with_infant_care"], teachers["teachers"]) == (7, 8)  # as the README says: one has not got it yet
+    lapsed = {NURSERIES[place].name for place in HEALTH_CHECK_OVERDUE}
+    assert len(figures["nurseries"]) == len(NURSERIES)
+    for nursery in figures["nurseries"]:  # the plan: 持证上岗率 100%, but where a lapse is shown on purpose
+        on_purpose = 1 if nursery["name"] in lapsed else 0
+        assert nursery["people"] - nursery["compliant_people"] == on_purpose, nursery
+    assert figures["people"] - figures["compliant_people"] == len(HEALTH_CHECK_OVERDUE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> dict:
 
 @pytest.mark.parametrize("service", ["credential", "training"])
 @pytest.mark.parametrize("how", ["uvicorn", "carecred"])
-def test_service_starts_on_embedded_sqlite_and_answers_ready(service, how, tmp_path):
+def test_service_starts_on_embedded_sqlite_answers_ready_and_logs_each_request(service, how, tmp_path):
     port = free_port()
     env = {**os.environ, "CARECRED_DATA_DIR": str(tmp_path), "CARECRED_STORAGE": "sqlite"}
     if how == "uvicorn":
@@ -50,4 +51,24 @@ def test_service_starts_on_embedded_sqlite_and_answers_ready(service, how, tmp_p
         assert (tmp_path / f"{service}.sqlite").exists()
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        code = process.wait(timeout=10)
+    output = process.stdout.read().decode()
+    logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(entry["logger"] == "carecred.access" and entry["path"] == "/ready" for entry in logged), output
+    if how == "carecred":  # a stop asked for (docker stop, kill) is a clean stop
+        assert code == 0 and "Traceback" not in output, output
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_carecred_serve_stops_on_a_signal_with_exit_0_and_no_traceback(stop, tmp_path):
+    port = free_port()
+    env = {**os.environ, "CARECRED_DATA_DIR": str(tmp_path), "CARECRED_STORAGE": "sqlite"}
+    process = subprocess.Popen([sys.executable, "-m", "carecred.cli", "serve", "training", "--port", str(port)],
+                               env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/ready", process)
+    finally:
+        process.send_signal(stop)
+        code = process.wait(timeout=20)
+    output = process.stdout.read().decode()
+    assert code == 0 and "Traceback" not in output, output

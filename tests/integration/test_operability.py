@@ -36,3 +36,21 @@ def test_metrics_count_requests_and_events_written(credential_http):
 
 # The failed-login limit and who counts as a client: tests/integration/test_client_address.py;
 # rejected requests in the log and the metrics: tests/integration/test_rejected_requests.py.
+
+
+def test_building_an_app_leaves_the_process_logging_alone(settings):
+    """An app bound no handler to the sys.stderr of the moment (a test's capture, closed after it):
+    logging belongs to whoever runs the process (carecred serve, uvicorn, pytest)."""
+    from litestar.testing import TestClient
+
+    from services.credential.app import create_app as credential_app
+    from services.training.app import create_app as training_app
+
+    def handlers() -> dict[str, list[logging.Handler]]:
+        return {name: list(logging.getLogger(name).handlers) for name in ("", "carecred", "litestar")}
+
+    before = handlers()
+    for create_app in (credential_app, training_app):
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/health").status_code == 200
+    assert handlers() == before
