@@ -133,11 +133,13 @@ def create_app(env: dict[str, str] | None = None) -> Litestar:
     schema = env.get("POSTGRES_SCHEMA") or "public"
     pool = ConnectionPool(conninfo, min_size=1, max_size=int(env.get("POSTGRES_POOL_SIZE", "5")),
                           kwargs={"autocommit": True}, open=True)
-    with pool.connection() as conn:
+    with pool.connection() as conn:  # uvicorn workers start together: one at a time creates the tables
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (schema,))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (status_index integer PRIMARY KEY, revoked boolean NOT NULL)")
                      .format(sql.Identifier(schema, "badge_status")))
-    completions = Completions(env=env)
+        completions = Completions(env=env)
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (schema,))
     keys = trusted_keys(env)
     status_query = sql.SQL("SELECT revoked FROM {} WHERE status_index = %s").format(
         sql.Identifier(schema, "badge_status"))
