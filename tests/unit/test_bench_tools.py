@@ -12,10 +12,16 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from litestar.testing import TestClient
 from psycopg import sql
 
 from bench.common import percentile
 from bench.loadclient import LeanConnection
+from bench.peer import create_app
+from contracts.badges import BadgeCertificate, HolderView
+from services.credential.badges import claims, cose, transport
+from tests.conftest import TEST_DATABASE_URL, drop_schemas, require_postgres
 
 
 async def serve(answers: list[bytes]) -> tuple[asyncio.Server, list[bytes]]:
@@ -76,9 +82,6 @@ def test_percentiles_are_nearest_rank():
 
 def peer_badge(key, *, status_index: int, expires_in: int) -> str:
     """A badge as the credential service encodes it (its own claims, COSE and transport code)."""
-    from contracts.badges import BadgeCertificate, HolderView
-    from services.credential.badges import claims, cose, transport
-
     now = int(time.time())
     holder = HolderView(badge_id="", staff_id=str(uuid.uuid4()), name="李娜", nursery_id=None,
                         nursery_name="朱泾镇阳光托育园", roles=["infant_caregiver"],
@@ -90,13 +93,6 @@ def peer_badge(key, *, status_index: int, expires_in: int) -> str:
 
 
 def test_the_textbook_peer_records_a_completion_and_verifies_badges_on_postgres():
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from litestar.testing import TestClient
-
-    from bench.peer import create_app
-    from services.credential.badges import cose
-    from tests.conftest import TEST_DATABASE_URL, drop_schemas, require_postgres
-
     require_postgres()
     url = urlsplit(TEST_DATABASE_URL)
     schema = f"t{uuid.uuid4().hex[:10]}_peer"
@@ -131,7 +127,6 @@ def test_the_textbook_peer_records_a_completion_and_verifies_badges_on_postgres(
             assert verdict(peer_badge(trusted, status_index=7, expires_in=-60)) == "expired"
             assert verdict(peer_badge(stranger, status_index=7, expires_in=3600)) == "unknown_key"
             forged = peer_badge(trusted, status_index=7, expires_in=3600)
-            from services.credential.badges import transport
             message = bytearray(transport.unwrap(forged))
             message[-1] ^= 1  # the last byte of the signature
             assert verdict(transport.wrap(bytes(message))) == "invalid_signature"
