@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import unquote, urlsplit
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -81,6 +82,17 @@ class Storage:
         if self.kind == "postgres":
             env.update(CARECRED_DATABASE_URL=PG_URL, CARECRED_SCHEMA_PREFIX=self.prefix)
         return env
+
+    def peer_env(self, **extra: str) -> dict[str, str]:
+        """The environment of the textbook peer (bench/peer.py): eventsourcing's own PostgreSQL settings."""
+        url = urlsplit(PG_URL)
+        return {
+            **os.environ, "PYTHONPATH": str(REPO), "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(url.path.lstrip("/")), "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432), "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""), "POSTGRES_SCHEMA": self.schema("peer"),
+            "POSTGRES_POOL_SIZE": "16", "CREATE_TABLE": "y", **extra,
+        }
 
     def schema(self, service: str) -> str:
         return f"{self.prefix}{service}"
@@ -251,14 +263,20 @@ def free_port() -> int:
 
 
 class ServiceProcess:
-    """One service as a real uvicorn process (optionally several workers)."""
+    """One service as a real uvicorn process (optionally several workers).
 
-    FACTORIES = {"credential": "services.credential.app:create_app", "training": "services.training.app:create_app"}
+    ``peer`` is the textbook peer of bench/peer.py, run with the same uvicorn settings; ``env``
+    adds to its environment (its trusted badge keys).
+    """
 
-    def __init__(self, service: str, storage: Storage, *, workers: int = 1):
+    FACTORIES = {"credential": "services.credential.app:create_app", "training": "services.training.app:create_app",
+                 "peer": "bench.peer:create_app"}
+
+    def __init__(self, service: str, storage: Storage, *, workers: int = 1, env: dict[str, str] | None = None):
         self.service = service
         self.storage = storage
         self.workers = workers
+        self.env = storage.peer_env(**(env or {})) if service == "peer" else storage.env()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = Path(storage.data_dir) / f"{service}.log"
@@ -278,7 +296,7 @@ class ServiceProcess:
                    "--port", str(self.port), "--log-level", "warning", "--no-access-log"]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
-        self.process = subprocess.Popen(command, env=self.storage.env(), cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(command, env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

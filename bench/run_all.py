@@ -49,7 +49,9 @@ def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace)
         "# Benchmark summary", "",
         f"Written {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on commit {git_commit()}. "
         "Each line comes from its benchmark's file; the run column gives when, on which commit and on which "
-        "processor it ran, and the file's header the machine's size, load average, versions and options.",
+        "processor it ran, and the file's header the machine's size, load average, versions and options. "
+        "In the HTTP rows, service/peer is the service's figure over the textbook peer's (bench/peer.py: the same "
+        "libraries, none of the service's checks) measured in the same run.",
         "", "| benchmark | run | goal | target | measured | met |", "|---|---|---|---|---|---|",
     ]
     for name in BENCHMARKS:

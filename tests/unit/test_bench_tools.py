@@ -1,13 +1,27 @@
-"""The benchmarks' own tools: the lean load-generator client and the percentile arithmetic."""
+"""The benchmarks' own tools: the lean load-generator client, the percentile arithmetic, the textbook peer."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import datetime as dt
+import json
+import time
+import uuid
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from litestar.testing import TestClient
+from psycopg import sql
 
 from bench.common import percentile
 from bench.loadclient import LeanConnection
+from bench.peer import create_app
+from contracts.badges import BadgeCertificate, HolderView
+from services.credential.badges import claims, cose, transport
+from tests.conftest import TEST_DATABASE_URL, drop_schemas, require_postgres
 
 
 async def serve(answers: list[bytes]) -> tuple[asyncio.Server, list[bytes]]:
@@ -64,3 +78,58 @@ def test_percentiles_are_nearest_rank():
     assert percentile(values, 50) == 0.05
     assert percentile(values, 99) == 0.099
     assert percentile([], 99) == 0.0
+
+
+def peer_badge(key, *, status_index: int, expires_in: int) -> str:
+    """A badge as the credential service encodes it (its own claims, COSE and transport code)."""
+    now = int(time.time())
+    holder = HolderView(badge_id="", staff_id=str(uuid.uuid4()), name="李娜", nursery_id=None,
+                        nursery_name="朱泾镇阳光托育园", roles=["infant_caregiver"],
+                        certificates=[BadgeCertificate(type="health", number="JK-1", expires_on=dt.date(2030, 1, 1))])
+    payload = claims.encode(claims.BadgeClaims(issuer="CN-SH-JS", issued_at=now, expires_at=now + expires_in,
+                                               holder=holder, status_index=status_index))
+    public = key.public_key()
+    return transport.wrap(cose.sign1(payload, key, cose.key_id(public), cose.ES256))
+
+
+def test_the_textbook_peer_records_a_completion_and_verifies_badges_on_postgres():
+    require_postgres()
+    url = urlsplit(TEST_DATABASE_URL)
+    schema = f"t{uuid.uuid4().hex[:10]}_peer"
+    trusted, stranger = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    env = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": url.path.lstrip("/"),
+           "POSTGRES_HOST": url.hostname or "127.0.0.1", "POSTGRES_PORT": str(url.port or 5432),
+           "POSTGRES_USER": url.username or "postgres", "POSTGRES_PASSWORD": url.password or "",
+           "POSTGRES_SCHEMA": schema, "CREATE_TABLE": "y",
+           "PEER_TRUST_KEYS": json.dumps({cose.key_id(trusted.public_key()).hex(): base64.b64encode(
+               cose.public_key_der(trusted.public_key())).decode()})}
+    try:
+        with TestClient(create_app(env)) as client:
+            posted = client.post("/completions", json={
+                "event_id": "E-1", "staff_id": str(uuid.uuid4()), "course_code": "SK01",
+                "completed_at": "2025-06-30T14:00:00+08:00", "class_hours": 8.0})
+            assert posted.status_code == 201
+            with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+                stored = conn.execute(sql.SQL("SELECT originator_id, topic FROM {}").format(
+                    sql.Identifier(schema, "completions_events"))).fetchall()
+                conn.execute(sql.SQL("INSERT INTO {} VALUES (7, false), (8, true)").format(
+                    sql.Identifier(schema, "badge_status")))
+            assert [(str(r[0]), r[1]) for r in stored] == [(posted.json()["id"], "bench.peer:Completion.Recorded")]
+
+            def verdict(text: str) -> str:
+                answer = client.post("/verify", json={"qr": text})
+                assert answer.status_code == 200
+                return answer.json()["verdict"]
+
+            assert verdict(peer_badge(trusted, status_index=7, expires_in=3600)) == "valid"
+            assert verdict(peer_badge(trusted, status_index=8, expires_in=3600)) == "revoked"
+            assert verdict(peer_badge(trusted, status_index=9, expires_in=3600)) == "status_unknown"
+            assert verdict(peer_badge(trusted, status_index=7, expires_in=-60)) == "expired"
+            assert verdict(peer_badge(stranger, status_index=7, expires_in=3600)) == "unknown_key"
+            forged = peer_badge(trusted, status_index=7, expires_in=3600)
+            message = bytearray(transport.unwrap(forged))
+            message[-1] ^= 1  # the last byte of the signature
+            assert verdict(transport.wrap(bytes(message))) == "invalid_signature"
+            assert client.post("/verify", json={"qr": "TY1:not base45!"}).status_code == 400
+    finally:
+        drop_schemas(schema)
