@@ -10,8 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from contracts.credentials import DistrictFigures, Profile, Roster
+from contracts.district import DistrictTargets
 from contracts.keys import Role
 from services.credential.application.queries import Reports
+from services.credential.application.targets import PlanTargets
 from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
 from shared.http.auth import allow
@@ -61,7 +63,17 @@ class DistrictController(Controller):
     @get("/figures", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
     def figures(
         self, reports: NamedDependency[Reports],
-        request: Request[Principal, Any, Any], on: OnDate = None,
+        request: Request[Principal, Any, Any], on: OnDate = None, as_of: AsOf = None,
     ) -> DistrictFigures:
-        """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon."""
-        return reports.district_figures(on=on_or_today(on))
+        """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon;
+        ``as_of``: as recorded then."""
+        return reports.district_figures(on=on_or_today(on), as_of=checked_instant(as_of))
+
+    @get("/targets", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
+    def targets(
+        self, targets: NamedDependency[PlanTargets],
+        request: Request[Principal, Any, Any], on: OnDate = None, as_of: AsOf = None,
+    ) -> DistrictTargets:
+        """The action plan's targets on the date: town coverage, inclusive share, kindergartens with 托班,
+        持证上岗率, 育婴员证, training; each with numerator, denominator and target. ``as_of``: as recorded then."""
+        return targets.targets(on=on_or_today(on), as_of=checked_instant(as_of))
