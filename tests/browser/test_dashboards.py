@@ -91,3 +91,25 @@ def test_the_registrar_sees_district_rates_and_exports_them_as_csv(district, wor
     header = rows.index(["training_year", "training_complete_people", "people", "training_completion_rate", "training_as_of"])
     assert rows[header + 1][1:4] == ["1", "5", "0.2"]
     assert not problems, problems
+
+
+def test_the_registrar_sees_the_plans_targets_with_a_trend_by_month(district, world, launch):
+    page = launch().new_context(**DESKTOP).new_page()
+    problems = watch_console(page)
+    page.goto(f"{district.url('credential')}/app/district")
+    sign_in(page, world.tokens["registrar"])
+    page.wait_for_selector("#targets tbody tr")
+    # Two nurseries, opened today: 朱泾镇 and 石化街道 are covered, 9 of the 11 areas are not.
+    coverage = page.inner_text("#targets tr[data-target=town_coverage]")
+    assert "2 / 11" in coverage and "18.2%" in coverage and "not met" in coverage
+    assert "100.0%" in page.inner_text("#targets tr[data-target=inclusive_share]")  # both registered inclusive
+    assert "4 / 5" in page.inner_text("#targets tr[data-target=certified_rate]")  # the same figure as above
+    assert page.locator("#towns li[data-covered=true]").count() == 2
+    assert page.locator("#towns li[data-covered=false]").count() == 9
+    page.wait_for_selector("#trend-chart polyline[data-target=town_coverage]", state="attached")
+    assert page.locator("#trend-chart polyline").count() == 6
+    assert page.locator("#trend-chart text:has-text('%')").count() == 5  # the axis
+    page.wait_for_selector("#flags h2")
+    assert "Nobody." in page.inner_text("#flags")
+    shot(page, "district-targets")
+    assert problems == []
