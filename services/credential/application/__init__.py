@@ -10,6 +10,7 @@ small class per area, each given its collaborators in its constructor:
   ``transfers`` (``transfers.py``), ``integrity`` (``integrity.py``);
 * ``reports`` (``queries.py``): profile, roster, expiring, district figures;
   ``targets`` (``targets.py``): the action plan's targets on a date;
+* ``timelines`` (``timeline.py``): an auditor's timeline of a person, each entry with its event and proof;
 * ``badges`` (``badges.py``): badge keys, signing, status, verifying;
   ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today;
 * ``portable`` (``portable.py``): certificates and training years as Verifiable Credentials;
@@ -39,6 +40,7 @@ from services.credential.application.portable import PortableCredentials
 from services.credential.application.queries import Reports
 from services.credential.application.registry import Registry
 from services.credential.application.targets import PlanTargets
+from services.credential.application.timeline import PersonTimelines
 from services.credential.application.transfers import Transfers
 from services.credential.read_models import feed
 from services.credential.read_models.badges import BadgeProjection, BadgeProjector
@@ -79,6 +81,7 @@ class Credentials(ServiceApplication):
         self.portable = PortableCredentials(self, self.registry, self.certificates, self.policies)
         self.notices = Notices(self, self.registry, NoticeSources(self, self.reports))  # its tables too, like the badges'
         self.notice_loop = NoticeLoop(self.notices)
+        self.timelines = PersonTimelines(self, self.audit, self.badges.projector)
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection(),
