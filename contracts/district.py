@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+
+from contracts.audit import Checkpoint
+from contracts.command import Command
+from contracts.credentials import DistrictFigures
+from contracts.dates import BusinessDate
 
 
 class TargetFigure(msgspec.Struct, kw_only=True):
@@ -47,3 +54,37 @@ class DistrictTargets(msgspec.Struct, kw_only=True):
     suspended_facilities: int
     closed_facilities: int
     training_as_of: str | None
+
+
+class NewAnnualFigures(Command, kw_only=True):
+    """A year's figures to publish: as on ``on`` (default 31 December of the year, or today in the current year)."""
+
+    year: Annotated[int, msgspec.Meta(ge=2000, le=2200)]
+    on: BusinessDate | None = None
+
+
+class AnnualFigures(msgspec.Struct, kw_only=True):
+    """A year's figures, computed from the first ``checkpoint.tree_size`` events of the log (and the training
+    totals received by ``checkpoint.timestamp``)."""
+
+    format: str
+    """carecred-figures/v1"""
+    service: str
+    year: int
+    on: str
+    checkpoint: Checkpoint
+    """Signed: the log's size and Merkle root the figures were computed from."""
+    last_position: int
+    """The log position of the tree's last event."""
+    targets: DistrictTargets
+    figures: DistrictFigures
+
+
+class SignedAnnualFigures(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The published figures, signed with the service's checkpoint key (Ed25519)."""
+
+    document: AnnualFigures
+    key_id: str
+    public_key: str
+    signature: str
+    """Ed25519 over ``carecred-figures/v1\\n`` followed by the document's JSON as msgspec encodes it."""

@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "reports": records.reports, "badges": records.badges, "badge_issuance": records.badge_issuance,
             "portable": records.portable, "notices": records.notices, "nursery_lifecycle": records.nursery_lifecycle,
             "targets": records.targets, "timelines": records.timelines,
+            "annual_figures": records.annual_figures,
         },
     )
     app.on_startup.append(records.notice_loop.start)  # the daily pass and the webhook deliveries, in the background

@@ -10,6 +10,7 @@ small class per area, each given its collaborators in its constructor:
   ``transfers`` (``transfers.py``), ``integrity`` (``integrity.py``);
 * ``reports`` (``queries.py``): profile, roster, expiring, district figures;
   ``targets`` (``targets.py``): the action plan's targets on a date;
+* ``annual_figures`` (``annual_figures.py``): a year's figures signed and bound to a checkpoint, and verified;
 * ``timelines`` (``timeline.py``): an auditor's timeline of a person, each entry with its event and proof;
 * ``badges`` (``badges.py``): badge keys, signing, status, verifying;
   ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today;
@@ -26,6 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.keys import Role
+from services.credential.application.annual_figures import DDL as ANNUAL_FIGURES_DDL, AnnualFiguresPublisher
 from services.credential.application.assignments import Assignments
 from services.credential.application.badge_issuance import BadgeIssuance
 from services.credential.application.badges import Badges
@@ -82,6 +84,7 @@ class Credentials(ServiceApplication):
         self.notices = Notices(self, self.registry, NoticeSources(self, self.reports))  # its tables too, like the badges'
         self.notice_loop = NoticeLoop(self.notices)
         self.timelines = PersonTimelines(self, self.audit, self.badges.projector)
+        self.annual_figures = AnnualFiguresPublisher(self)
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection(),
@@ -91,6 +94,8 @@ class Credentials(ServiceApplication):
         super().create_tables()
         BadgeProjector(self, self.store, [BadgeProjection()]).create_tables()  # badges keep their own projector
         create_notice_tables(NoticeProjector(self, self.store, [NoticeProjection()]))  # and notices theirs
+        with self.store.transaction(commit=True) as cur:
+            cur.execute(ANNUAL_FIGURES_DDL)  # the signed annual figures as published
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event, position)
