@@ -11,6 +11,7 @@ small class per area, each given its collaborators in its constructor:
 * ``reports`` (``queries.py``): profile, roster, expiring, district figures;
   ``targets`` (``targets.py``): the action plan's targets on a date;
 * ``annual_figures`` (``annual_figures.py``): a year's figures signed and bound to a checkpoint, and verified;
+* ``municipal_exports`` (``municipal.py``): the export to the municipal platform, full or incremental;
 * ``timelines`` (``timeline.py``): an auditor's timeline of a person, each entry with its event and proof;
 * ``badges`` (``badges.py``): badge keys, signing, status, verifying;
   ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today;
@@ -33,6 +34,7 @@ from services.credential.application.badge_issuance import BadgeIssuance
 from services.credential.application.badges import Badges
 from services.credential.application.certificates import Certificates
 from services.credential.application.integrity import Integrity
+from services.credential.application.municipal import MunicipalExports
 from services.credential.application.notice_loop import NoticeLoop
 from services.credential.application.notice_sources import NoticeSources
 from services.credential.application.notices import Notices
@@ -85,6 +87,7 @@ class Credentials(ServiceApplication):
         self.notice_loop = NoticeLoop(self.notices)
         self.timelines = PersonTimelines(self, self.audit, self.badges.projector)
         self.annual_figures = AnnualFiguresPublisher(self)
+        self.municipal_exports = MunicipalExports(self)
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection(),
