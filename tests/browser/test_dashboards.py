@@ -113,3 +113,22 @@ def test_the_registrar_sees_the_plans_targets_with_a_trend_by_month(district, wo
     assert "Nobody." in page.inner_text("#flags")
     shot(page, "district-targets")
     assert problems == []
+
+
+def test_an_auditor_reads_a_persons_timeline_and_checks_a_proof(district, world, launch):
+    page = launch().new_context(**DESKTOP).new_page()
+    problems = watch_console(page)
+    staff_id = next(iter(world.staff.values()))
+    page.goto(f"{district.url('credential')}/app/timeline?staff={staff_id}")
+    sign_in(page, world.tokens["auditor"])
+    page.wait_for_selector("#timeline tbody tr")
+    rows = page.locator("#timeline tbody tr")
+    assert rows.nth(0).get_attribute("data-kind") == "registration"
+    kinds = {rows.nth(i).get_attribute("data-kind") for i in range(rows.count())}
+    assert {"registration", "certificate", "assignment", "badge"} <= kinds
+    rows.nth(0).locator("button.proof").click()
+    page.wait_for_selector("#timeline tbody tr:first-child .pill.ok")
+    first = rows.nth(0).inner_text()
+    assert "Staff.Registered" in first and "leaf " in first and " of " in first  # proven in the current tree
+    shot(page, "timeline")
+    assert problems == []
