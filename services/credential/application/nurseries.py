@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from contracts.registry import NurseryDetails, NurseryState, NurseryStatusChange, NurseryView, StaffAtClosedNursery
 from services.credential.application.registry import Registry
 from services.credential.read_models.nurseries import STATE_COLUMNS, states_on
@@ -31,6 +33,13 @@ class NurseryLifecycle:
             raise NotFound(f"no nursery with id {nursery_id}")
         return nursery
 
+    def _save(self, nursery: Nursery) -> None:
+        try:
+            self.records.save_and_project(nursery)
+        except IntegrityError:
+            raise Conflict("the nursery changed meanwhile: read it again and retry", code="changed_meanwhile",
+                           nursery_id=str(nursery.id)) from None
+
     # Commands ---------------------------------------------------------------------------------
 
     def change_details(self, nursery_id: UUID, data: NurseryDetails, actor: dict[str, Any]) -> NurseryView:
@@ -41,25 +50,25 @@ class NurseryLifecycle:
             inclusive=nursery.inclusive if data.inclusive is None else data.inclusive,
             capacity=nursery.capacity if data.capacity is None else data.capacity, reason=data.reason, actor=actor,
         )
-        self.records.save_and_project(nursery)
+        self._save(nursery)
         return self.registry.nursery(nursery.id)
 
     def suspend(self, nursery_id: UUID, data: NurseryStatusChange, actor: dict[str, Any]) -> NurseryView:
         nursery = self._nursery(nursery_id)
         nursery.suspend(data.effective_on, data.reason, actor)
-        self.records.save_and_project(nursery)
+        self._save(nursery)
         return self.registry.nursery(nursery.id)
 
     def reopen(self, nursery_id: UUID, data: NurseryStatusChange, actor: dict[str, Any]) -> NurseryView:
         nursery = self._nursery(nursery_id)
         nursery.reopen(data.effective_on, data.reason, actor)
-        self.records.save_and_project(nursery)
+        self._save(nursery)
         return self.registry.nursery(nursery.id)
 
     def close(self, nursery_id: UUID, data: NurseryStatusChange, actor: dict[str, Any]) -> NurseryView:
         nursery = self._nursery(nursery_id)
         nursery.close(data.effective_on, data.reason, actor)
-        self.records.save_and_project(nursery)
+        self._save(nursery)
         return self.registry.nursery(nursery.id)
 
     def refuse_if_closed(self, nursery_id: str, start_on: dt.date) -> None:
