@@ -8,10 +8,11 @@ from contracts.credentials import NewAssignment
 from contracts.keys import Role
 from contracts.registry import NurseryDetails, NurseryStatusChange
 from services.credential.application import Credentials
+from shared.audit.replay import replay
 from shared.errors import Conflict, Invalid
 from tests.conftest import issue
 from tests.integration.certification_world import REGISTRAR, person
-from tests.integration.district_year import D, make_district_year
+from tests.integration.district_year import D, make_district_year, opened, worker
 
 
 @pytest.fixture
@@ -127,3 +128,21 @@ def test_over_http_hr_sees_its_own_flags_and_the_registrar_closes(credential_htt
     assert targets.status_code == 200
     assert {t["code"]: t["numerator"] for t in targets.json()["targets"]}["town_coverage"] == 5
     assert credential_http.get("/v1/district/targets", headers=hr_zhujing).status_code == 403
+
+
+def test_a_nursery_that_becomes_a_kindergarten_counts_its_teachers_from_that_date(credentials):
+    where = opened(credentials, "朱泾二托", "朱泾镇", "public", True, "nursery", "2025-09-01")
+    worker(credentials, "教师丙", where, "teacher", "2026-01-05", "teacher", "health", "infant_care")
+    credentials.nursery_lifecycle.change_details(
+        where, NurseryDetails(effective_on=D("2026-09-01"), kind="kindergarten", name="朱泾二幼", reason="托幼一体"), REGISTRAR)
+    before = credentials.reports.district_figures(on=D("2026-08-31"))
+    after = credentials.reports.district_figures(on=D("2026-09-01"))
+    assert before.public_kindergarten_teachers.teachers == 0 and before.nurseries[0].name == "朱泾二托"
+    assert (after.public_kindergarten_teachers.teachers, after.public_kindergarten_teachers.with_infant_care) == (1, 1)
+    assert after.nurseries[0].name == "朱泾二幼"
+
+
+def test_a_replay_of_the_year_rebuilds_the_same_nursery_states(credentials):
+    make_district_year(credentials)
+    report = replay(credentials)
+    assert "nursery_states" in report.tables and report.identical, [d.describe() for d in report.differences]

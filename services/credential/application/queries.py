@@ -13,6 +13,7 @@ from services.credential.domain.compliance import expires_within, holds_valid
 from services.credential.application.assignments import assignment_view
 from services.credential.application.certificates import Certificates, certificate_view, facts_of
 from services.credential.application.common import staff_row
+from services.credential.read_models.nurseries import states_on
 from services.credential.read_models.training_status import training_of
 from services.credential.application import recorded
 from services.credential.application.integrity import Integrity
@@ -63,6 +64,15 @@ class DistrictTally:
         self.teachers += len(teachers)
         self.with_infant_care += sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
         self.training_complete += sum(t is not None and t.complete for t in trained.values())
+
+
+def as_on_date(row: Any, states: dict[str, Any]) -> dict[str, Any]:
+    """An assignment row with its nursery's name, kind and ownership as on the date (as registered if not opened yet)."""
+    state = states.get(row["nursery_id"])
+    values = dict(row)
+    if state is not None:
+        values.update(nursery_name=state["name"], kind=state["kind"], ownership=state["ownership"])
+    return values
 
 
 def _now() -> str:
@@ -204,8 +214,10 @@ class Reports:
         With ``as_of``: as the service had recorded them at that instant (the expiring counts then
         count the certificates of the people at work, as recorded).
         """
-        self.records.projector.catch_up("registry", "certification")
+        self.records.projector.catch_up("registry", "certification", "nursery_lifecycle")
         at = recorded.stamp(as_of)
+        # Each nursery's name, kind and ownership as on the date (a nursery may become a kindergarten's 托班).
+        as_on = {r["nursery_id"]: r for r in states_on(self.records.store, on.isoformat(), at)}
         policy = (self.policies.current_policy(caught_up=True) if at is None else
                   self.policies.policy(recorded.policy_version_as_recorded(self.records.store, at)))
         day = on.isoformat()
@@ -237,7 +249,7 @@ class Reports:
                     facts[sid] = [facts_of(c) for c in certs]
                     expiring_recorded += [d for f in facts[sid] if (d := expires_within(f, on, 90)) is not None]
             trained = training_of(self.records.store, page, on.year, at)
-            tally.add(rows, facts, trained, policy, on)
+            tally.add([as_on_date(r, as_on) for r in rows], facts, trained, policy, on)
         expiring = [c.days_left for c in self.expiring(on=on, within=90)] if at is None else expiring_recorded
         share = rate(tally.with_infant_care, tally.teachers)
         figures = [
