@@ -90,6 +90,8 @@ def test_the_registrar_sees_district_rates_and_exports_them_as_csv(district, wor
     assert names == {"朱泾镇阳光托育园", "金山区第一幼儿园"}
     header = rows.index(["training_year", "training_complete_people", "people", "training_completion_rate", "training_as_of"])
     assert rows[header + 1][1:4] == ["1", "5", "0.2"]
+    targets = rows.index(["target", "title", "numerator", "denominator", "rate", "target_rate", "met", "on"])
+    assert rows[targets + 1][0] == "town_coverage" and rows[targets + 1][2:4] == ["2", "11"]
     assert not problems, problems
 
 

@@ -6,6 +6,7 @@
   const { el, api, pct, bar } = Care;
   const main = () => document.getElementById("main");
   let figures = null;
+  let planTargets = null;
 
   function csvCell(value) {
     let s = value === null || value === undefined ? "" : String(value);
@@ -24,6 +25,10 @@
       [f.expiring_within_30, f.expiring_within_60, f.expiring_within_90]);
     rows.push([], ["training_year", "training_complete_people", "people", "training_completion_rate", "training_as_of"],
       [f.training_year, f.training_complete_people, f.people, f.training_completion_rate, f.training_as_of]);
+    if (planTargets) {
+      rows.push([], ["target", "title", "numerator", "denominator", "rate", "target_rate", "met", "on"]);
+      for (const t of planTargets.targets) rows.push([t.code, t.title_zh, t.numerator, t.denominator, t.rate, t.target, t.met, planTargets.on]);
+    }
     return "\ufeff" + rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
 
@@ -175,6 +180,7 @@
     try {
       const [loaded, targets] = await Promise.all([api("/v1/district/figures"), api("/v1/district/targets")]);
       figures = loaded;
+      planTargets = targets;
       render(figures);
       main().insertBefore(targetsCard(targets), main().children[1]);
       main().insertBefore(el("section", { class: "card", id: "trend" }, el("p", { class: "muted" }, "Loading the trend…")), main().children[2]);
