@@ -16,6 +16,7 @@ from services.credential.domain.compliance import CertificateFacts, ExpiryChange
 
 STATUS_AFTER: dict[type, str] = {
     Certificate.Issued: "active",
+    Certificate.IssuedV2: "active",
     Certificate.Suspended: "suspended",
     Certificate.Reinstated: "active",
     Certificate.Revoked: "revoked",
@@ -29,6 +30,11 @@ def facts_after(facts: CertificateFacts | None, e: Any) -> CertificateFacts:
         return CertificateFacts(
             certificate_id=str(e.originator_id), cert_type=e.cert_type, number=e.number, holder_id=e.holder_id,
             issued_on=e.issued_on, expiries=(ExpiryChange(e.issued_on, e.expires_on),),
+        )
+    if isinstance(e, Certificate.IssuedV2):
+        return CertificateFacts(
+            certificate_id=str(e.originator_id), cert_type=e.cert_type, number=e.number, holder_id=e.holder_id,
+            issued_on=e.issued_on, expiries=(ExpiryChange(e.issued_on, e.expires_on),), level=e.level, result=e.result,
         )
     if facts is None:
         raise ValueError(f"{type(e).__qualname__} of certificate {e.originator_id} before it was issued")
