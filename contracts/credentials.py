@@ -57,6 +57,15 @@ class Renewal(Command, kw_only=True):
     effective_on: BusinessDate | None = None
 
 
+class LevelRecord(Command, kw_only=True):
+    """The level printed on a certificate recorded without one (a record made under policy v1).
+
+    A certificate's level is recorded once; an upgrade (五级 → 四级) is a new certificate."""
+
+    level: Level
+    note: Reason
+
+
 class Suspension(Command, kw_only=True):
     """Why a certificate is suspended, from when (default today) and until when if known (inclusive)."""
 

@@ -241,3 +241,52 @@ def test_a_populated_v1_store_migrates_by_one_event_and_its_replay_and_proofs_st
 
     code, printed = export_and_verify({"tmp": tmp_path, "kept": kept}, capsys)
     assert code == 0, printed
+
+
+def test_the_registrar_records_the_level_printed_on_a_v1_certificate_once(credential_http):
+    c = credential_http
+    app = c.app.state.service
+    zhujing = nursery(app, "朱泾一托")
+    li = person(app, "李丽", zhujing)
+    v1 = certificate(app, li, "nursery_worker", today() - 100 * DAY, today() + 900 * DAY)
+    health = certificate(app, li, "health", today() - 100 * DAY, today() + 200 * DAY)
+    assign(app, li, zhujing, "nursery_worker", today() - 90 * DAY)
+    adopt_v2(app, effective_on=today())
+    record(app, li, "background_check", today() - 5 * DAY, by="上海市公安局金山分局")
+    registrar, hr = issue(app, "registrar"), issue(app, "hr", zhujing)
+    assert app.reports.roster(zhujing, on=today()).compliant_people == 0  # v1 record: no level yet
+
+    assert c.post(f"/v1/certificates/{v1}/level", json={"level": 4, "note": "证书所载四级"}, headers=hr).status_code == 403
+    wrong = c.post(f"/v1/certificates/{v1}/level", json={"level": 6, "note": "x"}, headers=registrar)
+    assert wrong.status_code == 422 and "level" in wrong.text
+    unlevelled = c.post(f"/v1/certificates/{health}/level", json={"level": 4, "note": "x"}, headers=registrar)
+    assert unlevelled.status_code == 422 and unlevelled.json()["code"] == "no_such_level", unlevelled.text
+    assert [e["field"] for e in unlevelled.json()["errors"]] == ["level"]
+    done = c.post(f"/v1/certificates/{v1}/level", json={"level": 4, "note": "证书所载四级"}, headers=registrar)
+    assert done.status_code == 200 and (done.json()["level"], done.json()["expires_on"]) == (4, (today() + 900 * DAY).isoformat())
+    again = c.post(f"/v1/certificates/{v1}/level", json={"level": 3, "note": "升级"}, headers=registrar)
+    assert again.status_code == 409 and again.json()["code"] == "level_already_recorded"
+    assert app.reports.roster(zhujing, on=today()).compliant_people == 1
+    assert replay(app).identical
+
+
+def test_over_http_a_check_is_recorded_by_hr_of_its_nursery_and_bad_terms_name_their_field(credential_http):
+    c = credential_http
+    app = c.app.state.service
+    adopt_v2(app, effective_on=today())
+    ours, theirs = nursery(app, "朱泾一托"), nursery(app, "枫泾宝贝", "枫泾镇", "private")
+    li, zhao = person(app, "李丽", ours), person(app, "赵敏", theirs)
+    hr = issue(app, "hr", ours)
+    body = {"cert_type": "background_check", "number": "JSGA-2026-0001", "issuing_body": "上海市公安局金山分局",
+            "issued_on": (today() - DAY).isoformat(), "holder_id": li}
+    made = c.post("/v1/certificates", json=body, headers=hr)
+    assert made.status_code == 201, made.text
+    assert made.json()["expires_on"] == (add_months(today() - DAY, 12) - DAY).isoformat()
+    elsewhere = c.post("/v1/certificates", json={**body, "number": "JSGA-2026-0002", "holder_id": zhao}, headers=hr)
+    assert elsewhere.status_code == 404  # another nursery's person does not exist for this hr key
+    not_hrs = c.post("/v1/certificates", json={**body, "cert_type": "infant_care", "level": 4, "number": "YY-1"}, headers=hr)
+    assert not_hrs.status_code == 403
+    for bad, field in [({"level": 0}, "level"), ({"result": "unknown"}, "result"), ({"level": 3}, "level")]:
+        refused = c.post("/v1/certificates", json={**body, "number": "JSGA-2026-0009", **bad}, headers=hr)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, refused.text
+    assert [d["number"] for d in c.get("/v1/checks/due?within=366", headers=hr).json()] == ["JSGA-2026-0001"]

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import IntegrityError
 
-from contracts.credentials import CertificateView, NewCertificate, Renewal, Reinstatement, Revocation, Suspension
+from contracts.credentials import CertificateView, LevelRecord, NewCertificate, Renewal, Reinstatement, Revocation, Suspension
 from services.credential.domain.certificate import Certificate, certificate_id_for
 from services.credential.domain.compliance import CertificateFacts, add_months, expiry_on, standing_on
 from services.credential.domain.policy import CertificateType
@@ -76,6 +76,17 @@ class Certificates:
     def renew_certificate(self, certificate_id: UUID, data: Renewal, actor: dict[str, Any]) -> CertificateView:
         certificate = self._load_certificate(certificate_id)
         certificate.renew(expires_on=data.expires_on, effective_on=data.effective_on or today(), note=data.note, actor=actor)
+        self.records.save_and_project(certificate)
+        return self.certificate(certificate_id)
+
+    def record_level(self, certificate_id: UUID, data: LevelRecord, actor: dict[str, Any]) -> CertificateView:
+        """Record the level of a certificate recorded without one (422 when its type has no such level)."""
+        certificate = self._load_certificate(certificate_id)
+        cert_type = self.policies.current_policy().certificate_type(certificate.cert_type)
+        if cert_type is None or cert_type.levels is None or data.level not in cert_type.levels:
+            raise Invalid(f"{certificate.cert_type} certificates are not issued at level {data.level}", field="level",
+                          code="no_such_level")
+        certificate.record_level(level=data.level, note=data.note, actor=actor)
         self.records.save_and_project(certificate)
         return self.certificate(certificate_id)
 

@@ -82,6 +82,13 @@ class Certificate(Aggregate):
             aggregate.level = self.level
             aggregate.result = self.result
 
+    class LevelRecorded(Event):
+        """The level printed on a certificate recorded without one (a v1 record); an upgrade is a new certificate."""
+
+        TOPIC = "carecred.credential:Certificate.LevelRecorded.v1"
+        level: int
+        note: str
+
     class Renewed(Event):
         TOPIC = "carecred.credential:Certificate.Renewed.v1"
         expires_on: str
@@ -174,6 +181,16 @@ class Certificate(Aggregate):
         _refuse_beyond_validity(expires_on, effective_on, "effective_on")
         self._renewed(expires_on=expires_on.isoformat(), effective_on=effective_on.isoformat(), note=note, actor=actor)
 
+    def record_level(self, *, level: int, note: str, actor: dict[str, Any]) -> None:
+        """Record the level printed on a certificate recorded without one (409 once it has one)."""
+        self._refuse_if_revoked("correct")
+        if self.level is not None:
+            raise Conflict(
+                f"the certificate's level is recorded ({self.level}); an upgrade is a new certificate",
+                code="level_already_recorded", certificate_id=str(self.id),
+            )
+        self._level_recorded(level=level, note=note, actor=actor)
+
     def suspend(self, *, reason: str, effective_on: dt.date, until: dt.date | None, actor: dict[str, Any]) -> None:
         """Suspend an active certificate, until a date if known."""
         self._refuse_if_revoked("suspend")
@@ -222,6 +239,10 @@ class Certificate(Aggregate):
     def _renewed(self, expires_on: str, effective_on: str, note: str, actor: dict[str, Any]) -> None:
         self.expires_on = expires_on
         self.last_change_on = effective_on
+
+    @event(LevelRecorded)
+    def _level_recorded(self, level: int, note: str, actor: dict[str, Any]) -> None:
+        self.level = level
 
     @event(Suspended)
     def _suspended(self, reason: str, effective_on: str, until: str | None, actor: dict[str, Any]) -> None:

@@ -38,6 +38,8 @@ def facts_after(facts: CertificateFacts | None, e: Any) -> CertificateFacts:
         )
     if facts is None:
         raise ValueError(f"{type(e).__qualname__} of certificate {e.originator_id} before it was issued")
+    if isinstance(e, Certificate.LevelRecorded):  # what the certificate always said, now recorded
+        return msgspec.structs.replace(facts, level=e.level)
     if isinstance(e, Certificate.Renewed):
         return msgspec.structs.replace(facts, expiries=(*facts.expiries, ExpiryChange(e.effective_on, e.expires_on)))
     change = StatusChange(on=e.effective_on, status=STATUS_AFTER[type(e)], until=getattr(e, "until", None))

@@ -95,6 +95,14 @@ class CertificationProjection(Projection):
             (cid, e.expires_on),
         )
 
+    @handles(Certificate.LevelRecorded)
+    def level_recorded(self, cur: Cursor, e: Any, position: int) -> None:
+        cid = str(e.originator_id)
+        facts = facts_after(self._facts(cur, cid), e)
+        self._save(cur, cid, facts)
+        status = cur.fetchone("SELECT status FROM certificates WHERE certificate_id = ?", (cid,))["status"]
+        _remember(cur, facts, status, e, position)
+
     @handles(Certificate.Suspended, Certificate.Reinstated, Certificate.Revoked)
     def status_changed(self, cur: Cursor, e: Any, position: int) -> None:
         cid = str(e.originator_id)
