@@ -290,3 +290,23 @@ def test_over_http_a_check_is_recorded_by_hr_of_its_nursery_and_bad_terms_name_t
         refused = c.post("/v1/certificates", json={**body, "number": "JSGA-2026-0009", **bad}, headers=hr)
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, refused.text
     assert [d["number"] for d in c.get("/v1/checks/due?within=366", headers=hr).json()] == ["JSGA-2026-0001"]
+
+
+def test_a_badge_shows_the_health_check_and_expires_before_the_day_it_falls_due(credentials):
+    from shared.district import DISTRICT_TZ
+
+    adopt_v2(credentials, effective_on=today())
+    credentials.badges.keys.ensure(REGISTRAR)
+    kindergarten = nursery(credentials, "石化街道蓓蕾幼儿园", "石化街道", kind="kindergarten")
+    taken = today() - 340 * DAY
+    teacher = person(credentials, "孙丽", kindergarten)
+    record(credentials, teacher, "teacher_kindergarten", today() - 3000 * DAY, by="上海市教育委员会")  # never expires
+    record(credentials, teacher, "health", taken)
+    record(credentials, teacher, "background_check", today() - 30 * DAY, by="上海市公安局金山分局")
+    assign(credentials, teacher, kindergarten, "teacher", today())
+    badge = credentials.badge_issuance.issue_badge(teacher, nursery_id=None, id_number=None, actor=REGISTRAR)
+    due = add_months(taken, 12)
+    assert badge.expires_at <= dt.datetime.combine(due, dt.time(), tzinfo=DISTRICT_TZ)
+    noon = lambda day: dt.datetime.combine(day, dt.time(12), tzinfo=DISTRICT_TZ)  # noqa: E731
+    assert credentials.badges.verify(badge.qr_text, now=badge.issued_at + dt.timedelta(minutes=1)).verdict == "valid"
+    assert credentials.badges.verify(badge.qr_text, now=noon(due)).verdict != "valid"  # scanned on the due day
