@@ -154,7 +154,7 @@ def test_levels_expiries_and_results_are_checked_against_the_type(credentials):
     he = person(credentials, "何静", zhujing)
     for kwargs, field in [
         ({"cert_type": "infant_care"}, "level"),  # levelled type without a level
-        ({"cert_type": "infant_care", "level": 6 - 0 if False else 5, "expires_on": today() + DAY}, "expires_on"),
+        ({"cert_type": "infant_care", "level": 5, "expires_on": today() + DAY}, "expires_on"),
         ({"cert_type": "security_guard", "level": 3}, "level"),
         ({"cert_type": "teacher_kindergarten", "result": "failed"}, "result"),
         ({"cert_type": "health_worker"}, "expires_on"),  # an expiring certificate needs its expiry
