@@ -15,13 +15,17 @@ from pathlib import Path
 from uuid import UUID
 
 from carecred.services import SERVICES, open_application
+import msgspec
+
 from contracts.keys import Role
-from contracts.credentials import NewAssignment, NewCertificate, Suspension
+from contracts.credentials import CertificateView, NewAssignment, NewCertificate, Suspension
+from contracts.policy import PolicyDocument
 from contracts.registry import NewNursery, NurseryDetails, NurseryStatusChange
 from contracts.training import NewProvider, NewCourse
 from shared.auth.keys import new_token
 from shared.auth.roles import operator_actor
 from shared.idnumber import make_valid
+from services.credential.domain.policy import shanghai_v2_document
 from shared.settings import Settings
 
 DEMO_ACTOR = operator_actor("demo")
@@ -57,13 +61,22 @@ def demo_id_number(rng: random.Random) -> str:
     return make_valid(f"310116{birth}{rng.randint(0, 999):03d}")
 
 
-ROLE_CERTIFICATE = {"nursery_worker": "nursery_worker", "infant_caregiver": "infant_care", "teacher": "teacher",
+ROLE_CERTIFICATE = {"nursery_worker": "nursery_worker", "infant_caregiver": "infant_care", "teacher": "teacher_kindergarten",
                     "health_worker": "health_worker"}
+LEVELS = {"nursery_worker": [5, 4, 4, 3], "infant_care": [4, 4, 3, 2]}
+"""Levels the demo draws (五级..一级 as 5..1): 育婴员 at 四级 or higher, as policy v2 requires of the role."""
+ISSUED_BY = {
+    "nursery_worker": "上海市职业技能鉴定中心", "infant_care": "上海市职业技能鉴定中心",
+    "teacher_kindergarten": "上海市金山区教育局", "health_worker": "上海市金山区妇幼保健所",
+    "health": "上海市金山区妇幼保健所", "food_handler_health": "上海市金山区疾病预防控制中心",
+    "background_check": "上海市公安局金山分局",
+}
 FEED_KEY_FILE = "feed.key"
 HEALTH_CHECK_OVERDUE = (0, 2, 4)
 """The deliberate lapses: at these nurseries (by place in ``NURSERIES``) the second person's health
-certificate is suspended (健康检查逾期), so the HR dashboard has someone to show first and those
-nurseries' 持证上岗率 falls short of 100%. Everyone else is certified for their role."""
+certificate (托幼机构工作人员健康合格证) is suspended for a missed re-check (健康检查逾期), so the HR
+dashboard has someone to show first and those nurseries' 持证上岗率 falls short of 100%. Everyone
+else is compliant for their role under policy v2."""
 TEACHER_WITHOUT_INFANT_CARE = (4, 0)
 """(place, teacher) of the one public kindergarten teacher who holds no 育婴员证 yet: the district
 is above the plan's 75% without being at 100%."""
@@ -95,39 +108,68 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
 
 
 def seed_credential(app, rng: random.Random) -> list[str]:
-    """Nurseries with certified, assigned staff (the plan's targets met: every worker certified for
-    the role, public kindergarten teachers with 育婴员证 above 75%), but for the lapses shown on
-    purpose; a few certificates expiring soon."""
+    """Nurseries with certified, checked, assigned staff under policy v2 (the plan's targets met: every
+    worker compliant for the role, public kindergarten teachers with 育婴员证 above 75%), but for the
+    lapses shown on purpose; a few certificates and checks falling due soon."""
     today = dt.date.today()
     app.badges.keys.ensure(DEMO_ACTOR)
+    app.policies.adopt_policy(
+        msgspec.convert(msgspec.to_builtins(shanghai_v2_document()), type=PolicyDocument),
+        "policy v2: levels, health and background checks, a cook (docs/policy-v2.md)", DEMO_ACTOR, effective_on=today,
+    )
     nurseries = [app.registry.register_nursery(n, DEMO_ACTOR) for n in NURSERIES]
     serial = 0
+    lapsed: list[str] = []
+    checks = random.Random(2026)  # policy v2's extra draws, apart from ``rng`` so the v1 draws stay as they were
+
+    def record(staff_id: str, cert_type: str, issued_on: dt.date, expires_on: dt.date | None = None,
+               level: int | None = None) -> CertificateView:
+        nonlocal serial
+        serial += 1
+        return app.certificates.issue_certificate(NewCertificate(
+            cert_type=cert_type, number=f"JS{serial:04d}-{cert_type[:2].upper()}", issuing_body=ISSUED_BY[cert_type],
+            issued_on=issued_on, expires_on=expires_on, level=level, holder_id=staff_id,
+        ), role="registrar", visible_to=None, actor=DEMO_ACTOR)
+
+    def hire(nursery_id: str, role: str, held: list[tuple[str, int]], *, overdue: bool, name: str, id_number: str) -> None:
+        staff = app.registry.register_staff(name=name, id_number=id_number, registered_by=nursery_id, actor=DEMO_ACTOR)
+        for cert_type, days in held:
+            issued_on = today - dt.timedelta(days=365 - days if days < 365 else 100)
+            if cert_type in ("health", "food_handler_health"):  # a yearly check: due ``days`` from today
+                check = record(staff.staff_id, cert_type, today - dt.timedelta(days=365 - days))
+                if overdue and cert_type == "health":
+                    lapsed.append(check.certificate_id)
+            elif cert_type in LEVELS:
+                record(staff.staff_id, cert_type, issued_on, level=checks.choice(LEVELS[cert_type]))
+            elif cert_type == "teacher_kindergarten":
+                record(staff.staff_id, cert_type, today - dt.timedelta(days=days * 3))
+            else:
+                record(staff.staff_id, cert_type, issued_on, expires_on=today + dt.timedelta(days=days))
+        record(staff.staff_id, "background_check", today - dt.timedelta(days=checks.randint(20, 330)))
+        app.assignments.assign(NewAssignment(staff_id=staff.staff_id, role=role, start_on=today),
+                               nursery_id=nursery_id, actor=DEMO_ACTOR)
+        for certificate_id in lapsed:  # the re-check was missed: the registrar suspends the health certificate
+            app.certificates.suspend_certificate(UUID(certificate_id), Suspension(reason="健康检查逾期"), DEMO_ACTOR)
+        lapsed.clear()
+
     for place, nursery in enumerate(nurseries):
         roles = ["teacher", "teacher", "infant_caregiver"] if nursery.kind == "kindergarten" else \
             ["nursery_worker", "nursery_worker", "infant_caregiver", "health_worker"]
         teachers = 0
         for person, role in enumerate(roles + rng.sample(roles, 2)):
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
-            staff = app.registry.register_staff(name=name, id_number=demo_id_number(rng),
-                                                registered_by=nursery.nursery_id, actor=DEMO_ACTOR)
+            id_number = demo_id_number(rng)
             held = [(ROLE_CERTIFICATE[role], rng.randint(200, 1500)), ("health", rng.choice([20, 45, 80, 200, 300, 330]))]
             if role == "teacher":
                 if (place, teachers) != TEACHER_WITHOUT_INFANT_CARE:  # the plan: public kindergarten teachers hold 育婴员证
                     held.append(("infant_care", rng.randint(200, 1500)))
                 teachers += 1
-            issued = {}
-            for cert_type, days in held:
-                serial += 1
-                issued[cert_type] = app.certificates.issue_certificate(NewCertificate(
-                    cert_type=cert_type, number=f"JS{serial:04d}-{cert_type[:2].upper()}", issuing_body="金山区",
-                    issued_on=today - dt.timedelta(days=365 - days if days < 365 else 100),
-                    expires_on=today + dt.timedelta(days=days), holder_id=staff.staff_id,
-                ), role="registrar", visible_to=None, actor=DEMO_ACTOR)
-            app.assignments.assign(NewAssignment(staff_id=staff.staff_id, role=role, start_on=today),
-                                   nursery_id=nursery.nursery_id, actor=DEMO_ACTOR)
-            if person == 1 and place in HEALTH_CHECK_OVERDUE:
-                app.certificates.suspend_certificate(UUID(issued["health"].certificate_id),
-                                                     Suspension(reason="健康检查逾期"), DEMO_ACTOR)
+            hire(nursery.nursery_id, role, held, overdue=person == 1 and place in HEALTH_CHECK_OVERDUE,
+                 name=name, id_number=id_number)
+        cook = checks.choice(SURNAMES) + "".join(checks.sample(GIVEN, 2))  # 炊事员: food handler and childcare health
+        hire(nursery.nursery_id, "cook", [("food_handler_health", checks.choice([30, 150, 300])),
+                                          ("health", checks.choice([30, 150, 300]))],
+             overdue=False, name=cook, id_number=demo_id_number(checks))
     seed_lifecycle(app, [n.nursery_id for n in nurseries])
     return [n.nursery_id for n in nurseries]
 

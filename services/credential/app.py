@@ -14,6 +14,7 @@ from services.credential.read_models.feed import FEED_PAGE
 from services.credential.http.badges import BADGE_CONTROLLERS
 from services.credential.http.assignments import AssignmentController
 from services.credential.http.certificates import CertificateController
+from services.credential.http.checks import CheckController
 from services.credential.http.nurseries import NurseryController
 from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = build_app(
         records,
         [
-            NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
+            NurseryController, StaffController, CertificateController, CheckController, PolicyController, AssignmentController,
             TransferController, ViolationController, ProfileController, RosterController, DistrictController, TimelineController,
             *BADGE_CONTROLLERS,
             *PORTABLE_CONTROLLERS,

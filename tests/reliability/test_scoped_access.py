@@ -39,6 +39,22 @@ def nursery_a(credential_http):
                 secrets=["李娜", LI_NA, app.registry.staff(world.staff_id).id_masked, certs[0], badge.badge_id])
 
 
+def background_check_under_policy_v2(app, staff_id: str) -> str:
+    """Policy v2 in force from today, and a background check of the person that falls due in about 60 days."""
+    import msgspec
+
+    from contracts.credentials import NewCertificate
+    from contracts.policy import PolicyDocument
+    from services.credential.domain.policy import shanghai_v2_document
+
+    document = msgspec.convert(msgspec.to_builtins(shanghai_v2_document()), type=PolicyDocument)
+    app.policies.adopt_policy(document, "policy v2", REGISTRAR, effective_on=TODAY)
+    return app.certificates.issue_certificate(NewCertificate(
+        cert_type="background_check", number="JSGA-0001", issuing_body="上海市公安局金山分局",
+        issued_on=TODAY - dt.timedelta(days=300), holder_id=staff_id,
+    ), role="registrar", visible_to=None, actor=REGISTRAR).certificate_id
+
+
 def refused_without_data(response, secrets: list[str], *statuses: int) -> None:
     assert response.status_code in statuses, (response.status_code, response.text)
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -102,7 +118,9 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
     assert client.app.state.service.recorder.max_notification_id() == before, "a refused request wrote an event"
     # Lists answer, but only with nursery B's own people.
     registrar = issue(client.app.state.service, Role.REGISTRAR)
+    check = background_check_under_policy_v2(app, staff)  # something for the checks due list to show
     for path, shows in (("/v1/staff", "李娜"), ("/v1/certificates/expiring?within=366", cert),
+                        ("/v1/checks/due?within=90", check),
                         (f"/v1/badges?staff_id={staff}", badge.badge_id), ("/v1/transfers", transfer_id),
                         ("/v1/webhooks", subscription), ("/v1/webhooks/deliveries", subscription)):
         assert shows in client.get(path, headers=registrar).text  # the data is there to leak
@@ -114,7 +132,7 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
     # or only tells the caller about its own key (/app/whoami).
     district_wide = {"/v1/nurseries", "/v1/nurseries/{nursery_id:uuid}", "/v1/policy",
                      "/v1/policy/versions/{version:int}", "/v1/verify", "/app/whoami"}
-    seen = {p for _, p, _, _ in documented} | {"/v1/staff", "/v1/certificates/expiring", "/v1/badges", "/v1/transfers",
+    seen = {p for _, p, _, _ in documented} | {"/v1/staff", "/v1/certificates/expiring", "/v1/checks/due", "/v1/badges", "/v1/transfers",
                                                 "/v1/webhooks", "/v1/webhooks/deliveries"}
     for method, path, handler in protected_routes(client.app):
         if Role.HR in roles_of(handler) and path not in district_wide:

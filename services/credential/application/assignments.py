@@ -39,7 +39,7 @@ class Assignments:
         """Assign a person; 409 ``nursery_closed`` (starting on or after its closing date), ``employed_elsewhere`` (an HR key, without the current nursery's consent) or
         ``not_certified`` listing every shortfall unless compliant on the start date."""
         self.records.projector.catch_up("registry", "certification", "transfers")
-        policy: Policy = self.policies.current_policy(caught_up=True)
+        policy: Policy = self.policies.policy_on(data.start_on, caught_up=True)
         role = policy.role(data.role)
         if role is None:
             raise Invalid(
@@ -101,7 +101,7 @@ class Assignments:
         if row is None or (visible_to is not None and row["nursery_id"] != str(visible_to)):
             raise NotFound(f"no assignment with id {assignment_id}")
         on = on or today()
-        policy = self.policies.current_policy(caught_up=True)
+        policy = self.policies.policy_on(on, caught_up=True)
         certificates = [facts_of(r) for r in self.certificates.certificates_of([row["staff_id"]])[row["staff_id"]]]
         return assignment_view(row, policy, certificates, on)
 
