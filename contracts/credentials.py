@@ -6,6 +6,7 @@ from typing import Literal
 
 import msgspec
 
+from contracts.inspections import InspectionFigures
 from contracts.command import Command
 from contracts.dates import BusinessDate
 from contracts.policy import Code
@@ -240,6 +241,8 @@ class Roster(msgspec.Struct, kw_only=True):
     certificates_as_of: str | None = None
     """When the certificate part was last brought up to date (the credential service's own log)."""
     training_as_of: str | None = None
+    inspections: InspectionFigures | None = None
+    """On-site inspections as on the date (visits against 2 a year, random checks, findings)."""
     """When the training part was last brought up to date from the training service's feed (None: never)."""
 
 

@@ -14,6 +14,7 @@ from services.credential.read_models.feed import FEED_PAGE
 from services.credential.http.badges import BADGE_CONTROLLERS
 from services.credential.http.assignments import AssignmentController
 from services.credential.http.certificates import CertificateController
+from services.credential.http.inspections import INSPECTION_CONTROLLERS
 from services.credential.http.nurseries import NurseryController
 from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
             TransferController, ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
             *PORTABLE_CONTROLLERS,
-            *WEB_CONTROLLERS, *NOTICE_CONTROLLERS,
+            *WEB_CONTROLLERS, *NOTICE_CONTROLLERS, *INSPECTION_CONTROLLERS,
         ],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "registry": records.registry, "policies": records.policies, "certificates": records.certificates,
             "assignments": records.assignments, "transfers": records.transfers, "integrity": records.integrity,
             "reports": records.reports, "badges": records.badges, "badge_issuance": records.badge_issuance,
-            "portable": records.portable, "notices": records.notices,
+            "portable": records.portable, "notices": records.notices, "inspectors": records.inspectors,
+            "draws": records.draws, "visits": records.visits, "findings": records.findings,
+            "inspection_reports": records.inspection_reports,
         },
     )
     app.on_startup.append(records.notice_loop.start)  # the daily pass and the webhook deliveries, in the background

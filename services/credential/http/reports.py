@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from contracts.credentials import DistrictFigures, Profile, Roster
 from contracts.keys import Role
+from services.credential.application.inspections import InspectionReports
 from services.credential.application.queries import Reports
 from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
@@ -60,8 +62,10 @@ class DistrictController(Controller):
 
     @get("/figures", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
     def figures(
-        self, reports: NamedDependency[Reports],
+        self, reports: NamedDependency[Reports], inspection_reports: NamedDependency[InspectionReports],
         request: Request[Principal, Any, Any], on: OnDate = None,
     ) -> DistrictFigures:
-        """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon."""
-        return reports.district_figures(on=on_or_today(on))
+        """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon;
+        on-site inspections (``inspections``)."""
+        day = on_or_today(on)
+        return msgspec.structs.replace(reports.district_figures(on=day), inspections=inspection_reports.figures(day))
