@@ -241,8 +241,6 @@ class Roster(msgspec.Struct, kw_only=True):
     certificates_as_of: str | None = None
     """When the certificate part was last brought up to date (the credential service's own log)."""
     training_as_of: str | None = None
-    inspections: InspectionFigures | None = None
-    """On-site inspections as on the date (visits against 2 a year, random checks, findings)."""
     """When the training part was last brought up to date from the training service's feed (None: never)."""
 
 
@@ -297,3 +295,5 @@ class DistrictFigures(msgspec.Struct, kw_only=True):
     training_completion_rate: float | None = None
     """People with active assignments who met both the skills and ethics hours in the year."""
     training_as_of: str | None = None
+    inspections: InspectionFigures | None = None
+    """On-site inspections as on the date (visits against 2 a year, random checks per month, findings)."""
