@@ -50,3 +50,55 @@ def make_district(client, towns: int = 5) -> District:
     names = ["朱泾镇阳光托育园", "枫泾镇小太阳托育园", "亭林镇托育园", "张堰镇托育园", "石化街道托育园", "吕巷镇托育园"]
     nurseries = [nursery(app, names[i]) for i in range(towns)]
     return District(client=client, app=app, registrar=issue(app, Role.REGISTRAR), nurseries=nurseries)
+
+
+INSPECTION_TOPICS = {
+    f"carecred.credential:{name}.v1" for name in (
+        "Inspector.Registered", "Inspector.Deactivated", "Inspector.Reactivated", "Inspector.ConflictDeclared",
+        "Draw.Announced", "Draw.Drawn", "Draw.Reannounced", "Visit.Opened", "Visit.Scanned", "Visit.Closed",
+        "Finding.Confirmed", "Finding.Closed", "Finding.Escalated",
+    )
+}
+
+
+def inspection_season(app: Credentials) -> None:
+    """Every kind of inspection event, through the use cases: inspectors, a drawn and redrawn month, visits with a
+    scan, findings confirmed, escalated and closed."""
+    import datetime as dt
+    from uuid import UUID
+
+    from contracts.inspections import (
+        DrawAnnouncement, DrawReveal, FindingConfirmation, FindingOutcome, InspectorActivity, NewConflict,
+        NewInspector, NewVisit, Redraw, ScanBatch, ScanUpload, VisitClosing,
+    )
+
+    actor = {"key_id": "k", "role": "registrar", "scope": None}
+    nurseries = [nursery(app, "朱泾镇阳光托育园"), nursery(app, "枫泾镇小太阳托育园")]
+    wang = app.inspectors.register(NewInspector(name="王督导", unit="督导室"), actor)
+    zhao = app.inspectors.register(NewInspector(name="赵督导", unit="督导室"), actor)
+    app.inspectors.declare_conflict(UUID(zhao.inspector_id), NewConflict(nursery_id=nurseries[0], reason="亲属"), actor)
+    app.inspectors.set_active(UUID(zhao.inspector_id), InspectorActivity(active=False, reason="借调"), actor)
+    app.inspectors.set_active(UUID(zhao.inspector_id), InspectorActivity(active=True, reason="返岗"), actor)
+    month, seeds = "2027-01", [secrets.token_hex(32) for _ in range(2)]
+    commit = [hashlib.sha256(bytes.fromhex(s)).hexdigest() for s in seeds]
+    app.draws.announce(DrawAnnouncement(month=month, count=1, commitment=commit[0], beacon_source="福彩3D",
+                                        beacon_on=today()), actor)
+    app.draws.draw(month, DrawReveal(seed=seeds[0], beacon="1 2 3"), actor)
+    app.draws.redraw(month, Redraw(reason="督导员病假", commitment=commit[1], beacon_source="福彩3D", beacon_on=today()),
+                     actor)
+    app.draws.draw(month, DrawReveal(seed=seeds[1], beacon="4 5 6"), actor)
+    inspector = app.inspectors.acting(wang.inspector_id)
+    visit = app.visits.open(NewVisit(nursery_id=nurseries[1], kind="routine"), inspector, actor)
+    app.visits.scan(UUID(visit.visit_id), ScanBatch(scans=[ScanUpload(
+        client_scan_id="s1", scanned_at=dt.datetime.now(dt.UTC), qr="HC1:not-a-badge")]), inspector, actor)
+    due = today() + dt.timedelta(days=10)
+    findings = [app.findings.confirm(UUID(visit.visit_id), FindingConfirmation(
+        kind="not_on_roster", person_name=name, detail="在岗未登记", due_on=due), inspector, actor) for name in ("陈某", "周某")]
+    app.visits.close(UUID(visit.visit_id), VisitClosing(note=""), inspector, actor)
+    again = app.visits.open(NewVisit(nursery_id=nurseries[1], kind="reinspection",
+                                     finding_ids=[f.finding_id for f in findings]), inspector, actor)
+    app.findings.conclude(UUID(again.visit_id), UUID(findings[0].finding_id),
+                          FindingOutcome(outcome="closed", note="已登记"), inspector, actor)
+    app.findings.conclude(UUID(again.visit_id), UUID(findings[1].finding_id),
+                          FindingOutcome(outcome="escalated", note="未整改", due_on=due), inspector, actor)
+    app.visits.close(UUID(again.visit_id), VisitClosing(note="复查完毕"), inspector, actor)
