@@ -63,6 +63,7 @@ class DrawAnnouncement(Command, kw_only=True):
     """Announce a month's draw before it can be known: the pool is every registered nursery as now."""
 
     month: Month
+    """This month or a later one."""
     count: Annotated[int, msgspec.Meta(ge=1, le=1000)]
     weighting: Weighting = "uniform"
     commitment: Hex256
@@ -70,7 +71,8 @@ class DrawAnnouncement(Command, kw_only=True):
     beacon_source: Title
     """Which public value will be entered at the draw, e.g. "福彩3D 开奖号码 2027-01-05"."""
     beacon_on: BusinessDate
-    """The day that value is published; the draw is refused before it."""
+    """The day that value is published: after today (a value known at the announcement could be steered by the
+    choice of seed); the draw is refused before it."""
 
 
 class DrawReveal(Command, kw_only=True):

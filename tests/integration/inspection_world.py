@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+from contextlib import contextmanager
+
+import pytest
 from dataclasses import dataclass, field
 
 from contracts.keys import Role
 from services.credential.application import Credentials
+from services.credential.application import draws as draws_module
 from services.credential.application.common import today
 from tests.conftest import issue
 from tests.integration.certification_world import nursery
@@ -34,15 +39,29 @@ class District:
         seed = secrets.token_hex(32)
         response = self.client.post("/v1/inspections/draws", headers=self.registrar, json={
             "month": month, "count": count, "commitment": hashlib.sha256(bytes.fromhex(seed)).hexdigest(),
-            "beacon_source": beacon_source, "beacon_on": today().isoformat()})
+            "beacon_source": beacon_source, "beacon_on": beacon_day().isoformat()})
         assert response.status_code == 201, response.text
         return seed
 
     def draw(self, month: str, seed: str, beacon: str = "3 7 1") -> dict:
-        response = self.client.post(f"/v1/inspections/draws/{month}/draw", headers=self.registrar,
-                                    json={"seed": seed, "beacon": beacon})
+        with on_beacon_day():
+            response = self.client.post(f"/v1/inspections/draws/{month}/draw", headers=self.registrar,
+                                        json={"seed": seed, "beacon": beacon})
         assert response.status_code == 200, response.text
         return response.json()
+
+
+def beacon_day() -> dt.date:
+    """The day the beacon value is published: tomorrow (it must not be known when the draw is announced)."""
+    return today() + dt.timedelta(days=1)
+
+
+@contextmanager
+def on_beacon_day():
+    """The draw service's calendar moved on to the beacon's day (the registrar draws then)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(draws_module, "today", beacon_day)
+        yield
 
 
 def make_district(client, towns: int = 5) -> District:
@@ -64,7 +83,6 @@ INSPECTION_TOPICS = {
 def inspection_season(app: Credentials) -> None:
     """Every kind of inspection event, through the use cases: inspectors, a drawn and redrawn month, visits with a
     scan, findings confirmed, escalated and closed."""
-    import datetime as dt
     from uuid import UUID
 
     from contracts.inspections import (
@@ -82,11 +100,13 @@ def inspection_season(app: Credentials) -> None:
     month, seeds = "2027-01", [secrets.token_hex(32) for _ in range(2)]
     commit = [hashlib.sha256(bytes.fromhex(s)).hexdigest() for s in seeds]
     app.draws.announce(DrawAnnouncement(month=month, count=1, commitment=commit[0], beacon_source="福彩3D",
-                                        beacon_on=today()), actor)
-    app.draws.draw(month, DrawReveal(seed=seeds[0], beacon="1 2 3"), actor)
-    app.draws.redraw(month, Redraw(reason="督导员病假", commitment=commit[1], beacon_source="福彩3D", beacon_on=today()),
-                     actor)
-    app.draws.draw(month, DrawReveal(seed=seeds[1], beacon="4 5 6"), actor)
+                                        beacon_on=beacon_day()), actor)
+    with on_beacon_day():
+        app.draws.draw(month, DrawReveal(seed=seeds[0], beacon="1 2 3"), actor)
+    app.draws.redraw(month, Redraw(reason="督导员病假", commitment=commit[1], beacon_source="福彩3D",
+                                   beacon_on=beacon_day()), actor)
+    with on_beacon_day():
+        app.draws.draw(month, DrawReveal(seed=seeds[1], beacon="4 5 6"), actor)
     inspector = app.inspectors.acting(wang.inspector_id)
     visit = app.visits.open(NewVisit(nursery_id=nurseries[1], kind="routine"), inspector, actor)
     app.visits.scan(UUID(visit.visit_id), ScanBatch(scans=[ScanUpload(

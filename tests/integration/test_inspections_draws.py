@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from carecred.cli import main
@@ -10,7 +11,7 @@ from contracts.inspections import DrawView
 from contracts.keys import Role
 from tests.audit_support import use_settings
 from tests.conftest import issue
-from tests.integration.inspection_world import make_district
+from tests.integration.inspection_world import beacon_day, make_district, on_beacon_day
 
 import msgspec
 
@@ -30,8 +31,12 @@ def test_a_month_is_drawn_from_its_announced_inputs_and_re_verified_by_anyone(cr
     assert first["seed"] is None and first["pairs"] is None  # nothing to see before the draw
     assert first["inspectors"] == sorted([wang, zhao]) and [wang, conflicted] in first["conflicts"]
 
-    wrong = credential_http.post("/v1/inspections/draws/2027-01/draw", headers=district.registrar,
-                                 json={"seed": "0" * 64, "beacon": "3 7 1"})
+    early = credential_http.post("/v1/inspections/draws/2027-01/draw", headers=district.registrar,
+                                 json={"seed": seed, "beacon": "3 7 1"})
+    assert early.status_code == 409 and early.json()["code"] == "beacon_not_published"
+    with on_beacon_day():
+        wrong = credential_http.post("/v1/inspections/draws/2027-01/draw", headers=district.registrar,
+                                     json={"seed": "0" * 64, "beacon": "3 7 1"})
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "seed"
 
     drawn = district.draw("2027-01", seed)["rounds"][0]
@@ -39,8 +44,9 @@ def test_a_month_is_drawn_from_its_announced_inputs_and_re_verified_by_anyone(cr
     assert len(pairs) == 3 and len({n for n, _ in pairs}) == 3
     assert (conflicted, wang) not in pairs and all(i != sun for _, i in pairs)
     assert drawn["log_root"] == district.app.audit.root(drawn["log_size"]).hex()
-    again = credential_http.post("/v1/inspections/draws/2027-01/draw", headers=district.registrar,
-                                 json={"seed": seed, "beacon": "3 7 1"})
+    with on_beacon_day():
+        again = credential_http.post("/v1/inspections/draws/2027-01/draw", headers=district.registrar,
+                                     json={"seed": seed, "beacon": "3 7 1"})
     assert again.status_code == 409 and again.json()["code"] == "already_drawn"
 
     # Anyone recomputes it: the same pairs; a tampered input gives another draw.
@@ -70,9 +76,13 @@ def test_next_month_draws_other_nurseries_first_and_a_redraw_keeps_the_first_rou
     assert set(drawn[:2]).isdisjoint(january) and drawn[2] in january  # the others first, then the pool is exhausted
 
     new_seed = "ab" * 32
+    known = {"reason": "督导员王某病假", "commitment": hashlib.sha256(bytes.fromhex(new_seed)).hexdigest(),
+             "beacon_source": "福彩3D 开奖号码"}
+    refused = credential_http.post("/v1/inspections/draws/2027-02/redraw", headers=district.registrar, json={
+        **known, "beacon_on": (beacon_day() - dt.timedelta(days=1)).isoformat()})
+    assert refused.status_code == 422 and refused.json()["code"] == "beacon_known"  # a value out already
     redraw = credential_http.post("/v1/inspections/draws/2027-02/redraw", headers=district.registrar, json={
-        "reason": "督导员王某病假", "commitment": hashlib.sha256(bytes.fromhex(new_seed)).hexdigest(),
-        "beacon_source": "福彩3D 开奖号码", "beacon_on": february["beacon_on"]})
+        **known, "beacon_on": beacon_day().isoformat()})
     assert redraw.status_code == 200, redraw.text
     rounds = district.draw("2027-02", new_seed)["rounds"]
     assert [r["round"] for r in rounds] == [1, 2] and rounds[0]["pairs"] == february["pairs"]

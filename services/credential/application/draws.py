@@ -21,6 +21,9 @@ class Draws:
         self.records = records
 
     def announce(self, data: DrawAnnouncement, actor: dict[str, Any]) -> DrawView:
+        if data.month < today().strftime("%Y-%m"):
+            raise Invalid(f"{data.month} is past", field="month")
+        _beacon_after_today(data.beacon_on)
         if self._rounds(data.month):
             raise Conflict(f"the draw of {data.month} is already announced (redraw it with a reason)",
                            code="draw_announced")
@@ -34,6 +37,7 @@ class Draws:
 
     def redraw(self, month: str, data: Redraw, actor: dict[str, Any]) -> DrawView:
         draw = self._draw(month)
+        _beacon_after_today(data.beacon_on)
         inputs = self._inputs_now(month)
         count = data.count or draw.count
         if count > len(inputs["pool"]):
@@ -119,6 +123,13 @@ class Draws:
             if pair.nursery_id == nursery_id:
                 return pair.inspector_id
         return None
+
+
+def _beacon_after_today(beacon_on: dt.date) -> None:
+    """The beacon value must not be known when the commitment is made: published on a later day."""
+    if beacon_on <= today():
+        raise Invalid("the beacon value is published after the announcement: a day after today or later",
+                      field="beacon_on", code="beacon_known")
 
 
 def _round(r: Any) -> DrawRound:
