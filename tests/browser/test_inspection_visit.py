@@ -90,3 +90,40 @@ def test_an_offline_visit_queues_its_scans_and_uploads_each_once_when_back_onlin
     status, visit = credential.request("GET", f"/v1/inspections/visits/{visit_id}", None, token)
     assert visit["closed_at"] is not None
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+
+
+def test_the_district_charts_visits_per_month_and_hr_sees_its_open_findings(district, world, launch):
+    token = scoped_inspector(district, world)
+    credential = district.processes["credential"]
+    status, visit = credential.request("POST", "/v1/inspections/visits", {"nursery_id": world.nursery_id, "kind": "routine"},
+                                       token)
+    assert status == 201, visit
+    due = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+    status, finding = credential.request("POST", f"/v1/inspections/visits/{visit['visit_id']}/findings", {
+        "kind": "not_on_roster", "person_name": "陈某", "detail": "在岗但不在花名册", "due_on": due}, token)
+    assert status == 201, finding
+    status, figures = credential.request("GET", "/v1/district/figures", None, world.tokens["registrar"])
+    month = visit["opened_on"][:7]
+    expected = figures["inspections"]["visits_per_month"][month]
+
+    page = launch().new_context(viewport={"width": 1280, "height": 900}).new_page()
+    problems = watch_console(page)
+    page.goto(f"{district.url('credential')}/app/district")
+    page.fill("#api-key", world.tokens["registrar"])
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#visits-chart")
+    assert page.get_attribute(f"#visits-chart rect.visits[data-month='{month}']", "data-value") == str(expected)
+    assert page.inner_text("#open-findings") == str(figures["inspections"]["open_findings"])
+    assert page.locator("#visits-chart rect.visits").count() == 12
+    shot(page, "district-inspections")
+
+    page = launch().new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{district.url('credential')}/app/hr")
+    page.fill("#api-key", world.tokens["hr"])
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector(f"#findings tr[data-finding='{finding['finding_id']}']")
+    assert "陈某" in page.inner_text("#findings") and due in page.inner_text("#findings")
+    status, own = credential.request("GET", f"/v1/inspections/visits?nursery_id={world.nursery_id}", None, world.tokens["hr"])
+    assert page.inner_text("#visits-this-year") == str(len(own))
+    shot(page, "hr-inspections")
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems

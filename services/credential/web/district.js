@@ -74,7 +74,8 @@
 
     const exportButton = el("button", { type: "button", id: "export-csv" }, "Export CSV");
     exportButton.addEventListener("click", download);
-    main().replaceChildren(el("div", { class: "row" }, exportButton), overall, teachers, perNursery, expiring, training);
+    main().replaceChildren(...[el("div", { class: "row" }, exportButton), overall, teachers, perNursery, expiring, training,
+      CareInspections.districtSection(f.inspections)].filter(Boolean));
   }
 
   async function load() {
