@@ -143,7 +143,7 @@ class Visits:
         on = today().isoformat()
         for scan in self.visit(visit_id).scans:
             who = scan.staff_id
-            if scan.verdict == Verdict.HOLDER_MISMATCH:
+            if Verdict.HOLDER_MISMATCH in (scan.verdict, scan.device_verdict):  # offline, the device checked the ID
                 proposed[("holder_mismatch", who)] = f"badge {scan.badge_id} shown by someone who is not its holder"
             elif scan.verdict in NOT_VALID:
                 proposed[("no_valid_badge", who)] = f"badge scanned with verdict {scan.verdict}"
