@@ -23,9 +23,10 @@ from services.credential.application.visits import Visits
 from shared.auth.roles import Principal
 from shared.errors import NotFound
 from shared.http.auth import allow
+from shared.http.params import path_text
 from shared.http.scope import nursery_scope, require_own_nursery
 
-MonthPath = Annotated[str, Parameter(description="The month, e.g. 2027-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+MonthPath = path_text("The month, e.g. 2027-01", max_length=7, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 DISTRICT = (Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)
 
 
