@@ -98,7 +98,44 @@ def test_an_inspector_key_names_a_registered_inspector(credential_http):
     wang = district.add_inspector("王督导")
     scoped = credential_http.post("/v1/keys", headers=admin, json={"role": "inspector", "name": "王督导", "scope": wang})
     assert scoped.status_code == 201 and scoped.json()["scope"] == wang
+    visit_id = credential_http.post("/v1/inspections/visits", headers=district.keys[wang],
+                                    json={"nursery_id": district.nurseries[0], "kind": "routine"}).json()["visit_id"]
     unscoped = issue(district.app, Role.INSPECTOR)
-    refused = credential_http.post("/v1/inspections/visits", headers=unscoped,
-                                   json={"nursery_id": district.nurseries[0], "kind": "routine"})
-    assert refused.status_code == 403 and refused.json()["code"] == "inspector_not_scoped"
+    some = "6f1c0e0a-0000-4000-8000-000000000001"
+    before = district.app.recorder.max_notification_id()
+    for method, path, body in [
+        ("POST", "/v1/inspections/visits", {"nursery_id": district.nurseries[0], "kind": "routine"}),
+        ("POST", f"/v1/inspections/visits/{visit_id}/scans",
+         {"scans": [{"client_scan_id": "a1", "scanned_at": "2026-12-01T08:00:00+08:00", "badge_id": some}]}),
+        ("GET", f"/v1/inspections/visits/{visit_id}/proposed-findings", None),
+        ("POST", f"/v1/inspections/visits/{visit_id}/findings",
+         {"kind": "not_on_roster", "person_name": "陈某", "detail": "x", "due_on": "2200-01-01"}),
+        ("POST", f"/v1/inspections/visits/{visit_id}/findings/{some}/outcome", {"outcome": "closed", "note": "x"}),
+        ("POST", f"/v1/inspections/visits/{visit_id}/close", {}),
+    ]:
+        refused = credential_http.request(method, path, json=body, headers=unscoped)
+        assert refused.status_code == 403 and refused.json()["code"] == "inspector_not_scoped", (path, refused.text)
+    assert district.app.recorder.max_notification_id() == before
+
+
+def test_an_inactive_or_conflicted_inspector_opens_no_visit(credential_http):
+    district = make_district(credential_http, towns=2)
+    wang = district.add_inspector("王督导")
+    here, there = district.nurseries
+    credential_http.post(f"/v1/inspectors/{wang}/conflicts", headers=district.registrar,
+                         json={"nursery_id": here, "reason": "曾任该园园长"})
+    conflicted = credential_http.post("/v1/inspections/visits", headers=district.keys[wang],
+                                      json={"nursery_id": here, "kind": "routine"})
+    assert conflicted.status_code == 409 and conflicted.json()["code"] == "conflict_of_interest"
+    again = credential_http.post(f"/v1/inspectors/{wang}/conflicts", headers=district.registrar,
+                                 json={"nursery_id": here, "reason": "again"})
+    assert again.status_code == 409
+    unknown = credential_http.post(f"/v1/inspectors/{wang}/conflicts", headers=district.registrar,
+                                   json={"nursery_id": "6f1c0e0a-0000-4000-8000-000000000001", "reason": "x"})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "nursery_id"
+    credential_http.post(f"/v1/inspectors/{wang}/activity", headers=district.registrar, json={"active": False, "reason": "退休"})
+    inactive = credential_http.post("/v1/inspections/visits", headers=district.keys[wang],
+                                    json={"nursery_id": there, "kind": "routine"})
+    assert inactive.status_code == 403 and inactive.json()["code"] == "inspector_inactive"
+    hr = issue(district.app, Role.HR, scope=there)
+    assert credential_http.post("/v1/inspectors", headers=hr, json={"name": "假督导", "unit": "x"}).status_code == 403

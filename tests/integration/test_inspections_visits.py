@@ -61,6 +61,13 @@ def test_offline_scans_uploaded_twice_are_recorded_once_with_their_scan_time(cre
     future = credential_http.post(f"/v1/inspections/visits/{visit_id}/scans", headers=key, json={"scans": [
         {"client_scan_id": "dev1-0003", "scanned_at": (at + dt.timedelta(days=1)).isoformat(), "qr": qr}]})
     assert future.status_code == 422 and future.json()["errors"][0]["field"] == "scans[0].scanned_at"
+    for bad, field in (({"client_scan_id": "dev1-0004", "scanned_at": at.isoformat()}, "scans[0].qr"),
+                       ({"client_scan_id": "dev1 0004", "scanned_at": at.isoformat(), "qr": qr}, "client_scan_id"),
+                       ({"client_scan_id": "dev1-0004", "scanned_at": at.isoformat(), "qr": qr,
+                         "badge_id": "6f1c0e0a-0000-4000-8000-000000000001"}, "scans[0].badge_id")):
+        refused = credential_http.post(f"/v1/inspections/visits/{visit_id}/scans", headers=key, json={"scans": [bad]})
+        assert refused.status_code == 422 and field in refused.json()["errors"][0]["field"], refused.text
+    assert len(credential_http.get(f"/v1/inspections/visits/{visit_id}", headers=key).json()["scans"]) == 2
     closed = credential_http.post(f"/v1/inspections/visits/{visit_id}/close", headers=key, json={})
     assert closed.status_code == 200 and closed.json()["closed_at"]
     late = credential_http.post(f"/v1/inspections/visits/{visit_id}/scans", headers=key, json={"scans": offline})
