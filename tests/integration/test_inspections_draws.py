@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import msgspec
+
 from carecred.cli import main
 from carecred.cli_inspections import round_problems
+from contracts.events.credential import InspectionDrawAnnounced, InspectionDrawn
 from contracts.inspections import DrawView
 from contracts.keys import Role
+from services.credential.domain.inspection_draw_rules import DrawInputs, draw_pairs
+from services.credential.read_models.feed import FEED_PAGE
 from tests.audit_support import use_settings
 from tests.conftest import issue
 from tests.integration.inspection_world import beacon_day, make_district, on_beacon_day
-
-import msgspec
 
 
 def test_a_month_is_drawn_from_its_announced_inputs_and_re_verified_by_anyone(credential_http, settings, monkeypatch, capsys):
@@ -139,3 +142,28 @@ def test_an_inactive_or_conflicted_inspector_opens_no_visit(credential_http):
     assert inactive.status_code == 403 and inactive.json()["code"] == "inspector_inactive"
     hr = issue(district.app, Role.HR, scope=there)
     assert credential_http.post("/v1/inspectors", headers=hr, json={"name": "假督导", "unit": "x"}).status_code == 403
+
+
+def test_an_auditor_following_the_feed_recomputes_every_round_from_it_alone(credential_http):
+    district = make_district(credential_http, towns=4)
+    district.add_inspector("王督导")
+    district.add_inspector("赵督导")
+    district.draw("2027-01", district.announce("2027-01", count=2))
+    new_seed = "cd" * 32
+    assert credential_http.post("/v1/inspections/draws/2027-01/redraw", headers=district.registrar, json={
+        "reason": "公证人员缺席", "commitment": hashlib.sha256(bytes.fromhex(new_seed)).hexdigest(),
+        "beacon_source": "福彩3D 开奖号码", "beacon_on": beacon_day().isoformat()}).status_code == 200
+    district.draw("2027-01", new_seed)
+    page = msgspec.json.decode(credential_http.get("/v1/feed?limit=1000", headers=issue(district.app, Role.AUDITOR)).content,
+                               type=FEED_PAGE)
+    announced = {e.round: e for e in (i.event for i in page.items) if isinstance(e, InspectionDrawAnnounced)}
+    drawn = [i.event for i in page.items if isinstance(i.event, InspectionDrawn)]
+    assert sorted(announced) == [1, 2] and announced[2].reason == "公证人员缺席" and len(drawn) == 2
+    for made in drawn:
+        a = announced[made.round]
+        assert hashlib.sha256(bytes.fromhex(made.seed)).hexdigest() == a.commitment
+        assert draw_pairs(DrawInputs(
+            month=a.month, round=a.round, count=a.count, weighting=a.weighting, pool=a.pool, inspectors=a.inspectors,
+            conflicts=a.conflicts, previous=a.previous, seed=made.seed, beacon=made.beacon, log_root=made.log_root,
+        )) == made.pairs
+    assert "王督导" not in credential_http.get("/v1/feed?limit=1000", headers=issue(district.app, Role.AUDITOR)).text
