@@ -20,7 +20,7 @@ from tests.integration.inspection_world import beacon_day, make_district, on_bea
 
 
 def test_a_month_is_drawn_from_its_announced_inputs_and_re_verified_by_anyone(credential_http, settings, monkeypatch, capsys):
-    district = make_district(credential_http)
+    district = make_district(credential_http, towns=6)
     wang, zhao, sun = (district.add_inspector(n) for n in ("王督导", "赵督导", "孙督导"))
     conflicted = district.nurseries[0]
     assert credential_http.post(f"/v1/inspectors/{wang}/conflicts", headers=district.registrar,
@@ -28,7 +28,9 @@ def test_a_month_is_drawn_from_its_announced_inputs_and_re_verified_by_anyone(cr
     assert credential_http.post(f"/v1/inspectors/{sun}/activity", headers=district.registrar,
                                 json={"active": False, "reason": "借调"}).json()["active"] is False
 
-    seed = district.announce("2027-01", count=3)
+    # All six drawn in order, each with one of two inspectors: some 23,000 outcomes (the nursery ids are new each run),
+    # so that another beacon value giving the very same draw below is a one-in-23,000 accident.
+    seed = district.announce("2027-01", count=6)
     announced = credential_http.get("/v1/inspections/draws/2027-01", headers=issue(district.app, Role.AUDITOR)).json()
     first = announced["rounds"][0]
     assert first["seed"] is None and first["pairs"] is None  # nothing to see before the draw
@@ -44,7 +46,7 @@ def test_a_month_is_drawn_from_its_announced_inputs_and_re_verified_by_anyone(cr
 
     drawn = district.draw("2027-01", seed)["rounds"][0]
     pairs = [(p["nursery_id"], p["inspector_id"]) for p in drawn["pairs"]]
-    assert len(pairs) == 3 and len({n for n, _ in pairs}) == 3
+    assert len(pairs) == 6 and len({n for n, _ in pairs}) == 6
     assert (conflicted, wang) not in pairs and all(i != sun for _, i in pairs)
     assert drawn["log_root"] == district.app.audit.root(drawn["log_size"]).hex()
     with on_beacon_day():
