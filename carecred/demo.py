@@ -17,6 +17,7 @@ from uuid import UUID
 from carecred.services import SERVICES, open_application
 import msgspec
 
+from contracts.inspections import NewInspector
 from contracts.keys import Role
 from contracts.credentials import CertificateView, NewAssignment, NewCertificate, Suspension
 from contracts.policy import PolicyDocument
@@ -81,6 +82,8 @@ TEACHER_WITHOUT_INFANT_CARE = (4, 0)
 """(place, teacher) of the one public kindergarten teacher who holds no 育婴员证 yet: the district
 is above the plan's 75% without being at 100%."""
 
+SCOPE_NAMES = {"hr": "nursery", "provider": "provider", "inspector": "inspector: visits on the scan page"}
+
 
 def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
     """Seed the demo district unless already seeded; return (role, scope, token) of the new keys."""
@@ -88,13 +91,14 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
         if credential.list_keys():
             return None
         nurseries = seed_credential(credential, random.Random(2023))
+        inspector = credential.inspectors.register(NewInspector(name="王督导", unit="金山区教育局督导室"), DEMO_ACTOR)
     with open_application("training", settings) as training:
         provider = training.catalogue.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
         for course in COURSES:
             training.catalogue.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
     keys = [
         (Role.ADMIN, None), (Role.REGISTRAR, None), (Role.HR, nurseries[0]), (Role.PROVIDER, provider.provider_id),
-        (Role.INSPECTOR, None), (Role.AUDITOR, None), (Role.SERVICE, None),
+        (Role.INSPECTOR, inspector.inspector_id), (Role.AUDITOR, None), (Role.SERVICE, None),
     ]
     issued = [(str(role), scope or "", new_token()) for role, scope in keys]
     for service in SERVICES:
@@ -206,7 +210,7 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
     if issued:
         print("API keys for each role (shown once; only their hashes are stored):")
         for role, scope, token in issued:
-            print(f"  {role:<10} {token}" + (f"   ({'nursery' if role == 'hr' else 'provider'} {scope})" if scope else ""))
+            print(f"  {role:<10} {token}" + (f"   ({SCOPE_NAMES[role]} {scope})" if scope else ""))
         print()
     else:
         print("Demo data already seeded; make more keys with `carecred keys create --role ... --name ...`.\n")

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from contracts.inspections import InspectionFigures
 from contracts.command import Command
 from contracts.dates import BusinessDate
 from contracts.policy import Code
@@ -335,3 +336,5 @@ class DistrictFigures(msgspec.Struct, kw_only=True):
     training_completion_rate: float | None = None
     """People with active assignments who met both the skills and ethics hours in the year."""
     training_as_of: str | None = None
+    inspections: InspectionFigures | None = None
+    """On-site inspections as on the date (visits against 2 a year, random checks per month, findings)."""

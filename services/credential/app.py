@@ -15,6 +15,7 @@ from services.credential.http.badges import BADGE_CONTROLLERS
 from services.credential.http.assignments import AssignmentController
 from services.credential.http.certificates import CertificateController
 from services.credential.http.checks import CheckController
+from services.credential.http.inspections import INSPECTION_CONTROLLERS
 from services.credential.http.nurseries import NurseryController
 from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TransferController, ViolationController, ProfileController, RosterController, DistrictController, TimelineController,
             *BADGE_CONTROLLERS,
             *PORTABLE_CONTROLLERS,
-            *WEB_CONTROLLERS, *NOTICE_CONTROLLERS,
+            *WEB_CONTROLLERS, *NOTICE_CONTROLLERS, *INSPECTION_CONTROLLERS,
         ],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
@@ -50,7 +51,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "reports": records.reports, "badges": records.badges, "badge_issuance": records.badge_issuance,
             "portable": records.portable, "notices": records.notices, "nursery_lifecycle": records.nursery_lifecycle,
             "targets": records.targets, "timelines": records.timelines,
-            "annual_figures": records.annual_figures,
+            "annual_figures": records.annual_figures, "inspectors": records.inspectors,
+            "draws": records.draws, "visits": records.visits, "findings": records.findings,
+            "inspection_reports": records.inspection_reports,
         },
     )
     app.on_startup.append(records.notice_loop.start)  # the daily pass and the webhook deliveries, in the background

@@ -16,6 +16,8 @@ small class per area, each given its collaborators in its constructor:
 * ``badges`` (``badges.py``): badge keys, signing, status, verifying;
   ``badge_issuance`` (``badge_issuance.py``): a badge only for a person compliant today;
 * ``portable`` (``portable.py``): certificates and training years as Verifiable Credentials;
+* ``inspectors`` (``inspectors.py``), ``draws`` (``draws.py``), ``visits`` (``visits.py``), ``findings``
+  (``findings.py``), ``inspection_reports`` (``inspections.py``): inspections (docs/inspections.md);
 * ``notices`` (``notices.py``): webhook subscriptions, the daily notice pass, deliveries;
   ``notice_loop`` (``notice_loop.py``): both in the background of the running service.
 
@@ -33,6 +35,10 @@ from services.credential.application.assignments import Assignments
 from services.credential.application.badge_issuance import BadgeIssuance
 from services.credential.application.badges import Badges
 from services.credential.application.certificates import Certificates
+from services.credential.application.draws import Draws
+from services.credential.application.findings import Findings
+from services.credential.application.inspections import InspectionReports
+from services.credential.application.inspectors import Inspectors
 from services.credential.application.integrity import Integrity
 from services.credential.application.municipal import MunicipalExports
 from services.credential.application.notice_loop import NoticeLoop
@@ -46,9 +52,11 @@ from services.credential.application.registry import Registry
 from services.credential.application.targets import PlanTargets
 from services.credential.application.timeline import PersonTimelines
 from services.credential.application.transfers import Transfers
+from services.credential.application.visits import Visits
 from services.credential.read_models import feed
 from services.credential.read_models.badges import BadgeProjection, BadgeProjector
 from services.credential.read_models.certification import CertificationProjection
+from services.credential.read_models.inspections import InspectionProjection
 from services.credential.read_models.nurseries import NurseryLifecycleProjection
 from services.credential.read_models.notices import (
     NoticeProjection, NoticeProjector, create_tables as create_notice_tables,
@@ -88,10 +96,15 @@ class Credentials(ServiceApplication):
         self.timelines = PersonTimelines(self, self.audit, self.badges.projector)
         self.annual_figures = AnnualFiguresPublisher(self)
         self.municipal_exports = MunicipalExports(self)
+        self.inspectors = Inspectors(self)
+        self.draws = Draws(self)
+        self.visits = Visits(self, self.badges, self.draws)
+        self.findings = Findings(self, self.visits)
+        self.inspection_reports = InspectionReports(self)
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection(),
-                NurseryLifecycleProjection()]
+                NurseryLifecycleProjection(), InspectionProjection()]
 
     def create_tables(self) -> None:
         super().create_tables()
@@ -110,7 +123,10 @@ class Credentials(ServiceApplication):
         return [self.projector, self.badges.projector, self.notices.projector]
 
     def scope_is_known(self, role: Role, scope: str) -> bool | None:
-        """An hr key's nursery must be registered here; provider keys name the training service's providers."""
+        """An hr key's nursery and an inspector key's inspector must be registered here; provider keys name the
+        training service's providers."""
+        if role is Role.INSPECTOR:
+            return self.inspectors.exists(str(UUID(scope)))
         if role is not Role.HR:
             return None
         self.projector.catch_up()

@@ -80,7 +80,8 @@
 
     const exportButton = el("button", { type: "button", id: "export-csv" }, "Export CSV");
     exportButton.addEventListener("click", download);
-    main().replaceChildren(el("div", { class: "row" }, exportButton), overall, teachers, perNursery, expiring, training);
+    main().replaceChildren(...[el("div", { class: "row" }, exportButton), overall, teachers, perNursery, expiring, training,
+      CareInspections.districtSection(f.inspections)].filter(Boolean));
   }
 
   const SVG = "http://www.w3.org/2000/svg";

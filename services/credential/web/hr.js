@@ -40,10 +40,10 @@
 
   async function roster() {
     main().replaceChildren(el("p", { class: "muted" }, "Loading…"));
-    const [nursery, roster, expiring, upcoming, due] = await Promise.all([
+    const [nursery, roster, expiring, upcoming, due, inspections] = await Promise.all([
       api(`/v1/nurseries/${nurseryId}`), api(`/v1/nurseries/${nurseryId}/roster`),
       api("/v1/certificates/expiring?within=90"), api(`/v1/nurseries/${nurseryId}/upcoming-notices`),
-      api("/v1/checks/due?within=90"),
+      api("/v1/checks/due?within=90"), CareInspections.nurserySection(nurseryId),
     ]);
     const mine = new Set(roster.entries.map((e) => e.staff_id));
     const soon = expiring.filter((c) => mine.has(c.holder_id));
@@ -109,6 +109,7 @@
       el("section", { class: "card" }, el("h2", {}, "Health and background checks due"), dueWindow, dueHolder),
       el("section", { class: "card" }, el("h2", {}, "Certificates expiring in 90 days"), expiringTable),
       el("section", { class: "card" }, el("h2", {}, "Upcoming reminders (sent once to your webhooks)"), remindersTable(upcoming)),
+      inspections,
     );
   }
 
