@@ -8,8 +8,10 @@ refused whole (400 naming the field); the LRS stores the statement exactly as it
 
 from __future__ import annotations
 
-import re
+import base64
 import datetime as dt
+import json
+import re
 from typing import Any
 from uuid import UUID
 
@@ -27,8 +29,8 @@ _LANG = re.compile(r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A
                    r"(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?$|^[xX](?:-[A-Za-z0-9]{1,8})+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _EMAIL = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
-_DURATION = re.compile(r"^P(?=\d|T\d)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?"
-                       r"(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$")
+_DURATION = re.compile(r"^P(?:\d+(?:\.\d+)?W|(?=\d|T\d)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?D)?"
+                       r"(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?)$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
 _INTERACTIONS = {"true-false", "choice", "fill-in", "long-fill-in", "matching", "performance", "sequencing",
                  "likert", "numeric", "other"}
@@ -318,6 +320,9 @@ def check_activity(value: Any, field: str) -> None:
             check_iri(d.moreInfo, f"{field}.definition.moreInfo")
         if d.extensions is not None:
             check_extensions(d.extensions, f"{field}.definition.extensions")
+        interaction = [n for n in ("correctResponsesPattern", *_COMPONENT_LISTS) if getattr(d, n) is not None]
+        if interaction and d.interactionType is None:
+            raise StatementInvalid(f"{field}.definition.interactionType", f"is needed with {interaction[0]}")
         if d.interactionType is not None and d.interactionType not in _INTERACTIONS:
             raise StatementInvalid(f"{field}.definition.interactionType", "is not an interaction type of the spec")
         for name, types in _COMPONENT_LISTS.items():
@@ -384,10 +389,22 @@ def check_context(value: Any, field: str, object_kind: str) -> None:
         check_statement_ref(context.statement, f"{field}.statement")
     if context.extensions is not None:
         check_extensions(context.extensions, f"{field}.extensions")
-    for name in ("contextAgents", "contextGroups"):
+    for name, kind, member in (("contextAgents", "contextAgent", "agent"), ("contextGroups", "contextGroup", "group")):
         for i, item in enumerate(getattr(context, name) or []):
-            if not isinstance(item, dict):
-                raise StatementInvalid(f"{field}.{name}[{i}]", "must be an object")
+            at = f"{field}.{name}[{i}]"
+            if not isinstance(item, dict) or set(item) - {"objectType", "relevantTypes", member}:
+                raise StatementInvalid(at, f"must be an object of objectType, {member} and relevantTypes")
+            if item.get("objectType") != kind:
+                raise StatementInvalid(f"{at}.objectType", f"must be {kind}")
+            if member == "group" and (not isinstance(item.get(member), dict) or item[member].get("objectType") != "Group"):
+                raise StatementInvalid(f"{at}.group", "must be a Group")
+            check_agent(item.get(member), f"{at}.{member}", group_allowed=member == "group")
+            types = item.get("relevantTypes")
+            if types is not None:
+                if not isinstance(types, list) or not types:
+                    raise StatementInvalid(f"{at}.relevantTypes", "must be a non-empty array of IRIs")
+                for j, iri in enumerate(types):
+                    check_iri(iri, f"{at}.relevantTypes[{j}]")
 
 
 def check_result(value: Any, field: str) -> None:
@@ -422,6 +439,9 @@ def check_attachment(value: Any, field: str) -> None:
 
 
 def check_parts(value: dict[str, Any], field: str, *, sub: bool) -> None:
+    for name, part in value.items():
+        if part is None and name != "timestamp":
+            raise StatementInvalid(f"{field}.{name}" if field else name, "must not be null")
     fields = _convert(value, StatementFields, field)
     prefix = f"{field}." if field else ""
     if sub:
@@ -446,10 +466,34 @@ def check_parts(value: dict[str, Any], field: str, *, sub: bool) -> None:
         check_attachment(attachment, f"{prefix}attachments[{i}]")
 
 
+def check_no_null(value: Any, field: str) -> None:
+    """No property is null, except inside ``extensions`` (Data 2.2)."""
+    if value is None:
+        raise StatementInvalid(field, "must not be null")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key != "extensions":
+                check_no_null(item, f"{field}.{key}" if field else key)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_no_null(item, f"{field}[{i}]")
+
+
+def check_authority(value: Any) -> None:
+    """An Agent, or an anonymous Group of exactly two Agents (an OAuth consumer and user)."""
+    check_agent(value, "authority")
+    if value.get("objectType") == "Group":
+        if any(k in value for k in ("mbox", "mbox_sha1sum", "openid", "account")) or len(value.get("member") or []) != 2:
+            raise StatementInvalid("authority", "a Group authority must be anonymous with exactly two members")
+
+
 def check_statement(value: Any) -> dict[str, Any]:
     """A statement the LRS may store, or StatementInvalid naming the field at fault."""
     if not isinstance(value, dict):
         raise StatementInvalid("", "a statement must be a JSON object")
+    if "timestamp" in value and value["timestamp"] is None:  # sent as null: as if not sent
+        value = {k: v for k, v in value.items() if k != "timestamp"}
+    check_no_null(value, "")
     check_parts(value, "", sub=False)
     if "id" in value:
         check_uuid(value["id"], "id")
@@ -459,7 +503,30 @@ def check_statement(value: Any) -> dict[str, Any]:
                                or not re.match(r"^(1\.0|2\.0)(\.\d+)?$", value["version"])):
         raise StatementInvalid("version", "must be 1.0.x or 2.0.x")
     if "authority" in value:
-        check_agent(value["authority"], "authority")
+        check_authority(value["authority"])
     if value["verb"]["id"] == VOIDED and value["object"].get("objectType") != "StatementRef":
         raise StatementInvalid("object", "a voiding statement's object must be a StatementRef")
     return value
+
+
+def _b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def check_signature(statement: dict[str, Any], jws: bytes) -> None:
+    """A signed statement's signature attachment: a compact JWS (RS256/384/512) whose payload is the statement.
+
+    The LRS stores the signature; it checks its form and that it signs this statement's actor, verb
+    and object, not the signature itself (no key of the signer is known here).
+    """
+    try:
+        header_text, payload_text, signature = jws.decode("ascii").strip().split(".")
+        header = json.loads(_b64url(header_text))
+        payload = json.loads(_b64url(payload_text))
+        _b64url(signature)
+    except (ValueError, UnicodeDecodeError):
+        raise StatementInvalid("attachments", "the signature is not a compact JWS of a JSON statement") from None
+    if not isinstance(header, dict) or header.get("alg") not in ("RS256", "RS384", "RS512"):
+        raise StatementInvalid("attachments", "the signature's alg must be RS256, RS384 or RS512")
+    if not isinstance(payload, dict) or any(payload.get(k) != statement.get(k) for k in ("actor", "verb", "object")):
+        raise StatementInvalid("attachments", "the signature's payload is not this statement")

@@ -78,12 +78,6 @@ class XapiQueries:
         self.records.projector.catch_up("xapi_statements")
         where = ["s.provider_id = ?", "s.voided = FALSE"]
         params: list[Any] = [str(provider_id)]
-        if query.verb is not None:
-            where.append("s.verb_id = ?")
-            params.append(query.verb)
-        if query.registration is not None:
-            where.append("s.registration = ?")
-            params.append(query.registration)
         if query.since is not None:
             where.append("s.stored > ?")
             params.append(stamp_of(query.since))
@@ -91,7 +85,8 @@ class XapiQueries:
             where.append("s.stored <= ?")
             params.append(stamp_of(query.until))
         for kind, value, related in (("agent", agent_key(query.agent) if query.agent else None, query.related_agents),
-                                     ("activity", query.activity, query.related_activities)):
+                                     ("activity", query.activity, query.related_activities),
+                                     ("verb", query.verb, False), ("registration", query.registration, False)):
             if value is None:
                 continue
             direct = "" if related else " AND r.direct = TRUE"

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from contracts.xapi import VOIDED, StatementInvalid, check_statement
+from contracts.xapi import VOIDED, StatementInvalid, check_signature, check_statement
 from services.training.application.catalogue import Catalogue
 from services.training.application.corrections import Corrections
 from services.training.application.posting import Posting, conflict_message
@@ -146,8 +146,11 @@ class XapiStatements:
                     if attachment["sha2"] not in attachments:
                         raise StatementInvalid("attachments", f"no part carries attachment {attachment['sha2']}")
                     wanted.add(attachment["sha2"])
-                if attachment["usageType"] == SIGNATURE and attachment["contentType"] != "application/octet-stream":
-                    raise StatementInvalid("attachments", "a signature's contentType must be application/octet-stream")
+                if attachment["usageType"] == SIGNATURE:
+                    if attachment["contentType"] != "application/octet-stream":
+                        raise StatementInvalid("attachments", "a signature's contentType must be application/octet-stream")
+                    if attachment["sha2"] in attachments:
+                        check_signature(sent, attachments[attachment["sha2"]])
             incoming.append(Incoming(statement, {**sent, "id": statement["id"]}))
         if extra := set(attachments) - wanted:
             raise StatementInvalid("attachments", f"parts no statement names: {', '.join(sorted(extra))}")

@@ -21,8 +21,8 @@ from contracts.xapi import AboutView, NotCountedPage, StatementInvalid, Statemen
 from services.training.application.xapi_queries import StatementQuery, XapiQueries
 from services.training.application.xapi_statements import XapiStatements
 from services.training.http.xapi_wire import (
-    CONSISTENT_THROUGH, VERSION_HEADER, answer_version, bad_request, ids_format, multipart_answer, parse_body,
-    version_of,
+    CONSISTENT_THROUGH, VERSION_HEADER, answer_version, bad_request, canonical_format, ids_format, multipart_answer,
+    parse_body, preferred_languages, version_of,
 )
 from shared.auth.roles import Principal
 from shared.http.auth import BASIC_AUTH, PUBLIC, allow
@@ -159,6 +159,13 @@ class XapiStatementsController(Controller):
         if shape not in ("exact", "ids", "canonical"):
             raise bad_request("format must be exact, ids or canonical", "format")
         with_attachments = _bool(params.get("attachments"), "attachments")
+        wanted = preferred_languages(request.headers.get("accept-language"))
+
+        def shaped(statement: dict[str, Any]) -> dict[str, Any]:
+            if shape == "ids":
+                return ids_format(statement)
+            return canonical_format(statement, wanted) if shape == "canonical" else statement
+
         provider_id = _provider(request)
         headers = {VERSION_HEADER: answer_version(version), CONSISTENT_THROUGH: xapi_queries.consistent_through()}
         single = params.get("statementId") or params.get("voidedStatementId")
@@ -169,7 +176,7 @@ class XapiStatementsController(Controller):
             statement_id = _checked(check_uuid, single, name)
             found = xapi_queries.statement(provider_id, statement_id, voided=name == "voidedStatementId")
             statements: list[dict[str, Any]] = [found]
-            result: Any = ids_format(found) if shape == "ids" else found
+            result: Any = shaped(found)
             headers["Last-Modified"] = found.get("stored", "")
         else:
             query = _query(params)
@@ -179,7 +186,7 @@ class XapiStatementsController(Controller):
             if page_.last_position is not None:
                 kept = {k: v for k, v in params.items() if k != "page"}
                 more = "/xapi/statements?" + urlencode({**kept, "page": str(page_.last_position)})
-            shown = [ids_format(s) for s in statements] if shape == "ids" else statements
+            shown = [shaped(s) for s in statements]
             result = {"statements": shown, "more": more}
         if with_attachments:
             found_attachments = xapi_queries.attachments(provider_id, statements)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -120,11 +121,13 @@ def ids_format(statement: dict[str, Any]) -> dict[str, Any]:
     obj = out.get("object", {})
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
-        out["object"] = {k: v for k, v in obj.items() if k in ("objectType", "id")}
+        out["object"] = {"id": obj.get("id")}
     elif kind in ("Agent", "Group"):
         out["object"] = _ids_agent(obj)
     elif kind == "SubStatement":
         out["object"] = ids_format(obj)
+    if isinstance(out.get("verb"), dict):
+        out["verb"] = {"id": out["verb"].get("id")}
     context = out.get("context")
     if isinstance(context, dict):
         context = dict(context)
@@ -137,4 +140,92 @@ def ids_format(statement: dict[str, Any]) -> dict[str, Any]:
                 for kind, acts in context["contextActivities"].items()
             }
         out["context"] = context
+    return out
+
+
+def with_xapi_version(asgi: Any) -> Any:
+    """Around the app: every answer under /xapi/ states its xAPI version, and a request to any
+    resource but About without a version this LRS speaks is answered 400 before routing (so the
+    resources not implemented yet answer as an LRS must, too)."""
+
+    async def handler(scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith("/xapi/") and path != "/xapi":
+            await asgi(scope, receive, send)
+            return
+        asked = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-experience-api-version"), None)
+        stated = answer_version(asked or "2.0.0").encode()
+        if not path.startswith("/xapi/about") and asked not in VERSIONS:
+            body = json.dumps({"type": "urn:carecred:problem:xapi_bad_request", "status": 400, "code": "xapi_bad_request",
+                               "title": "Xapi bad request",
+                               "detail": f"send the {VERSION_HEADER} header (one of {', '.join(VERSIONS)})"}).encode()
+            await send({"type": "http.response.start", "status": 400, "headers": [
+                (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+                (VERSION_HEADER.lower().encode(), stated)]})
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        statements_get = scope.get("method") in ("GET", "HEAD") and path.rstrip("/") == "/xapi/statements"
+
+        async def stating(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != VERSION_HEADER.lower().encode()]
+                headers.append((VERSION_HEADER.lower().encode(), stated))
+                if statements_get and not any(k.lower() == CONSISTENT_THROUGH.lower().encode() for k, _ in headers):
+                    # a refused query: nothing was read, so the time now is as consistent as any
+                    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+                    headers.append((CONSISTENT_THROUGH.lower().encode(), now.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await asgi(scope, receive, stating)
+
+    return handler
+
+
+_LANGUAGE_MAPS = ("display", "name", "description")
+
+
+def preferred_languages(header: str | None) -> list[str]:
+    """The languages of an Accept-Language header, most wanted first."""
+    ranked = []
+    for i, item in enumerate((header or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, i, tag.lower()))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def _one_language(texts: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
+    by_tag = {k.lower(): k for k in texts}
+    for tag in wanted:
+        if tag in by_tag:
+            return {by_tag[tag]: texts[by_tag[tag]]}
+        for lower, key in by_tag.items():
+            if lower.split("-")[0] == tag.split("-")[0]:
+                return {key: texts[key]}
+    first = next(iter(texts))
+    return {first: texts[first]}
+
+
+def canonical_format(value: Any, wanted: list[str]) -> Any:
+    """The ``canonical`` format: every language map reduced to the one language the client prefers."""
+    if isinstance(value, list):
+        return [canonical_format(v, wanted) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key == "extensions":
+            out[key] = item
+        elif key in _LANGUAGE_MAPS and isinstance(item, dict) and item and all(isinstance(v, str) for v in item.values()):
+            out[key] = _one_language(item, wanted)
+        else:
+            out[key] = canonical_format(item, wanted)
     return out

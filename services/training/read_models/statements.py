@@ -1,8 +1,10 @@
 """The statement store of the LRS: every provider's xAPI statements, rebuilt by replaying the log.
 
 Besides each statement's stored JSON, the agents and activities it names are indexed (as
-``Actor``/``Object`` or only as related, for ``related_agents``/``related_activities``), and a
-voiding statement marks its target voided.
+``Actor``/``Object`` or only as related, for ``related_agents``/``related_activities``), with its
+verb and registration; a statement whose object is a StatementRef also carries its target's
+(the spec: a query returns the statements targeting a statement it matches, the voiding one
+included). A voiding statement marks its target voided.
 """
 
 from __future__ import annotations
@@ -43,7 +45,11 @@ def _agents(agent: Any) -> Iterator[str]:
 
 
 def references(statement: dict[str, Any], *, sub: bool = False) -> Iterator[tuple[str, str, bool]]:
-    """(kind, reference, direct) for every agent and activity a statement names; direct: actor or object."""
+    """(kind, reference, direct) for every agent and activity a statement names (direct: actor or object),
+    and its verb and registration."""
+    verb = statement.get("verb")
+    if isinstance(verb, dict) and not sub:
+        yield "verb", str(verb.get("id")), True
     for key in _agents(statement.get("actor")):
         yield "agent", key, not sub
     obj = statement.get("object") or {}
@@ -56,6 +62,8 @@ def references(statement: dict[str, Any], *, sub: bool = False) -> Iterator[tupl
     elif kind == "SubStatement":
         yield from references(obj, sub=True)
     context = statement.get("context") or {}
+    if isinstance(context.get("registration"), str) and not sub:
+        yield "registration", context["registration"].lower(), True
     for name in ("instructor", "team"):
         for key in _agents(context.get(name)):
             yield "agent", key, False
@@ -117,6 +125,13 @@ class StatementStore(Projection):
             "INSERT INTO xapi_statement_refs (statement_key, kind, ref, direct) VALUES (?, ?, ?, ?)",
             [(key, kind, ref, direct) for kind, ref, direct in sorted(refs)],
         )
+        if obj.get("objectType") == "StatementRef":  # a statement about another matches the filters it matches
+            cur.execute(
+                "INSERT INTO xapi_statement_refs (statement_key, kind, ref, direct)"
+                " SELECT ?, r.kind, r.ref, r.direct FROM xapi_statement_refs r JOIN xapi_statements t"
+                " ON t.statement_key = r.statement_key WHERE t.provider_id = ? AND t.statement_id = ?",
+                (key, e.provider_id, str(obj.get("id", "")).lower()),
+            )
         if e.voids is not None:
             cur.execute(
                 "UPDATE xapi_statements SET voided = TRUE WHERE provider_id = ? AND statement_id = ? AND voids IS NULL",
