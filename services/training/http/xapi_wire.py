@@ -146,7 +146,8 @@ def ids_format(statement: dict[str, Any]) -> dict[str, Any]:
 def with_xapi_version(asgi: Any) -> Any:
     """Around the app: every answer under /xapi/ states its xAPI version, and a request to any
     resource but About without a version this LRS speaks is answered 400 before routing (so the
-    resources not implemented yet answer as an LRS must, too)."""
+    resources not implemented yet answer as an LRS must, too); HEAD of the Statements and About
+    resources is answered as GET without the body."""
 
     async def handler(scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -166,6 +167,9 @@ def with_xapi_version(asgi: Any) -> Any:
             return
 
         statements_get = scope.get("method") in ("GET", "HEAD") and path.rstrip("/") == "/xapi/statements"
+        head = scope.get("method") == "HEAD" and path.rstrip("/") in ("/xapi/statements", "/xapi/about")
+        if head:  # HEAD: answered as GET, without the body
+            scope = {**scope, "method": "GET"}
 
         async def stating(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -176,6 +180,8 @@ def with_xapi_version(asgi: Any) -> Any:
                     now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
                     headers.append((CONSISTENT_THROUGH.lower().encode(), now.encode()))
                 message = {**message, "headers": headers}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         await asgi(scope, receive, stating)
