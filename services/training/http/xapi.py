@@ -26,11 +26,13 @@ from services.training.http.xapi_wire import (
 )
 from shared.auth.roles import Principal
 from shared.http.auth import BASIC_AUTH, PUBLIC, allow
+from shared.http.params import query_text
 MAX_STATEMENTS_BODY = 16 * 1024 * 1024
 _QUERY = {"statementId", "voidedStatementId", "agent", "verb", "activity", "registration", "related_activities",
           "related_agents", "since", "until", "limit", "format", "attachments", "ascending", "page"}
 _SINGLE = {"statementId", "voidedStatementId", "format", "attachments"}
-Text = Annotated[str | None, Parameter(description="See the xAPI Statements resource", max_length=4096)]
+Text = query_text("See the xAPI Statements resource (checked as the spec says: 400 naming the parameter)",
+                  max_length=4096)
 
 
 def _bool(value: str | None, name: str) -> bool:

@@ -144,9 +144,8 @@ def ids_format(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_xapi_version(asgi: Any) -> Any:
-    """Around the app: every answer under /xapi/ states its xAPI version, and a request to any
-    resource but About without a version this LRS speaks is answered 400 before routing (so the
-    resources not implemented yet answer as an LRS must, too); HEAD of the Statements and About
+    """Around the app: every answer under /xapi/ states its xAPI version, and a request to a resource
+    not implemented yet without a version this LRS speaks is answered 400 as an LRS must; HEAD of the Statements and About
     resources is answered as GET without the body."""
 
     async def handler(scope: Any, receive: Any, send: Any) -> None:
@@ -156,7 +155,8 @@ def with_xapi_version(asgi: Any) -> Any:
             return
         asked = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-experience-api-version"), None)
         stated = answer_version(asked or "2.0.0").encode()
-        if not path.startswith("/xapi/about") and asked not in VERSIONS:
+        routed = path.rstrip("/") in ("/xapi/statements", "/xapi/about")  # these check the key first, then the version
+        if not routed and asked not in VERSIONS:
             body = json.dumps({"type": "urn:carecred:problem:xapi_bad_request", "status": 400, "code": "xapi_bad_request",
                                "title": "Xapi bad request",
                                "detail": f"send the {VERSION_HEADER} header (one of {', '.join(VERSIONS)})"}).encode()
