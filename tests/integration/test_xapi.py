@@ -72,6 +72,14 @@ def test_a_completed_statement_counts_and_its_voiding_reverses_it(training_http)
     assert training_http.get(f"/xapi/statements?voidedStatementId={sid}", headers=auth).json()["id"] == sid
 
 
+def test_each_catalogued_course_has_its_activity_iri(training_http):
+    app, provider_id, _, auth = world(training_http)
+    courses = training_http.get(f"/v1/providers/{provider_id}/courses", headers=bearer_of(auth)).json()
+    sk01 = next(c for c in courses if c["code"] == "SK01")
+    assert sk01["activity_iri"] == f"{app.settings.district_home_page}/xapi/activities/SOU/SK01"
+    assert sk01["activity_iri"] == statement(app, "x")["object"]["id"]
+
+
 def test_statements_that_are_not_completions_are_stored_and_listed_as_not_counted(training_http):
     app, provider_id, (person, _), auth = world(training_http)
     posted = training_http.post("/xapi/statements", json=[
