@@ -22,8 +22,12 @@ def basic(headers: dict[str, str]) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"SOU:{token}".encode()).decode(), **V2}
 
 
+BEARERS: dict[str, dict[str, str]] = {}
+"""The Bearer header of each provider key handed out as Basic credentials (for the /v1/ routes)."""
+
+
 def bearer_of(auth: dict[str, str]) -> dict[str, str]:
-    return {"Authorization": auth["bearer"]}
+    return BEARERS[auth["Authorization"]]
 
 
 def world(client):
@@ -31,7 +35,8 @@ def world(client):
     provider_id = approve(app)
     people = learn_people(app, 2)
     key = issue(app, Role.PROVIDER, str(provider_id))
-    return app, provider_id, people, {**basic(key), "bearer": key["Authorization"]}
+    BEARERS[basic(key)["Authorization"]] = key
+    return app, provider_id, people, basic(key)
 
 
 def statement(app, person: str, course: str = "SK01", verb: str = COMPLETED, **extra):
@@ -150,3 +155,38 @@ def test_attachments_travel_in_multipart(training_http):
     assert posted.status_code == 200, posted.text
     back = training_http.get(f"/xapi/statements?statementId={posted.json()[0]}&attachments=true", headers=auth)
     assert back.headers["content-type"].startswith("multipart/mixed") and content in back.content
+
+
+def test_another_provider_can_neither_void_nor_count_for_someone_elses_statements(training_http):
+    app, provider_id, (person, _), auth = world(training_http)
+    sid = str(uuid.uuid4())
+    assert training_http.put(f"/xapi/statements?statementId={sid}", json=statement(app, person), headers=auth).status_code == 204
+    other_id = approve(app, code="OTH", name="另一家")
+    other_key = issue(app, Role.PROVIDER, str(other_id))
+    other = basic(other_key)
+    voiding = {**statement(app, person, verb="http://adlnet.gov/expapi/verbs/voided"),
+               "object": {"objectType": "StatementRef", "id": sid}}
+    assert training_http.post("/xapi/statements", json=voiding, headers=other).status_code == 200
+    sou_course = statement(app, person, "SK02")  # SOU's course IRI, sent by the other provider
+    assert training_http.post("/xapi/statements", json=sou_course, headers=other).status_code == 200
+    assert skills(training_http, app, person, auth) == 8  # SOU's completion stands; the other counted nothing
+    assert training_http.get(f"/xapi/statements?statementId={sid}", headers=auth).status_code == 200
+    reasons = [i["reason"] for i in training_http.get("/v1/xapi/not-counted", headers=other_key).json()["items"]]
+    assert reasons == [reasons[0]] and "catalogued courses" in reasons[0]
+
+
+def test_a_statement_id_already_used_by_the_json_api_for_something_else_is_not_counted(training_http):
+    app, provider_id, (person, other_person), auth = world(training_http)
+    sid = str(uuid.uuid4())
+    app.posting.post_completions(provider_id, [completion(sid, other_person, "SK01")], {"role": "provider"})
+    assert training_http.put(f"/xapi/statements?statementId={sid}", json=statement(app, person), headers=auth).status_code == 204
+    (item,) = training_http.get("/v1/xapi/not-counted", headers=bearer_of(auth)).json()["items"]
+    assert item["statement_id"] == sid and "already used for a different completion" in item["reason"]
+    assert skills(training_http, app, person, auth) == 0
+
+
+def test_a_put_whose_body_names_another_id_is_refused(training_http):
+    app, provider_id, (person, _), auth = world(training_http)
+    body = {**statement(app, person), "id": str(uuid.uuid4())}
+    answer = training_http.put(f"/xapi/statements?statementId={uuid.uuid4()}", json=body, headers=auth)
+    assert answer.status_code == 400 and training_http.get("/xapi/statements", headers=auth).json()["statements"] == []
