@@ -52,22 +52,23 @@ def references(statement: dict[str, Any], *, sub: bool = False) -> Iterator[tupl
         yield "verb", str(verb.get("id")), True
     for key in _agents(statement.get("actor")):
         yield "agent", key, not sub
-    obj = statement.get("object") or {}
+    obj = statement.get("object") if isinstance(statement.get("object"), dict) else {}
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
         yield "activity", str(obj.get("id")), not sub
     elif kind in ("Agent", "Group"):
         for key in _agents(obj):
             yield "agent", key, not sub
-    elif kind == "SubStatement":
+    elif kind == "SubStatement" and not sub:
         yield from references(obj, sub=True)
-    context = statement.get("context") or {}
+    context = statement.get("context") if isinstance(statement.get("context"), dict) else {}
     if isinstance(context.get("registration"), str) and not sub:
         yield "registration", context["registration"].lower(), True
     for name in ("instructor", "team"):
         for key in _agents(context.get(name)):
             yield "agent", key, False
-    for activities in (context.get("contextActivities") or {}).values():
+    groups = context.get("contextActivities") if isinstance(context.get("contextActivities"), dict) else {}
+    for activities in groups.values():
         for activity in activities if isinstance(activities, list) else [activities]:
             if isinstance(activity, dict):
                 yield "activity", str(activity.get("id")), False
