@@ -88,6 +88,9 @@ class CourseView(msgspec.Struct, kw_only=True):
     catalogued_at: str
     withdrawn_at: str | None = None
     withdrawn_reason: str | None = None
+    activity_iri: str | None = None
+    """The course's xAPI activity IRI: a learning platform's statement with this object (verb completed or
+    passed) records a completion (``<district home page>/xapi/activities/<provider code>/<course code>``)."""
 
 
 class NewCompletion(Command, kw_only=True):

@@ -7,7 +7,9 @@ one small class per area, each given its collaborators in its constructor:
 * ``posting`` (``posting.py``): completions, one or in bulk;
 * ``corrections`` (``corrections.py``): reversal, correction;
 * ``ledger`` (``queries.py``): a person's year, a provider's submissions;
-* ``people`` (``read_models/people.py``): who is registered, learned from the credential feed.
+* ``people`` (``read_models/people.py``): who is registered, learned from the credential feed;
+* ``xapi_statements`` (``xapi_statements.py``), ``xapi_queries`` (``xapi_queries.py``): the Learning
+  Record Store of the providers' platforms (statements become completions through ``posting``).
 
 The HTTP layer receives these objects by dependency injection (``services/training/app.py``).
 """
@@ -22,10 +24,13 @@ from services.training.application.catalogue import Catalogue
 from services.training.application.corrections import Corrections
 from services.training.application.posting import Posting
 from services.training.application.queries import LedgerQueries
+from services.training.application.xapi_queries import XapiQueries
+from services.training.application.xapi_statements import XapiStatements
 from services.training.read_models import feed
 from services.training.read_models.people import People
 from services.training.read_models.projections import CatalogueProjection, KnownPeople, LedgerProjection
 from services.training.read_models.registry_follower import registry_follower
+from services.training.read_models.statements import StatementStore
 from shared.application import ServiceApplication
 from shared.follower import Follower
 from shared.projection import Projection
@@ -46,6 +51,8 @@ class TrainingRecords(ServiceApplication):
         self.posting = Posting(self, self.catalogue, self.people)
         self.corrections = Corrections(self, self.catalogue, self.people, self.posting)
         self.ledger = LedgerQueries(self, self.catalogue, self.people)
+        self.xapi_statements = XapiStatements(self, self.catalogue, self.posting, self.corrections)
+        self.xapi_queries = XapiQueries(self)
 
     def close(self) -> None:
         self.posting.close()
@@ -59,7 +66,7 @@ class TrainingRecords(ServiceApplication):
         return self.store.query_one("SELECT 1 FROM providers WHERE provider_id = ?", (str(UUID(scope)),)) is not None
 
     def projections(self) -> list[Projection]:
-        return [CatalogueProjection(), LedgerProjection(), KnownPeople()]
+        return [CatalogueProjection(), LedgerProjection(), KnownPeople(), StatementStore()]
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event, position)

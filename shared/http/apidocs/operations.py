@@ -36,6 +36,15 @@ EXTRAS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/v1/providers/{provider_id}/completions/{completion_id}/correction"): {
         200: _RETRY.replace("completion", "correction")},
 }
+_XAPI_400 = ("The xAPI spec's Bad Request (`xapi_bad_request`): no or an unknown `X-Experience-API-Version`, an"
+             " unknown parameter, a statement that breaks the spec (the field is named), an attachment part missing"
+             " or not matching its hash.")
+EXTRAS.update({
+    ("PUT", "/xapi/statements"): {400: _XAPI_400, 409: "`statement_conflict`: the id is stored with other content."},
+    ("POST", "/xapi/statements"): {400: _XAPI_400, 409: "`statement_conflict`: an id is stored with other content."},
+    ("GET", "/xapi/statements"): {400: _XAPI_400, 404: "No statement `statementId` (or voided `voidedStatementId`)"
+                                                      " of this provider."},
+})
 """(METHOD, route template) → statuses the route answers that its shape does not tell, and why.
 
 A success status here is answered with the same body as the route's usual success."""
