@@ -228,6 +228,12 @@ class PersonYear(msgspec.Struct, kw_only=True):
     ethics: CategoryHours
     complete: bool
     entries: list[LedgerEntry]
+    rules_version: int = 1
+    """The training-rules version the required hours come from (1: the 72/40 constants)."""
+    roles: list[str] = msgspec.field(default_factory=list)
+    """The roles the person held in the year, as the registry said (the rules' hours are per role)."""
+    months_in_post: int | None = None
+    """Months of the year in post, when the rules pro-rate and the person's assignments are known."""
 
 
 class Submission(msgspec.Struct, kw_only=True):
@@ -255,3 +261,56 @@ class SubmissionsPage(msgspec.Struct, kw_only=True):
 
     items: list[Submission]
     next_after: int | None
+
+
+# Training rules (培训规则) -------------------------------------------------------------------
+
+RuleRoleCode = line(40, "A role code of the credential service's role policy: lower-case letters, digits and _",
+                    min_length=2, pattern=r"^[a-z][a-z0-9_]{1,39}$", ascii_form=True)
+RuleHours = Annotated[float, msgspec.Meta(ge=0, le=1000, description="Class hours per year, in halves (0 allowed)")]
+
+
+class HoursByCategory(Command, kw_only=True, frozen=True):
+    """Class hours a year in each category: skills (综合技能培训) and ethics (职业道德教育)."""
+
+    skills: RuleHours
+    ethics: RuleHours
+
+
+class RoleHours(Command, kw_only=True, frozen=True):
+    """The hours a role owes a year."""
+
+    role: RuleRoleCode
+    skills: RuleHours
+    ethics: RuleHours
+
+
+class NewTrainingRules(Command, kw_only=True):
+    """A training-rules version to adopt (registrar): hours per category per role, with a default.
+
+    Versions follow one another (the first adopted is 2; version 1 is the 72/40 constants); a
+    version applies from a year on, never to a year already past, and never from a year earlier
+    than the version before it.
+    """
+
+    version: Annotated[int, msgspec.Meta(ge=2, le=10_000)]
+    applies_from_year: Annotated[int, msgspec.Meta(ge=2000, le=2100)]
+    default: HoursByCategory
+    """For a role the rules do not name (and a person whose role is not known)."""
+    roles: Annotated[list[RoleHours], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+    pro_rata: bool = True
+    """Pro-rate for a part year in post: hours x months in post / 12, rounded up to the half hour."""
+    note: Reason
+
+
+class TrainingRulesView(msgspec.Struct, kw_only=True):
+    """A training-rules version (version 1: the constants every store started with)."""
+
+    version: int
+    applies_from_year: int
+    default: HoursByCategory
+    roles: list[RoleHours]
+    pro_rata: bool
+    note: str
+    adopted_at: str | None
+    """When it was adopted; null for version 1 (never adopted: the constants)."""

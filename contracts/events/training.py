@@ -21,6 +21,10 @@ class YearTotals(msgspec.Struct, kw_only=True, frozen=True):
     ethics_hours: float
     skills_required: float  # the training service's rule (its domain), stated on every event
     ethics_required: float
+    rules_version: int = 1
+    """The training-rules version the required hours come from (events published before rules were
+    versioned carry none and read as version 1: the 72/40 constants). The required hours are the
+    person's own: by role, pro-rated for a part year when the rules say so."""
 
 
 class CompletionRecorded(msgspec.Struct, tag="completion.recorded.v1", kw_only=True, frozen=True):

@@ -13,6 +13,7 @@ from services.training.read_models.feed import FEED_PAGE
 from services.training.http.completions import CompletionController
 from services.training.http.ledger import LedgerController
 from services.training.http.providers import CourseController, ProviderController
+from services.training.http.rules import TrainingRulesController
 from shared.http.app import build_app
 from shared.settings import Settings
 
@@ -22,10 +23,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     records = TrainingRecords(settings or Settings.from_env())
     return build_app(
         records,
-        [ProviderController, CourseController, CompletionController, LedgerController],
+        [ProviderController, CourseController, CompletionController, LedgerController, TrainingRulesController],
         dependencies={
             "catalogue": records.catalogue, "posting": records.posting, "corrections": records.corrections,
-            "ledger": records.ledger,
+            "ledger": records.ledger, "rules": records.rules,
         },
         title="carecred training service",
         description="Training providers, course catalogue and the annual training-hours ledger.",

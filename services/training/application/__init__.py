@@ -7,6 +7,7 @@ one small class per area, each given its collaborators in its constructor:
 * ``posting`` (``posting.py``): completions, one or in bulk;
 * ``corrections`` (``corrections.py``): reversal, correction;
 * ``ledger`` (``queries.py``): a person's year, a provider's submissions;
+* ``rules`` (``rules.py``): training-rules versions (hours per category per role);
 * ``people`` (``read_models/people.py``): who is registered, learned from the credential feed.
 
 The HTTP layer receives these objects by dependency injection (``services/training/app.py``).
@@ -22,9 +23,12 @@ from services.training.application.catalogue import Catalogue
 from services.training.application.corrections import Corrections
 from services.training.application.posting import Posting
 from services.training.application.queries import LedgerQueries
+from services.training.application.rules import RulesBook
 from services.training.read_models import feed
 from services.training.read_models.people import People
-from services.training.read_models.projections import CatalogueProjection, KnownPeople, LedgerProjection
+from services.training.read_models.projections import (
+    CatalogueProjection, KnownPeople, LedgerProjection, RulesProjection,
+)
 from services.training.read_models.registry_follower import registry_follower
 from shared.application import ServiceApplication
 from shared.follower import Follower
@@ -36,7 +40,7 @@ class TrainingRecords(ServiceApplication):
     """Providers, courses and the completions ledger (年度培训学时 per person and year)."""
 
     service = "training"
-    feed_reads = ("ledger",)  # each completion carries the person's year totals, read from the ledger
+    feed_reads = ("ledger", "rules")  # each completion carries the person's year totals and requirement
 
     def __init__(self, settings: Settings):
         super().__init__(settings)
@@ -46,6 +50,7 @@ class TrainingRecords(ServiceApplication):
         self.posting = Posting(self, self.catalogue, self.people)
         self.corrections = Corrections(self, self.catalogue, self.people, self.posting)
         self.ledger = LedgerQueries(self, self.catalogue, self.people)
+        self.rules = RulesBook(self)
 
     def close(self) -> None:
         self.posting.close()
@@ -59,7 +64,7 @@ class TrainingRecords(ServiceApplication):
         return self.store.query_one("SELECT 1 FROM providers WHERE provider_id = ?", (str(UUID(scope)),)) is not None
 
     def projections(self) -> list[Projection]:
-        return [CatalogueProjection(), LedgerProjection(), KnownPeople()]
+        return [CatalogueProjection(), LedgerProjection(), KnownPeople(), RulesProjection()]
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event, position)

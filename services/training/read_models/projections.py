@@ -6,11 +6,13 @@ is a query (``recorded_at < end of D``), never a replay.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from services.training.domain.catalogue import Course, Provider
 from services.training.domain.completion import Completion
 from services.training.domain.ledger import already_counted_reason
+from services.training.domain.rules import TrainingRules
 from services.training.domain.year import utc_stamp
 from shared.persistence import Cursor
 from shared.projection import Projection, handles
@@ -135,6 +137,33 @@ class KnownPeople(Projection):
         " staff_id TEXT PRIMARY KEY, id_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, learned_at TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS person_nurseries ("
         " staff_id TEXT NOT NULL, nursery_id TEXT NOT NULL, PRIMARY KEY (staff_id, nursery_id))",
+        # Assignments (role, first and last day) for pro-rating, with when this service learned them,
+        # so a year's requirement "as on D" or at a feed position uses only what was known then.
+        "CREATE TABLE IF NOT EXISTS person_assignments ("
+        " assignment_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, nursery_id TEXT NOT NULL, role TEXT NOT NULL,"
+        " starts_on TEXT NOT NULL, learned_at TEXT NOT NULL, ends_on TEXT, end_learned_at TEXT)",
+        "CREATE INDEX IF NOT EXISTS person_assignments_by_staff ON person_assignments (staff_id)",
     ]
-    tables = ["people", "person_nurseries"]
+    tables = ["people", "person_nurseries", "person_assignments"]
     from_own_events = False
+
+
+class RulesProjection(Projection):
+    """Every adopted training-rules version, with when and at which log position it was adopted."""
+
+    name = "rules"
+    ddl = [
+        "CREATE TABLE IF NOT EXISTS training_rules ("
+        " version INTEGER PRIMARY KEY, applies_from_year INTEGER NOT NULL, rules TEXT NOT NULL,"
+        " pro_rata BOOLEAN NOT NULL, note TEXT NOT NULL, adopted_at TEXT NOT NULL, position BIGINT NOT NULL)",
+    ]
+    tables = ["training_rules"]
+
+    @handles(TrainingRules.Adopted)
+    def adopted(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO training_rules (version, applies_from_year, rules, pro_rata, note, adopted_at, position)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING",
+            (e.version, e.applies_from_year, json.dumps({"default": e.default, "roles": e.roles}, sort_keys=True),
+             bool(e.pro_rata), e.note, utc_stamp(e.timestamp), position),
+        )
