@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from contracts.badges import Verdict
 from contracts.command import Command
 from contracts.dates import BusinessDate
-from contracts.text import IdNumber, Title, line, prose
+from contracts.text import IdNumber, Name, Title, line, prose
 
 Category = Literal["skills", "ethics"]
 Topic = Literal["professional_ethics", "professional_norms", "professional_skills", "safety", "mental_health"]
@@ -36,6 +37,12 @@ CompletedAt = line(40, (
 ))
 CourseRef = line(40, "The catalogued course's code; checked per completion (422 unknown_course)")
 StaffRef = line(36, "The person's registry staff id (a UUID); checked per completion (422 invalid_staff_id)")
+LOCAL_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+TrainerCode = line(40, "A trainer's code at their provider: ASCII letters, digits, '.', '_' and '-'",
+                   pattern=LOCAL_CODE_PATTERN, ascii_form=True)
+SessionCode = line(40, "A session's code at its provider: ASCII letters, digits, '.', '_' and '-'",
+                   pattern=LOCAL_CODE_PATTERN, ascii_form=True)
+Mode = Literal["online", "offline"]
 
 
 class NewProvider(Command, kw_only=True):
@@ -108,6 +115,13 @@ class NewCompletion(Command, kw_only=True):
     """RFC 3339 date-time with offset; its calendar year in Asia/Shanghai is the training year."""
     class_hours: float
     """Must equal the catalogued class hours of the course."""
+    session_code: SessionCode | None = None
+    """The provider's session this was completed in: its course must be this course; an offline
+    session needs the person's attendance, signed in and out by badge scan (422 otherwise)."""
+    mode: Mode | None = None
+    """Online or offline (线上/线下); must match the session's when a session is named."""
+    trainer_code: TrainerCode | None = None
+    """The provider's trainer who gave it; must be the session's when a session is named."""
 
 
 class CompletionResult(msgspec.Struct, kw_only=True):
@@ -127,6 +141,11 @@ class CompletionResult(msgspec.Struct, kw_only=True):
     reason: str | None
     recorded_at: str
     replaces: str | None = None
+    session_code: str | None = None
+    mode: str | None = None
+    trainer_id: str | None = None
+    attendance_id: str | None = None
+    """The attendance (badge scans in and out) the completion rests on, for an offline session."""
 
 
 class BulkCompletions(Command):
@@ -207,6 +226,10 @@ class LedgerEntry(msgspec.Struct, kw_only=True):
     counted_instead: str | None = None
     replaces: str | None = None
     replaced_by: str | None = None
+    session_code: str | None = None
+    mode: str | None = None
+    trainer_id: str | None = None
+    attendance_id: str | None = None
 
 
 class CategoryHours(msgspec.Struct, kw_only=True):
@@ -314,3 +337,109 @@ class TrainingRulesView(msgspec.Struct, kw_only=True):
     note: str
     adopted_at: str | None
     """When it was adopted; null for version 1 (never adopted: the constants)."""
+
+
+# Trainers, sessions, attendance -------------------------------------------------------------
+
+ScanText = line(4000, "The text of the attendee's badge QR code as scanned, kept for audit")
+
+
+class NewTrainer(Command, kw_only=True):
+    """A trainer (培训师资) a provider registers: its own code for them, and their name."""
+
+    code: TrainerCode
+    name: Name
+
+
+class TrainerTraining(Command, kw_only=True):
+    """A professional training the trainer received (at least one a year, per the plan)."""
+
+    title: Title
+    organiser: Title
+    completed_on: BusinessDate
+    class_hours: float
+    """Positive, in halves."""
+
+
+class TrainerTrainingView(msgspec.Struct, kw_only=True):
+    title: str
+    organiser: str
+    completed_on: str
+    class_hours: float
+    recorded_at: str
+
+
+class TrainerYear(msgspec.Struct, kw_only=True):
+    """A year of a trainer's own training: how many, and whether the plan's one a year is met."""
+
+    year: int
+    trainings: int
+    meets_plan: bool
+
+
+class TrainerView(msgspec.Struct, kw_only=True):
+    """A provider's trainer and their own professional training, year by year."""
+
+    trainer_id: str
+    provider_id: str
+    code: str
+    name: str
+    registered_at: str
+    trained_this_year: bool
+    """At least one professional training in the current year (Asia/Shanghai)."""
+    years: list[TrainerYear]
+    trainings: list[TrainerTrainingView]
+
+
+class NewSession(Command, kw_only=True):
+    """A session (培训班次) of a catalogued course: online or offline, by one of the provider's trainers."""
+
+    code: SessionCode
+    course_code: CourseRef
+    mode: Mode
+    trainer_code: TrainerCode
+    starts_on: BusinessDate
+    ends_on: BusinessDate
+
+
+class SessionView(msgspec.Struct, kw_only=True):
+    session_id: str
+    provider_id: str
+    code: str
+    course_code: str
+    mode: str
+    trainer_id: str
+    trainer_code: str
+    starts_on: str
+    ends_on: str
+    scheduled_at: str
+
+
+class BadgeScan(Command, kw_only=True):
+    """A trainer's scan of an attendee's badge at an offline session: sign-in or sign-out.
+
+    The trainer's scanner verifies the badge offline with the credential service's published keys
+    (its verifier page) and sends the staff id it read, its verdict and the badge text; only a
+    ``valid`` verdict signs a person in or out. The text is kept for an auditor to verify again.
+    """
+
+    direction: Literal["in", "out"]
+    staff_id: StaffRef
+    trainer_code: TrainerCode
+    """The session's trainer, who scanned."""
+    scanned_at: CompletedAt
+    badge: ScanText
+    verdict: Verdict
+    """What the scanner said of the badge (only ``valid`` is accepted)."""
+
+
+class AttendanceView(msgspec.Struct, kw_only=True):
+    """One person's attendance at an offline session."""
+
+    attendance_id: str
+    session_id: str
+    staff_id: str
+    signed_in_at: str
+    signed_out_at: str | None
+    complete: bool
+    """Signed in and out: a completion of the session may rest on it."""

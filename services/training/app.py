@@ -11,6 +11,7 @@ from litestar import Litestar
 from services.training.application import TrainingRecords
 from services.training.read_models.feed import FEED_PAGE
 from services.training.http.completions import CompletionController
+from services.training.http.delivery import SessionController, TrainerController
 from services.training.http.ledger import LedgerController
 from services.training.http.providers import CourseController, ProviderController
 from services.training.http.rules import TrainingRulesController
@@ -23,10 +24,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     records = TrainingRecords(settings or Settings.from_env())
     return build_app(
         records,
-        [ProviderController, CourseController, CompletionController, LedgerController, TrainingRulesController],
+        [ProviderController, CourseController, CompletionController, LedgerController, TrainingRulesController,
+         TrainerController, SessionController],
         dependencies={
             "catalogue": records.catalogue, "posting": records.posting, "corrections": records.corrections,
-            "ledger": records.ledger, "rules": records.rules,
+            "ledger": records.ledger, "rules": records.rules, "trainers": records.trainers,
+            "sessions": records.sessions,
         },
         title="carecred training service",
         description="Training providers, course catalogue and the annual training-hours ledger.",

@@ -7,6 +7,8 @@ one small class per area, each given its collaborators in its constructor:
 * ``posting`` (``posting.py``): completions, one or in bulk;
 * ``corrections`` (``corrections.py``): reversal, correction;
 * ``ledger`` (``queries.py``): a person's year, a provider's submissions;
+* ``trainers``, ``sessions`` (``delivery.py``): trainers and their own training, sessions,
+  attendance by badge scan;
 * ``rules`` (``rules.py``): training-rules versions (hours per category per role);
 * ``people`` (``read_models/people.py``): who is registered, learned from the credential feed.
 
@@ -21,13 +23,14 @@ from uuid import UUID
 from contracts.keys import Role
 from services.training.application.catalogue import Catalogue
 from services.training.application.corrections import Corrections
+from services.training.application.delivery import Sessions, Trainers
 from services.training.application.posting import Posting
 from services.training.application.queries import LedgerQueries
 from services.training.application.rules import RulesBook
 from services.training.read_models import feed
 from services.training.read_models.people import People
 from services.training.read_models.projections import (
-    CatalogueProjection, KnownPeople, LedgerProjection, RulesProjection,
+    CatalogueProjection, DeliveryProjection, KnownPeople, LedgerProjection, RulesProjection,
 )
 from services.training.read_models.registry_follower import registry_follower
 from shared.application import ServiceApplication
@@ -47,7 +50,9 @@ class TrainingRecords(ServiceApplication):
         self.id_hash_key = self.settings.resolved_id_hash_key()
         self.people = People(self.store, self.id_hash_key)
         self.catalogue = Catalogue(self)
-        self.posting = Posting(self, self.catalogue, self.people)
+        self.trainers = Trainers(self, self.catalogue)
+        self.sessions = Sessions(self, self.catalogue, self.trainers, self.people)
+        self.posting = Posting(self, self.catalogue, self.people, sessions=self.sessions)
         self.corrections = Corrections(self, self.catalogue, self.people, self.posting)
         self.ledger = LedgerQueries(self, self.catalogue, self.people)
         self.rules = RulesBook(self)
@@ -64,7 +69,7 @@ class TrainingRecords(ServiceApplication):
         return self.store.query_one("SELECT 1 FROM providers WHERE provider_id = ?", (str(UUID(scope)),)) is not None
 
     def projections(self) -> list[Projection]:
-        return [CatalogueProjection(), LedgerProjection(), KnownPeople(), RulesProjection()]
+        return [CatalogueProjection(), LedgerProjection(), KnownPeople(), RulesProjection(), DeliveryProjection()]
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event, position)

@@ -47,8 +47,10 @@ class LedgerQueries:
             raise NotFound(f"no known person with staff_id {staff_id}")
         cutoff = _cutoff(on)
         rows = self.records.store.query(
-            "SELECT c.*, p.code AS provider_code, k.title AS course_title FROM completions c"
+            "SELECT c.*, p.code AS provider_code, k.title AS course_title, d.session_code, d.mode, d.trainer_id,"
+            " d.attendance_id FROM completions c"
             " JOIN providers p ON p.provider_id = c.provider_id JOIN courses k ON k.course_id = c.course_id"
+            " LEFT JOIN completion_deliveries d ON d.completion_id = c.completion_id"
             " WHERE c.staff_id = ? AND c.year = ? AND c.recorded_at < ? ORDER BY c.position",
             (str(staff_id), year, cutoff),
         )
@@ -83,6 +85,8 @@ class LedgerQueries:
             reason=row["reversal_reason"] if reversed_now else status.reason,
             counted_instead=status.counted_instead, replaces=row["replaces"],
             replaced_by=row["replaced_by"] if reversed_now else None,
+            session_code=row["session_code"], mode=row["mode"], trainer_id=row["trainer_id"],
+            attendance_id=row["attendance_id"],
         )
 
     def submissions(

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.training.domain.catalogue import Course, Provider
 from services.training.domain.completion import Completion
+from services.training.domain.delivery import Attendance, Session, Trainer
 from services.training.domain.ledger import already_counted_reason
 from services.training.domain.rules import TrainingRules
 from services.training.domain.year import utc_stamp
@@ -84,8 +85,12 @@ class LedgerProjection(Projection):
         "CREATE INDEX IF NOT EXISTS completions_by_person ON completions (staff_id, year, position)",
         "CREATE INDEX IF NOT EXISTS completions_by_provider ON completions (provider_id, position)",
         "CREATE INDEX IF NOT EXISTS completions_by_course ON completions (staff_id, course_id, year, position)",
+        # How a completion was delivered, when its provider named it (see ``domain/delivery.py``).
+        "CREATE TABLE IF NOT EXISTS completion_deliveries ("
+        " completion_id TEXT PRIMARY KEY, session_id TEXT, session_code TEXT, mode TEXT, trainer_id TEXT,"
+        " attendance_id TEXT)",
     ]
-    tables = ["completions"]
+    tables = ["completions", "completion_deliveries"]
 
     _PENDING = "ledger.pending_inserts"
     _EARLIER = (
@@ -108,6 +113,14 @@ class LedgerProjection(Projection):
             e.category, e.half_hours, e.completed_at, e.year, e.replaces, utc_stamp(e.timestamp),
             *key, *key, already_counted_reason(e.year),
         ))
+
+    @handles(Completion.Delivered)
+    def delivered(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO completion_deliveries (completion_id, session_id, session_code, mode, trainer_id, attendance_id)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (completion_id) DO NOTHING",
+            (str(e.originator_id), e.session_id, e.session_code, e.mode, e.trainer_id, e.attendance_id),
+        )
 
     @handles(Completion.Reversed)
     def reversed(self, cur: Cursor, e: Any, position: int) -> None:
@@ -166,4 +179,69 @@ class RulesProjection(Projection):
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING",
             (e.version, e.applies_from_year, json.dumps({"default": e.default, "roles": e.roles}, sort_keys=True),
              bool(e.pro_rata), e.note, utc_stamp(e.timestamp), position),
+        )
+
+
+class DeliveryProjection(Projection):
+    """Providers' trainers and their own trainings, sessions, and attendance at offline sessions."""
+
+    name = "delivery"
+    ddl = [
+        "CREATE TABLE IF NOT EXISTS trainers ("
+        " trainer_id TEXT PRIMARY KEY, provider_id TEXT NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL,"
+        " registered_at TEXT NOT NULL, UNIQUE (provider_id, code))",
+        "CREATE TABLE IF NOT EXISTS trainer_trainings ("
+        " trainer_id TEXT NOT NULL, title TEXT NOT NULL, organiser TEXT NOT NULL, completed_on TEXT NOT NULL,"
+        " half_hours INTEGER NOT NULL, recorded_at TEXT NOT NULL, PRIMARY KEY (trainer_id, title, completed_on))",
+        "CREATE TABLE IF NOT EXISTS sessions ("
+        " session_id TEXT PRIMARY KEY, provider_id TEXT NOT NULL, code TEXT NOT NULL, course_id TEXT NOT NULL,"
+        " course_code TEXT NOT NULL, mode TEXT NOT NULL, trainer_id TEXT NOT NULL, starts_on TEXT NOT NULL,"
+        " ends_on TEXT NOT NULL, scheduled_at TEXT NOT NULL, UNIQUE (provider_id, code))",
+        "CREATE TABLE IF NOT EXISTS attendance ("
+        " attendance_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, staff_id TEXT NOT NULL,"
+        " signed_in_at TEXT NOT NULL, signed_in_by TEXT NOT NULL, badge_in TEXT NOT NULL, verdict_in TEXT NOT NULL,"
+        " signed_out_at TEXT, signed_out_by TEXT, badge_out TEXT, verdict_out TEXT)",
+        "CREATE INDEX IF NOT EXISTS attendance_by_session ON attendance (session_id, staff_id)",
+    ]
+    tables = ["trainers", "trainer_trainings", "sessions", "attendance"]
+
+    @handles(Trainer.Registered)
+    def trainer_registered(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO trainers (trainer_id, provider_id, code, name, registered_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (trainer_id) DO NOTHING",
+            (str(e.originator_id), e.provider_id, e.code, e.name, utc_stamp(e.timestamp)),
+        )
+
+    @handles(Trainer.Trained)
+    def trainer_trained(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO trainer_trainings (trainer_id, title, organiser, completed_on, half_hours, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (trainer_id, title, completed_on) DO NOTHING",
+            (str(e.originator_id), e.title, e.organiser, e.completed_on, e.half_hours, utc_stamp(e.timestamp)),
+        )
+
+    @handles(Session.Scheduled)
+    def session_scheduled(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO sessions (session_id, provider_id, code, course_id, course_code, mode, trainer_id, starts_on,"
+            " ends_on, scheduled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING",
+            (str(e.originator_id), e.provider_id, e.code, e.course_id, e.course_code, e.mode, e.trainer_id,
+             e.starts_on, e.ends_on, utc_stamp(e.timestamp)),
+        )
+
+    @handles(Attendance.SignedIn)
+    def signed_in(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO attendance (attendance_id, session_id, staff_id, signed_in_at, signed_in_by, badge_in,"
+            " verdict_in) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (attendance_id) DO NOTHING",
+            (str(e.originator_id), e.session_id, e.staff_id, e.scanned_at, e.trainer_id, e.badge, e.verdict),
+        )
+
+    @handles(Attendance.SignedOut)
+    def signed_out(self, cur: Cursor, e: Any, position: int) -> None:
+        cur.execute(
+            "UPDATE attendance SET signed_out_at = ?, signed_out_by = ?, badge_out = ?, verdict_out = ?"
+            " WHERE attendance_id = ?",
+            (e.scanned_at, e.trainer_id, e.badge, e.verdict, str(e.originator_id)),
         )
