@@ -443,3 +443,92 @@ class AttendanceView(msgspec.Struct, kw_only=True):
     signed_out_at: str | None
     complete: bool
     """Signed in and out: a completion of the session may rest on it."""
+
+
+# Assessments (职业技能鉴定) and training-fee subsidies ----------------------------------------
+
+CertificateTypeCode = Literal["nursery_worker", "infant_care"]
+"""保育员证 (``nursery_worker``) or 育婴员证 (``infant_care``), the credential service's type codes."""
+Level = Annotated[int, msgspec.Meta(ge=1, le=5, description="The level: 5 = 五级 (entry) up to 1 = 一级 (highest)")]
+PaymentReference = line(100, "The payment's reference in the finance system")
+
+
+class NewAssessment(Command, kw_only=True):
+    """An assessment result a provider posts: who, which certificate and level, passed (鉴定合格) or not, when."""
+
+    event_id: EventId
+    """The provider's own id of this result: posting it again is safe."""
+    staff_id: StaffRef | None = None
+    id_number: IdNumber | None = None
+    """Or the person's resident ID number (used only to find them; never stored)."""
+    certificate_type: CertificateTypeCode
+    level: Level
+    passed: bool
+    assessed_on: BusinessDate
+
+
+class AssessmentView(msgspec.Struct, kw_only=True):
+    """A recorded assessment result; ``claim_id`` when it earned the subsidy claim for its type and level."""
+
+    assessment_id: str
+    provider_id: str
+    event_id: str
+    staff_id: str
+    certificate_type: str
+    level: int
+    passed: bool
+    assessed_on: str
+    recorded_at: str
+    position: int
+    claim_id: str | None = None
+
+
+class EventRef(msgspec.Struct, kw_only=True):
+    """An event in the log a subsidy line rests on (check it with the audit export and proofs)."""
+
+    position: int
+    topic: str
+    aggregate_id: str
+    recorded_at: str
+
+
+class SubsidyLine(msgspec.Struct, kw_only=True):
+    """One person's subsidy claim for one certificate type and level, and whether it is paid."""
+
+    claim_id: str
+    staff_id: str
+    provider_id: str
+    certificate_type: str
+    level: int
+    assessment_id: str
+    assessed_on: str
+    status: Literal["paid", "unpaid"]
+    amount_fen: int | None = None
+    reference: str | None = None
+    paid_on: str | None = None
+    events: list[EventRef]
+
+
+class SubsidyList(msgspec.Struct, kw_only=True):
+    """A provider's subsidy claims for assessments passed in a period (once per person, type and level)."""
+
+    provider_id: str
+    start: str
+    end: str
+    lines: list[SubsidyLine]
+    paid: int
+    unpaid: int
+
+
+class SubsidyPaid(Command, kw_only=True):
+    """The registrar records that a claim was paid."""
+
+    amount_fen: Annotated[int, msgspec.Meta(ge=1, le=10_000_000, description="The amount paid, in fen (分)")]
+    reference: PaymentReference
+    paid_on: BusinessDate
+
+
+class SubsidyUnpaid(Command, kw_only=True):
+    """The registrar records that a paid claim is unpaid again (a transfer returned, a payment in error)."""
+
+    reason: Reason

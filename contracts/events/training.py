@@ -50,5 +50,20 @@ class CompletionReversed(msgspec.Struct, tag="completion.reversed.v1", kw_only=T
     totals: YearTotals
 
 
-TrainingEvent = CompletionRecorded | CompletionReversed
+class AssessmentRecorded(msgspec.Struct, tag="assessment.recorded.v1", kw_only=True, frozen=True):
+    """A provider posted an assessment result (职业技能鉴定): the registrar may issue or upgrade the
+    certificate of that type and level through its usual path when ``passed``."""
+
+    assessment_id: str
+    staff_id: str
+    provider_id: str
+    certificate_type: str
+    """``nursery_worker`` (保育员证) or ``infant_care`` (育婴员证)."""
+    level: int
+    """5 = 五级 (entry) up to 1 = 一级."""
+    passed: bool
+    assessed_on: dt.date
+
+
+TrainingEvent = CompletionRecorded | CompletionReversed | AssessmentRecorded
 TrainingFeedPage = FeedPage[TrainingEvent]

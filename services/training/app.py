@@ -10,6 +10,7 @@ from litestar import Litestar
 
 from services.training.application import TrainingRecords
 from services.training.read_models.feed import FEED_PAGE
+from services.training.http.assessments import AssessmentController, SubsidyClaimController, SubsidyListController
 from services.training.http.completions import CompletionController
 from services.training.http.delivery import SessionController, TrainerController
 from services.training.http.ledger import LedgerController
@@ -25,11 +26,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return build_app(
         records,
         [ProviderController, CourseController, CompletionController, LedgerController, TrainingRulesController,
-         TrainerController, SessionController],
+         TrainerController, SessionController, AssessmentController, SubsidyListController, SubsidyClaimController],
         dependencies={
             "catalogue": records.catalogue, "posting": records.posting, "corrections": records.corrections,
             "ledger": records.ledger, "rules": records.rules, "trainers": records.trainers,
-            "sessions": records.sessions,
+            "sessions": records.sessions, "assessments": records.assessments,
         },
         title="carecred training service",
         description="Training providers, course catalogue and the annual training-hours ledger.",

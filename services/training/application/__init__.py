@@ -9,6 +9,7 @@ one small class per area, each given its collaborators in its constructor:
 * ``ledger`` (``queries.py``): a person's year, a provider's submissions;
 * ``trainers``, ``sessions`` (``delivery.py``): trainers and their own training, sessions,
   attendance by badge scan;
+* ``assessments`` (``assessments.py``): assessment results, the subsidy list, payments;
 * ``rules`` (``rules.py``): training-rules versions (hours per category per role);
 * ``people`` (``read_models/people.py``): who is registered, learned from the credential feed.
 
@@ -21,6 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.keys import Role
+from services.training.application.assessments import Assessments
 from services.training.application.catalogue import Catalogue
 from services.training.application.corrections import Corrections
 from services.training.application.delivery import Sessions, Trainers
@@ -30,7 +32,7 @@ from services.training.application.rules import RulesBook
 from services.training.read_models import feed
 from services.training.read_models.people import People
 from services.training.read_models.projections import (
-    CatalogueProjection, DeliveryProjection, KnownPeople, LedgerProjection, RulesProjection,
+    AssessmentProjection, CatalogueProjection, DeliveryProjection, KnownPeople, LedgerProjection, RulesProjection,
 )
 from services.training.read_models.registry_follower import registry_follower
 from shared.application import ServiceApplication
@@ -56,6 +58,7 @@ class TrainingRecords(ServiceApplication):
         self.corrections = Corrections(self, self.catalogue, self.people, self.posting)
         self.ledger = LedgerQueries(self, self.catalogue, self.people)
         self.rules = RulesBook(self)
+        self.assessments = Assessments(self, self.catalogue, self.people)
 
     def close(self) -> None:
         self.posting.close()
@@ -69,7 +72,8 @@ class TrainingRecords(ServiceApplication):
         return self.store.query_one("SELECT 1 FROM providers WHERE provider_id = ?", (str(UUID(scope)),)) is not None
 
     def projections(self) -> list[Projection]:
-        return [CatalogueProjection(), LedgerProjection(), KnownPeople(), RulesProjection(), DeliveryProjection()]
+        return [CatalogueProjection(), LedgerProjection(), KnownPeople(), RulesProjection(), DeliveryProjection(),
+                AssessmentProjection()]
 
     def public_event(self, event: Any, position: int) -> Any:
         return feed.public_event(self, event, position)

@@ -11,8 +11,9 @@ import datetime as dt
 from typing import Any
 
 from contracts.events.training import (
-    CompletionRecorded, CompletionReversed, TrainingEvent, TrainingFeedPage, YearTotals,
+    AssessmentRecorded, CompletionRecorded, CompletionReversed, TrainingEvent, TrainingFeedPage, YearTotals,
 )
+from services.training.domain.assessment import Assessment
 from services.training.domain import ledger
 from services.training.domain.completion import Completion
 from services.training.domain.hours import hours_of
@@ -44,6 +45,12 @@ def public_event(app: ServiceApplication, event: Any, position: int) -> Training
             totals, _ = _year_at(app, row["staff_id"], row["year"], position, utc_stamp(event.timestamp))
             return CompletionReversed(completion_id=str(event.originator_id), staff_id=row["staff_id"],
                                       reason=event.reason, totals=totals)
+        case Assessment.Recorded():
+            return AssessmentRecorded(
+                assessment_id=str(event.originator_id), staff_id=event.staff_id, provider_id=event.provider_id,
+                certificate_type=event.certificate_type, level=event.level, passed=event.passed,
+                assessed_on=dt.date.fromisoformat(event.assessed_on),
+            )
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from services.training.domain.assessment import Assessment, SubsidyPayment, claim_id_for
 from services.training.domain.catalogue import Course, Provider
 from services.training.domain.completion import Completion
 from services.training.domain.delivery import Attendance, Session, Trainer
@@ -244,4 +245,70 @@ class DeliveryProjection(Projection):
             "UPDATE attendance SET signed_out_at = ?, signed_out_by = ?, badge_out = ?, verdict_out = ?"
             " WHERE attendance_id = ?",
             (e.scanned_at, e.trainer_id, e.badge, e.verdict, str(e.originator_id)),
+        )
+
+
+class AssessmentProjection(Projection):
+    """Assessment results, the subsidy claims they earned (the first pass per person, type and level,
+    in log order) and each claim's payment events."""
+
+    name = "assessments"
+    ddl = [
+        "CREATE TABLE IF NOT EXISTS assessments ("
+        " assessment_id TEXT PRIMARY KEY, position BIGINT NOT NULL, provider_id TEXT NOT NULL, event_id TEXT NOT NULL,"
+        " staff_id TEXT NOT NULL, certificate_type TEXT NOT NULL, level INTEGER NOT NULL, passed BOOLEAN NOT NULL,"
+        " assessed_on TEXT NOT NULL, recorded_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS assessments_by_provider ON assessments (provider_id, position)",
+        "CREATE TABLE IF NOT EXISTS subsidy_claims ("
+        " claim_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, certificate_type TEXT NOT NULL, level INTEGER NOT NULL,"
+        " provider_id TEXT NOT NULL, assessment_id TEXT NOT NULL, assessed_on TEXT NOT NULL,"
+        " paid BOOLEAN NOT NULL, amount_fen INTEGER, reference TEXT, paid_on TEXT)",
+        "CREATE INDEX IF NOT EXISTS subsidy_claims_by_provider ON subsidy_claims (provider_id, assessed_on)",
+        "CREATE TABLE IF NOT EXISTS subsidy_events ("
+        " claim_id TEXT NOT NULL, position BIGINT NOT NULL, topic TEXT NOT NULL, aggregate_id TEXT NOT NULL,"
+        " recorded_at TEXT NOT NULL, PRIMARY KEY (claim_id, position))",
+    ]
+    tables = ["assessments", "subsidy_claims", "subsidy_events"]
+
+    @handles(Assessment.Recorded)
+    def recorded(self, cur: Cursor, e: Any, position: int) -> None:
+        assessment_id, stamp = str(e.originator_id), utc_stamp(e.timestamp)
+        cur.execute(
+            "INSERT INTO assessments (assessment_id, position, provider_id, event_id, staff_id, certificate_type, level,"
+            " passed, assessed_on, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (assessment_id) DO NOTHING",
+            (assessment_id, position, e.provider_id, e.event_id, e.staff_id, e.certificate_type, e.level, bool(e.passed),
+             e.assessed_on, stamp),
+        )
+        if not e.passed:
+            return
+        claim_id = str(claim_id_for(e.staff_id, e.certificate_type, e.level))
+        if cur.fetchone("SELECT 1 AS found FROM subsidy_claims WHERE claim_id = ?", (claim_id,)) is not None:
+            return  # the first pass of this type and level earned the claim
+        cur.execute(
+            "INSERT INTO subsidy_claims (claim_id, staff_id, certificate_type, level, provider_id, assessment_id,"
+            " assessed_on, paid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (claim_id, e.staff_id, e.certificate_type, e.level, e.provider_id, assessment_id, e.assessed_on, False),
+        )
+        self._trace(cur, claim_id, position, e, assessment_id, stamp)
+
+    @handles(SubsidyPayment.Paid, SubsidyPayment.PaidAgain)
+    def paid(self, cur: Cursor, e: Any, position: int) -> None:
+        claim_id = str(e.originator_id)
+        cur.execute("UPDATE subsidy_claims SET paid = ?, amount_fen = ?, reference = ?, paid_on = ? WHERE claim_id = ?",
+                    (True, e.amount_fen, e.reference, e.paid_on, claim_id))
+        self._trace(cur, claim_id, position, e, claim_id, utc_stamp(e.timestamp))
+
+    @handles(SubsidyPayment.MarkedUnpaid)
+    def unpaid(self, cur: Cursor, e: Any, position: int) -> None:
+        claim_id = str(e.originator_id)
+        cur.execute("UPDATE subsidy_claims SET paid = ?, amount_fen = NULL, reference = NULL, paid_on = NULL"
+                    " WHERE claim_id = ?", (False, claim_id))
+        self._trace(cur, claim_id, position, e, claim_id, utc_stamp(e.timestamp))
+
+    @staticmethod
+    def _trace(cur: Cursor, claim_id: str, position: int, e: Any, aggregate_id: str, stamp: str) -> None:
+        cur.execute(
+            "INSERT INTO subsidy_events (claim_id, position, topic, aggregate_id, recorded_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (claim_id, position) DO NOTHING",
+            (claim_id, position, type(e).TOPIC, aggregate_id, stamp),
         )
