@@ -190,3 +190,27 @@ def test_only_the_registrar_adopts_rules_over_http(training_http):
     assert [v["version"] for v in listed.json()] == [1, 2]
     assert training_http.get("/v1/training-rules/9", headers=issue(app, "auditor")).status_code == 404
     assert training_http.get("/v1/training-rules/0", headers=issue(app, "auditor")).status_code == 422
+
+
+def test_a_store_from_before_rules_were_data_answers_rules_v1_and_then_adopts_rules(audit_settings):  # noqa: F811
+    app = TrainingRecords(audit_settings)
+    sou = approve(app)
+    (person,) = learn_people(app, 1)
+    app.posting.post_completions(sou, [completion("OLD-1", person, at=LAST_YEAR)], provider_actor(sou))
+    with app.store.transaction(commit=True) as cur:  # as the previous release left the store
+        for table in ("training_rules", "trainers", "trainer_trainings", "sessions", "attendance", "assessments",
+                      "subsidy_claims", "subsidy_events", "completion_deliveries", "person_assignments"):
+            cur.execute(f"DROP TABLE {table}")
+        cur.execute("DELETE FROM read_model_schemas WHERE read_model IN ('rules', 'delivery', 'assessments')")
+    app.close()
+    upgraded = TrainingRecords(audit_settings)
+    try:
+        upgraded.resume_stalled()
+        year = upgraded.ledger.person_year(person, THIS_YEAR - 1)
+        assert (year.rules_version, required(year), year.skills.earned) == (1, (72, 40), 8)
+        upgraded.rules.adopt(rules_v2(), REGISTRAR)
+        assert upgraded.ledger.person_year(person, THIS_YEAR - 1).rules_version == 1
+        assert upgraded.ledger.person_year(person, THIS_YEAR).rules_version == 2
+        assert replay(upgraded).identical
+    finally:
+        upgraded.close()
