@@ -16,11 +16,22 @@ from services.training.application.assessments import Assessments
 from services.training.http.scope import require_own_provider
 from shared.auth.roles import Principal
 from shared.http.auth import allow
+from shared.district import today
 from shared.http.params import checked_day
 
 READERS = (Role.PROVIDER, Role.REGISTRAR, Role.AUDITOR)
-Start = Annotated[dt.date, Parameter(description="First day of the period, assessed on (YYYY-MM-DD)")]
-End = Annotated[dt.date, Parameter(description="Last day of the period, inclusive (YYYY-MM-DD)")]
+Start = Annotated[dt.date | None, Parameter(
+    description="First day of the period, assessed on (YYYY-MM-DD, 1900-01-01 to 2200-12-31); default 1 January this year",
+)]
+End = Annotated[dt.date | None, Parameter(
+    description="Last day of the period, inclusive (YYYY-MM-DD, 1900-01-01 to 2200-12-31); default today (Shanghai)",
+)]
+
+
+def period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The period asked for, each day checked against its range; this year to date by default."""
+    last = checked_day(end, "end") or today()
+    return checked_day(start, "start") or dt.date(last.year, 1, 1), last
 
 
 class AssessmentController(Controller):
@@ -58,20 +69,20 @@ class SubsidyListController(Controller):
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
     def as_json(
         self, assessments: NamedDependency[Assessments],
-        provider_id: FromPath[UUID], start: Start, end: End, request: Request[Principal, Any, Any],
+        provider_id: FromPath[UUID], request: Request[Principal, Any, Any], start: Start = None, end: End = None,
     ) -> SubsidyList:
         """Claims earned by passes assessed in the period, each with its status and the events it rests on."""
         require_own_provider(request.user, provider_id)
-        return assessments.subsidy_list(provider_id, checked_day(start), checked_day(end))
+        return assessments.subsidy_list(provider_id, *period(start, end))
 
     @get("/csv", guards=[allow(*READERS)], sync_to_thread=True, media_type="text/csv")
     def as_csv(
         self, assessments: NamedDependency[Assessments],
-        provider_id: FromPath[UUID], start: Start, end: End, request: Request[Principal, Any, Any],
+        provider_id: FromPath[UUID], request: Request[Principal, Any, Any], start: Start = None, end: End = None,
     ) -> Response[str]:
         """The same list as CSV (UTF-8, header row, amounts in yuan, event positions separated by spaces)."""
         require_own_provider(request.user, provider_id)
-        listing = assessments.subsidy_list(provider_id, checked_day(start), checked_day(end))
+        listing = assessments.subsidy_list(provider_id, *period(start, end))
         name = f"subsidies-{listing.start}-{listing.end}.csv"
         return Response(assessments.csv_of(listing), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
