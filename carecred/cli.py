@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 from uuid import UUID
 
 from carecred.cli_badges import register as register_badges
-from carecred import cli_audit, cli_completions, cli_db, cli_issuer_keys, cli_notices, cli_projections
+from carecred import cli_audit, cli_completions, cli_db, cli_export, cli_issuer_keys, cli_notices, cli_projections
 from carecred.services import FACTORIES, SERVICES, open_application
 from contracts.command import FieldError
 from contracts.keys import NewKey, Role
@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     register_badges(commands)
     cli_audit.register(commands)
     cli_completions.register(commands)
+    cli_export.register(commands)
     cli_db.register(commands)
     cli_projections.register(commands)
     cli_issuer_keys.register(commands)

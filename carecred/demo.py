@@ -17,7 +17,7 @@ from uuid import UUID
 from carecred.services import SERVICES, open_application
 from contracts.keys import Role
 from contracts.credentials import NewAssignment, NewCertificate, Suspension
-from contracts.registry import NewNursery
+from contracts.registry import NewNursery, NurseryDetails, NurseryStatusChange
 from contracts.training import NewProvider, NewCourse
 from shared.auth.keys import new_token
 from shared.auth.roles import operator_actor
@@ -25,13 +25,28 @@ from shared.idnumber import make_valid
 from shared.settings import Settings
 
 DEMO_ACTOR = operator_actor("demo")
+_TODAY = dt.date.today()
 NURSERIES = [
-    NewNursery(name="金山区朱泾镇第一托育园", town="朱泾镇", ownership="public", inclusive=True),
-    NewNursery(name="枫泾古镇宝贝托育中心", town="枫泾镇", ownership="private", inclusive=True),
-    NewNursery(name="石化街道蓓蕾幼儿园", town="石化街道", ownership="public", inclusive=True, kind="kindergarten"),
-    NewNursery(name="亭林镇小星星托育", town="亭林镇", ownership="private", inclusive=False),
-    NewNursery(name="山阳镇海湾幼儿园", town="山阳镇", ownership="public", inclusive=True, kind="kindergarten"),
+    NewNursery(name="金山区朱泾镇第一托育园", town="朱泾镇", ownership="public", inclusive=True,
+               opened_on=_TODAY - dt.timedelta(days=3 * 365), capacity=60),
+    NewNursery(name="枫泾古镇宝贝托育中心", town="枫泾镇", ownership="private", inclusive=True,
+               opened_on=_TODAY - dt.timedelta(days=2 * 365), capacity=40),
+    NewNursery(name="石化街道蓓蕾幼儿园", town="石化街道", ownership="public", inclusive=True, kind="kindergarten",
+               opened_on=_TODAY - dt.timedelta(days=5 * 365), capacity=25),
+    NewNursery(name="亭林镇小星星托育", town="亭林镇", ownership="private", inclusive=False,
+               opened_on=_TODAY - dt.timedelta(days=400), capacity=30),
+    NewNursery(name="山阳镇海湾幼儿园", town="山阳镇", ownership="public", inclusive=True, kind="kindergarten",
+               opened_on=_TODAY - dt.timedelta(days=4 * 365), capacity=0),
 ]
+"""The district's nurseries, with staff; their lives go on in ``LIFECYCLE`` (山阳's kindergarten opens 托班,
+亭林's nursery is suspended for rectification with its staff still assigned)."""
+WITHOUT_STAFF = [
+    NewNursery(name="张堰镇社区托育点", town="张堰镇", ownership="public", inclusive=True, kind="community",
+               opened_on=_TODAY - dt.timedelta(days=200), capacity=20),
+    NewNursery(name="吕巷镇小苗托育园", town="吕巷镇", ownership="private", inclusive=False,
+               opened_on=_TODAY - dt.timedelta(days=3 * 365), capacity=35),
+]
+"""A community point (社区托育点) and a nursery that closed two months ago (its staff had left)."""
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗"
 GIVEN = ["芳", "丽", "敏", "静", "婷", "霞", "燕", "洁", "琳", "欣", "悦", "娟", "雪", "红", "梅", "萍"]
 
@@ -113,7 +128,23 @@ def seed_credential(app, rng: random.Random) -> list[str]:
             if person == 1 and place in HEALTH_CHECK_OVERDUE:
                 app.certificates.suspend_certificate(UUID(issued["health"].certificate_id),
                                                      Suspension(reason="健康检查逾期"), DEMO_ACTOR)
+    seed_lifecycle(app, [n.nursery_id for n in nurseries])
     return [n.nursery_id for n in nurseries]
+
+
+def seed_lifecycle(app, with_staff: list[str]) -> None:
+    """The nurseries' lives: a kindergarten converts (opens 托班), a nursery becomes inclusive, one is suspended
+    with its staff still assigned (flagged for HR and the registrar), a community point opens, one has closed."""
+    today = dt.date.today()
+    life = app.nursery_lifecycle
+    life.change_details(UUID(with_staff[4]), NurseryDetails(effective_on=today - dt.timedelta(days=90), capacity=20,
+                                                            reason="开设托班"), DEMO_ACTOR)
+    life.change_details(UUID(with_staff[3]), NurseryDetails(effective_on=today - dt.timedelta(days=60), inclusive=True,
+                                                            reason="认定为普惠性托育机构"), DEMO_ACTOR)
+    life.suspend(UUID(with_staff[3]), NurseryStatusChange(effective_on=today - dt.timedelta(days=3),
+                                                          reason="消防整改"), DEMO_ACTOR)
+    community, closing = (app.registry.register_nursery(n, DEMO_ACTOR).nursery_id for n in WITHOUT_STAFF)
+    life.close(UUID(closing), NurseryStatusChange(effective_on=today - dt.timedelta(days=60), reason="停止办学"), DEMO_ACTOR)
 
 
 COURSES = [

@@ -22,6 +22,7 @@ from services.credential.http.web import WEB_CONTROLLERS
 from services.credential.http.notices import NOTICE_CONTROLLERS
 from services.credential.http.portable import PORTABLE_CONTROLLERS
 from services.credential.http.staff import StaffController
+from services.credential.http.timeline import TimelineController
 from services.credential.http.transfers import TransferController
 from shared.http.app import build_app
 from shared.settings import Settings
@@ -34,7 +35,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         records,
         [
             NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
-            TransferController, ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
+            TransferController, ViolationController, ProfileController, RosterController, DistrictController, TimelineController,
+            *BADGE_CONTROLLERS,
             *PORTABLE_CONTROLLERS,
             *WEB_CONTROLLERS, *NOTICE_CONTROLLERS,
         ],
@@ -45,7 +47,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "registry": records.registry, "policies": records.policies, "certificates": records.certificates,
             "assignments": records.assignments, "transfers": records.transfers, "integrity": records.integrity,
             "reports": records.reports, "badges": records.badges, "badge_issuance": records.badge_issuance,
-            "portable": records.portable, "notices": records.notices,
+            "portable": records.portable, "notices": records.notices, "nursery_lifecycle": records.nursery_lifecycle,
+            "targets": records.targets, "timelines": records.timelines,
+            "annual_figures": records.annual_figures,
         },
     )
     app.on_startup.append(records.notice_loop.start)  # the daily pass and the webhook deliveries, in the background

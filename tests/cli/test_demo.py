@@ -20,7 +20,17 @@ def test_demo_seeds_a_district_once_with_a_key_for_each_role(tmp_path):
     assert seed(settings) is None  # second start keeps the data, seeds nothing
     app = Credentials(settings)
     try:
-        assert len(app.registry.nurseries()) == 5
+        nurseries = {n.name: n for n in app.registry.nurseries()}
+        assert len(nurseries) == 7
+        # A realistic year: a community point, a closed nursery, a suspended one with its staff still there.
+        assert nurseries["张堰镇社区托育点"].kind == "community"
+        assert nurseries["吕巷镇小苗托育园"].status == "closed"
+        assert nurseries["亭林镇小星星托育"].status == "suspended"
+        flagged = app.nursery_lifecycle.staff_at_closed(today())
+        assert flagged and {f.nursery_name for f in flagged} == {"亭林镇小星星托育"}
+        targets = {t.code: t for t in app.targets.targets(on=today()).targets}
+        assert (targets["town_coverage"].numerator, targets["town_coverage"].denominator) == (5, 11)
+        assert (targets["kindergarten_nursery_classes"].numerator, targets["kindergarten_nursery_classes"].denominator) == (2, 2)
         hr_scope = next(scope for role, scope, _ in issued if role == "hr")
         roster = app.reports.roster(hr_scope, on=today())
         assert roster.people >= 5

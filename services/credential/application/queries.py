@@ -13,6 +13,7 @@ from services.credential.domain.compliance import expires_within, holds_valid
 from services.credential.application.assignments import assignment_view
 from services.credential.application.certificates import Certificates, certificate_view, facts_of
 from services.credential.application.common import staff_row
+from services.credential.read_models.nurseries import states_on
 from services.credential.read_models.training_status import training_of
 from services.credential.application import recorded
 from services.credential.application.integrity import Integrity
@@ -63,6 +64,15 @@ class DistrictTally:
         self.teachers += len(teachers)
         self.with_infant_care += sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
         self.training_complete += sum(t is not None and t.complete for t in trained.values())
+
+
+def as_on_date(row: Any, states: dict[str, Any]) -> dict[str, Any]:
+    """An assignment row with its nursery's name, kind and ownership as on the date (as registered if not opened yet)."""
+    state = states.get(row["nursery_id"])
+    values = dict(row)
+    if state is not None:
+        values.update(nursery_name=state["name"], kind=state["kind"], ownership=state["ownership"])
+    return values
 
 
 def _now() -> str:
@@ -196,37 +206,51 @@ class Reports:
                 ))
         return sorted(found, key=lambda c: (c.days_left, c.cert_type, c.number))
 
-    def district_figures(self, *, on: dt.date) -> DistrictFigures:
+    def district_figures(self, *, on: dt.date, as_of: dt.datetime | None = None) -> DistrictFigures:
         """持证上岗率 overall and per nursery, the public kindergarten teachers' infant-care share, expiring counts.
 
         People are read a page at a time (their assignments, certificates and training), so the
         report's memory does not grow with the district; only the per-nursery tallies are kept.
+        With ``as_of``: as the service had recorded them at that instant (the expiring counts then
+        count the certificates of the people at work, as recorded).
         """
-        self.records.projector.catch_up("registry", "certification")
-        policy = self.policies.current_policy(caught_up=True)
+        self.records.projector.catch_up("registry", "certification", "nursery_lifecycle")
+        at = recorded.stamp(as_of)
+        # Each nursery's name, kind and ownership as on the date (a nursery may become a kindergarten's 托班).
+        as_on = {r["nursery_id"]: r for r in states_on(self.records.store, on.isoformat(), at)}
+        policy = (self.policies.current_policy(caught_up=True) if at is None else
+                  self.policies.policy(recorded.policy_version_as_recorded(self.records.store, at)))
         day = on.isoformat()
+        columns, column_params = recorded.assignment_columns(at)
+        active, active_params = recorded.active_on(day, at)
         tally = DistrictTally()
+        expiring_recorded: list[int] = []
         after = ""
         while True:
             page = [r["staff_id"] for r in self.records.store.query(
-                f"SELECT DISTINCT a.staff_id FROM assignments a WHERE {_ACTIVE} AND a.staff_id > ?"
-                " ORDER BY a.staff_id LIMIT ?", (day, day, after, DISTRICT_PAGE))]
+                f"SELECT DISTINCT a.staff_id FROM assignments a WHERE {active} AND a.staff_id > ?"
+                " ORDER BY a.staff_id LIMIT ?", (*active_params, after, DISTRICT_PAGE))]
             if not page:
                 break
             after = page[-1]
             rows = query_in(
                 self.records.store.query,
-                f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
+                f"SELECT {columns}, n.name AS nursery_name, n.town, n.ownership, n.kind"
                 f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id"
-                f" WHERE {_ACTIVE} AND a.staff_id IN ({{marks}})",
-                page, before=(day, day),
+                f" WHERE {active} AND a.staff_id IN ({{marks}})",
+                page, before=(*column_params, *active_params),
             )
             facts: dict[str, list[Any]] = {sid: [] for sid in page}
-            for cert in query_in(self.records.store.query, "SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
-                facts[cert["holder_id"]].append(facts_of(cert))
-            trained = training_of(self.records.store, page, on.year)
-            tally.add(rows, facts, trained, policy, on)
-        expiring = [c.days_left for c in self.expiring(on=on, within=90)]
+            if at is None:
+                for cert in query_in(self.records.store.query, "SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
+                    facts[cert["holder_id"]].append(facts_of(cert))
+            else:
+                for sid, certs in recorded.certificates_as_recorded(self.records.store, page, at).items():
+                    facts[sid] = [facts_of(c) for c in certs]
+                    expiring_recorded += [d for f in facts[sid] if (d := expires_within(f, on, 90)) is not None]
+            trained = training_of(self.records.store, page, on.year, at)
+            tally.add([as_on_date(r, as_on) for r in rows], facts, trained, policy, on)
+        expiring = [c.days_left for c in self.expiring(on=on, within=90)] if at is None else expiring_recorded
         share = rate(tally.with_infant_care, tally.teachers)
         figures = [
             NurseryFigure(nursery_id=nid, name=name, town=town, people=people, compliant_people=compliant,
@@ -245,5 +269,6 @@ class Reports:
             expiring_within_60=sum(d <= 60 for d in expiring),
             expiring_within_90=len(expiring),
             training_year=on.year, training_complete_people=tally.training_complete,
-            training_completion_rate=rate(tally.training_complete, tally.people), training_as_of=self.training_as_of(),
+            training_completion_rate=rate(tally.training_complete, tally.people),
+            training_as_of=at or self.training_as_of(),
         )
