@@ -12,6 +12,7 @@ from litestar import Litestar
 from services.credential.application import Credentials
 from services.credential.read_models.feed import FEED_PAGE
 from services.credential.http.badges import BADGE_CONTROLLERS
+from services.credential.http.assessments import AssessmentController
 from services.credential.http.assignments import AssignmentController
 from services.credential.http.certificates import CertificateController
 from services.credential.http.checks import CheckController
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         [
             NurseryController, StaffController, CertificateController, CheckController, PolicyController, AssignmentController,
             TransferController, ViolationController, ProfileController, RosterController, DistrictController, TimelineController,
+            AssessmentController,
             *BADGE_CONTROLLERS,
             *PORTABLE_CONTROLLERS,
             *WEB_CONTROLLERS, *NOTICE_CONTROLLERS, *INSPECTION_CONTROLLERS,
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "targets": records.targets, "timelines": records.timelines,
             "annual_figures": records.annual_figures, "inspectors": records.inspectors,
             "draws": records.draws, "visits": records.visits, "findings": records.findings,
-            "inspection_reports": records.inspection_reports,
+            "inspection_reports": records.inspection_reports, "assessment_certificates": records.assessment_certificates,
         },
     )
     app.on_startup.append(records.notice_loop.start)  # the daily pass and the webhook deliveries, in the background

@@ -30,6 +30,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.keys import Role
+from services.credential.application.assessment_certificates import AssessmentCertificates
 from services.credential.application.annual_figures import DDL as ANNUAL_FIGURES_DDL, AnnualFiguresPublisher
 from services.credential.application.assignments import Assignments
 from services.credential.application.badge_issuance import BadgeIssuance
@@ -54,6 +55,7 @@ from services.credential.application.timeline import PersonTimelines
 from services.credential.application.transfers import Transfers
 from services.credential.application.visits import Visits
 from services.credential.read_models import feed
+from services.credential.read_models.assessment_certificates import AssessmentCertificatesProjection
 from services.credential.read_models.badges import BadgeProjection, BadgeProjector
 from services.credential.read_models.certification import CertificationProjection
 from services.credential.read_models.inspections import InspectionProjection
@@ -84,6 +86,7 @@ class Credentials(ServiceApplication):
         self.policies = Policies(self)
         self.transfers = Transfers(self)
         self.certificates = Certificates(self, self.policies, self.badges)
+        self.assessment_certificates = AssessmentCertificates(self, self.certificates)
         self.nursery_lifecycle = NurseryLifecycle(self, self.registry)
         self.assignments = Assignments(self, self.policies, self.certificates, self.transfers, self.nursery_lifecycle)
         self.integrity = Integrity(self, self.badges)
@@ -104,7 +107,7 @@ class Credentials(ServiceApplication):
 
     def projections(self) -> list[Projection]:
         return [RegistryProjection(), CertificationProjection(), TransferProjection(), PortableProjection(),
-                NurseryLifecycleProjection(), InspectionProjection()]
+                NurseryLifecycleProjection(), InspectionProjection(), AssessmentCertificatesProjection()]
 
     def create_tables(self) -> None:
         super().create_tables()

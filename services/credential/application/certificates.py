@@ -33,9 +33,12 @@ class Certificates:
         self.badges = badges
 
     def issue_certificate(
-        self, data: NewCertificate, *, role: str, visible_to: UUID | None, actor: dict[str, Any]
+        self, data: NewCertificate, *, role: str, visible_to: UUID | None, actor: dict[str, Any],
+        recorded_with: tuple[Any, ...] = (),
     ) -> CertificateView:
-        """Record an issued certificate; 409 with the existing id for a duplicate number."""
+        """Record an issued certificate; 409 with the existing id for a duplicate number.
+
+        ``recorded_with``: aggregates saved in the same transaction (the link to the assessment it came from)."""
         self.records.projector.catch_up("registry", "certification")
         policy = self.policies.current_policy(caught_up=True)
         cert_type = policy.certificate_type(data.cert_type)
@@ -65,7 +68,7 @@ class Certificates:
                 holder_id=holder["staff_id"], note=data.note, actor=actor,
             )
         try:
-            self.records.save_and_project(certificate)
+            self.records.save_and_project(certificate, *recorded_with)
         except IntegrityError:
             raise Conflict(
                 f"a {data.cert_type} certificate numbered {number} is already recorded",

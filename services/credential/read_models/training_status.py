@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any, Iterable
 
 from contracts.credentials import TrainingStatus
-from contracts.events.training import CompletionRecorded, CompletionReversed, TrainingFeedPage
+from contracts.events.training import AssessmentRecorded, CompletionRecorded, CompletionReversed, TrainingFeedPage
 from shared.follower import Follower
 from shared.persistence import Cursor, ReadStore, query_in
 from shared.settings import Settings
@@ -33,6 +33,13 @@ DDL = [
     " NOT NULL, ethics_hours DOUBLE PRECISION NOT NULL, skills_required DOUBLE PRECISION NOT NULL,"
     " ethics_required DOUBLE PRECISION NOT NULL, updated_at TEXT NOT NULL,"
     " PRIMARY KEY (staff_id, year, source_position))",
+    # Assessment results (职业技能鉴定) as published: a pass may issue or upgrade a certificate
+    # (application/assessment_certificates.py). Added with policy v2's assessment hook.
+    "CREATE TABLE IF NOT EXISTS training_assessments ("
+    " assessment_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, provider_id TEXT NOT NULL,"
+    " certificate_type TEXT NOT NULL, level INTEGER NOT NULL, passed BOOLEAN NOT NULL, assessed_on TEXT NOT NULL,"
+    " source_position BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS training_assessments_by_passed ON training_assessments (passed, assessed_on)",
 ]
 
 
@@ -51,6 +58,15 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
                 "UPDATE training_entries SET reversed = ?, source_position = ? WHERE completion_id = ?",
                 (True, position, event.completion_id),
             )
+        case AssessmentRecorded():
+            cur.execute(  # results are never changed on the feed: a re-read keeps the first
+                "INSERT INTO training_assessments (assessment_id, staff_id, provider_id, certificate_type, level,"
+                " passed, assessed_on, source_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (assessment_id) DO NOTHING",
+                (event.assessment_id, event.staff_id, event.provider_id, event.certificate_type, event.level,
+                 event.passed, event.assessed_on.isoformat(), position),
+            )
+            return
         case _:
             return
     t = event.totals
