@@ -16,8 +16,8 @@ from uuid import UUID
 
 from carecred.cli_badges import register as register_badges
 from carecred import (
-    cli_audit, cli_completions, cli_db, cli_export, cli_inspections, cli_issuer_keys, cli_notices, cli_policy,
-    cli_projections,
+    cli_audit, cli_completions, cli_db, cli_export, cli_followers, cli_inspections, cli_issuer_keys, cli_notices,
+    cli_policy, cli_projections,
 )
 from carecred.services import FACTORIES, SERVICES, open_application
 from contracts.command import FieldError
@@ -134,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_export.register(commands)
     cli_db.register(commands)
     cli_projections.register(commands)
+    cli_followers.register(commands)
     cli_issuer_keys.register(commands)
     cli_notices.register(commands)
     cli_policy.register(commands)

@@ -70,6 +70,9 @@ class Follower:
         self.page_size = page_size
         self.ddl = list(ddl)
         """The tables ``apply`` writes, created with the follower's own (see ``create_tables``)."""
+        self.after_applied: Callable[[], Any] | None = None
+        """Run after every successful poll, outside the page's transaction (the training service restates the
+        year totals of people whose assignments the page changed); an error shows in the status, retried next poll."""
         self.head: int | None = None
         self.last_success_at: dt.datetime | None = None
         self.error: str | None = None
@@ -95,6 +98,15 @@ class Follower:
     @property
     def configured(self) -> bool:
         return bool(self.base_url and self.token)
+
+    def reread(self) -> int:
+        """Read the feed again from its start (the next poll re-applies every event; ``apply`` must be
+        idempotent); the position it was at."""
+        with self.store.transaction(commit=True) as cur:
+            row = cur.fetchone("SELECT position FROM follower_position WHERE name = ?", (self.name,))
+            cur.execute("UPDATE follower_position SET position = 0, updated_at = ? WHERE name = ?",
+                        (_now().isoformat(), self.name))
+        return int(row["position"]) if row else 0
 
     def position(self) -> int:
         row = self.store.query_one("SELECT position FROM follower_position WHERE name = ?", (self.name,))
@@ -128,6 +140,8 @@ class Follower:
             applied += len(page.items)
             if page.next_after >= page.head:
                 break
+        if self.after_applied is not None:
+            self.after_applied()
         self.last_success_at = _now()
         self.error = None
         self.stalled = False

@@ -65,5 +65,15 @@ class AssessmentRecorded(msgspec.Struct, tag="assessment.recorded.v1", kw_only=T
     assessed_on: dt.date
 
 
-TrainingEvent = CompletionRecorded | CompletionReversed | AssessmentRecorded
+class TotalsRestated(msgspec.Struct, tag="totals.restated.v1", kw_only=True, frozen=True):
+    """A person's year totals again, because the hours required changed without a completion: the
+    registrar adopted rules for the year (``rules_adopted``) or an assignment started or ended
+    (``assignment_changed``, pro-rating). A follower applies ``totals`` as it does a completion's."""
+
+    staff_id: str
+    reason: str
+    totals: YearTotals
+
+
+TrainingEvent = CompletionRecorded | CompletionReversed | AssessmentRecorded | TotalsRestated
 TrainingFeedPage = FeedPage[TrainingEvent]

@@ -10,7 +10,9 @@ import datetime as dt
 from typing import Any, Iterable
 
 from contracts.credentials import TrainingStatus
-from contracts.events.training import AssessmentRecorded, CompletionRecorded, CompletionReversed, TrainingFeedPage
+from contracts.events.training import (
+    AssessmentRecorded, CompletionRecorded, CompletionReversed, TotalsRestated, TrainingFeedPage,
+)
 from shared.follower import Follower
 from shared.persistence import Cursor, ReadStore, query_in
 from shared.settings import Settings
@@ -47,9 +49,9 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
     """Apply one public training event to the credential service's training tables."""
     match event:
         case CompletionRecorded():
-            cur.execute(
+            cur.execute(  # idempotent, so the follower can re-read its feed from the start
                 "INSERT INTO training_entries (completion_id, staff_id, year, category, hours, counted, reversed,"
-                " source_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " source_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (completion_id) DO NOTHING",
                 (event.completion_id, event.staff_id, event.totals.year, event.category, event.hours,
                  event.counted, False, position),
             )
@@ -67,6 +69,8 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
                  event.passed, event.assessed_on.isoformat(), position),
             )
             return
+        case TotalsRestated():
+            pass  # the hours required changed without a completion: the totals below, as for one
         case _:
             return
     t = event.totals
@@ -82,7 +86,8 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
     )
     cur.execute(
         "INSERT INTO training_totals_history (staff_id, year, skills_hours, ethics_hours, skills_required,"
-        " ethics_required, source_position, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " ethics_required, source_position, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (staff_id, year, source_position) DO NOTHING",
         row,
     )
 

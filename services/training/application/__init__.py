@@ -30,6 +30,7 @@ from services.training.application.corrections import Corrections
 from services.training.application.delivery import Sessions, Trainers
 from services.training.application.posting import Posting
 from services.training.application.queries import LedgerQueries
+from services.training.application.restatements import Restatements
 from services.training.application.rules import RulesBook
 from services.training.application.xapi_queries import XapiQueries
 from services.training.application.xapi_statements import XapiStatements
@@ -64,7 +65,9 @@ class TrainingRecords(ServiceApplication):
         self.ledger = LedgerQueries(self, self.catalogue, self.people)
         self.xapi_statements = XapiStatements(self, self.catalogue, self.posting, self.corrections)
         self.xapi_queries = XapiQueries(self)
-        self.rules = RulesBook(self)
+        self.restatements = Restatements(self)
+        self.rules = RulesBook(self, self.restatements)
+        self.followers[0].after_applied = self.restatements.publish_pending  # assignments change requirements
         self.assessments = Assessments(self, self.catalogue, self.people)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 
 from contracts.training import HoursByCategory, NewTrainingRules, RoleHours, TrainingRulesView
+from services.training.application.restatements import Restatements
 from services.training.domain.hours import InvalidHours, half_hours_of, hours_of
 from services.training.domain.requirement import CATEGORIES, ETHICS, SKILLS
 from services.training.domain.rules import RULES_V1, TrainingRules
@@ -50,8 +51,9 @@ V1_VIEW = _view(RULES_V1.version, RULES_V1.applies_from_year, {"default": dict(R
 class RulesBook:
     """The registrar adopts training-rules versions; everyone reads them."""
 
-    def __init__(self, records: ServiceApplication):
+    def __init__(self, records: ServiceApplication, restatements: Restatements):
         self.records = records
+        self.restatements = restatements
 
     def adopt(self, data: NewTrainingRules, actor: dict[str, Any]) -> TrainingRulesView:
         """Adopt the next version: 409 unless it follows the latest; 422 for a past year or bad hours."""
@@ -80,6 +82,8 @@ class RulesBook:
             self.records.save_and_project(rules)
         except IntegrityError:
             raise Conflict(f"rules version {data.version} is already adopted", code="rules_version") from None
+        if data.applies_from_year <= this_year:  # this year's requirements changed: put them on the feed
+            self.restatements.restate(self.restatements.people_in_year(this_year), this_year, "rules_adopted", actor)
         return self.version(data.version)
 
     def versions(self) -> list[TrainingRulesView]:

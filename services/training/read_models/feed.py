@@ -11,13 +11,15 @@ import datetime as dt
 from typing import Any
 
 from contracts.events.training import (
-    AssessmentRecorded, CompletionRecorded, CompletionReversed, TrainingEvent, TrainingFeedPage, YearTotals,
+    AssessmentRecorded, CompletionRecorded, CompletionReversed, TotalsRestated, TrainingEvent, TrainingFeedPage,
+    YearTotals,
 )
 from services.training.domain.assessment import Assessment
 from services.training.domain import ledger
 from services.training.domain.completion import Completion
 from services.training.domain.hours import hours_of
 from services.training.domain.requirement import ETHICS, SKILLS
+from services.training.domain.restatement import YearRestatement
 from services.training.domain.year import utc_stamp
 from services.training.read_models.requirements import person_requirement
 from shared.application import ServiceApplication
@@ -51,7 +53,19 @@ def public_event(app: ServiceApplication, event: Any, position: int) -> Training
                 certificate_type=event.certificate_type, level=event.level, passed=event.passed,
                 assessed_on=dt.date.fromisoformat(event.assessed_on),
             )
+        case YearRestatement.Started() | YearRestatement.Restated():
+            staff_id, year = _restated_year(app, event)
+            totals, _ = _year_at(app, staff_id, year, position, utc_stamp(event.timestamp))
+            return TotalsRestated(staff_id=staff_id, reason=event.reason, totals=totals)
     return None
+
+
+def _restated_year(app: ServiceApplication, event: Any) -> tuple[str, int]:
+    """The person and year a restatement event is about (a later event names neither: its aggregate does)."""
+    if isinstance(event, YearRestatement.Started):
+        return event.staff_id, event.year
+    first = app.repository.get(event.originator_id, version=1)
+    return first.staff_id, first.year
 
 
 def _year_at(

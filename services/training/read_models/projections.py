@@ -157,6 +157,9 @@ class KnownPeople(Projection):
         " assignment_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, nursery_id TEXT NOT NULL, role TEXT NOT NULL,"
         " starts_on TEXT NOT NULL, learned_at TEXT NOT NULL, ends_on TEXT, end_learned_at TEXT)",
         "CREATE INDEX IF NOT EXISTS person_assignments_by_staff ON person_assignments (staff_id)",
+        # People whose assignments changed, queued by the follower for ``Restatements.publish_pending``
+        # (a work queue, not a read model: emptied as their totals are restated on the feed).
+        "CREATE TABLE IF NOT EXISTS requirement_changes (staff_id TEXT PRIMARY KEY, learned_at TEXT NOT NULL)",
     ]
     tables = ["people", "person_nurseries", "person_assignments"]
     from_own_events = False

@@ -37,6 +37,7 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
                 (event.assignment_id, event.staff_id, event.nursery_id, event.role, event.starts_on.isoformat(),
                  utc_stamp(dt.datetime.now(dt.UTC))),
             )
+            requirement_changed(cur, event.staff_id)
         case AssignmentEnded():
             # The nursery keeps read access to the person's ledger: it employed them; the last day
             # is kept for pro-rating.
@@ -44,6 +45,16 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
                 "UPDATE person_assignments SET ends_on = ?, end_learned_at = ? WHERE assignment_id = ?",
                 (event.ends_on.isoformat(), utc_stamp(dt.datetime.now(dt.UTC)), event.assignment_id),
             )
+            requirement_changed(cur, event.staff_id)
+
+
+def requirement_changed(cur: Cursor, staff_id: str) -> None:
+    """Queue the person for a restatement of their year totals (``application/restatements.py``)."""
+    cur.execute(
+        "INSERT INTO requirement_changes (staff_id, learned_at) VALUES (?, ?)"
+        " ON CONFLICT (staff_id) DO UPDATE SET learned_at = excluded.learned_at",
+        (staff_id, utc_stamp(dt.datetime.now(dt.UTC))),
+    )
 
 
 def registry_follower(store: ReadStore, settings: Settings) -> Follower:
