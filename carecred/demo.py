@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 from uuid import UUID
 
+from carecred.demo_training import seed_training
 from carecred.services import SERVICES, open_application
 import msgspec
 
@@ -92,10 +93,11 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
             return None
         nurseries = seed_credential(credential, random.Random(2023))
         inspector = credential.inspectors.register(NewInspector(name="王督导", unit="金山区教育局督导室"), DEMO_ACTOR)
-    with open_application("training", settings) as training:
+    with open_application("training", settings) as training, open_application("credential", settings) as credential:
         provider = training.catalogue.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
         for course in COURSES:
             training.catalogue.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
+        seed_training(credential, training, provider.provider_id, nurseries[0], DEMO_ACTOR)
     keys = [
         (Role.ADMIN, None), (Role.REGISTRAR, None), (Role.HR, nurseries[0]), (Role.PROVIDER, provider.provider_id),
         (Role.INSPECTOR, inspector.inspector_id), (Role.AUDITOR, None), (Role.SERVICE, None),

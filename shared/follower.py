@@ -127,12 +127,14 @@ class Follower:
             lag=lag, last_success_at=self.last_success_at, error=self.error, stalled=self.stalled,
         )
 
-    def poll_once(self) -> int:
-        """Fetch and apply pages until caught up; return how many events were applied."""
+    def poll_once(self, fetch: Callable[[int], Any] | None = None) -> int:
+        """Fetch and apply pages until caught up; return how many events were applied.
+
+        ``fetch``: the page after a position, instead of over HTTP (the demo seeds both services in one process)."""
         applied = 0
         while True:
             after = self.position()
-            page = self._fetch(after)
+            page = (fetch or self._fetch)(after)
             self.head = page.head
             if page.next_after <= after:
                 break

@@ -1,6 +1,8 @@
 """The main job's seeding: a small district, a key per role, and nothing twice."""
 
+import datetime as dt
 from pathlib import Path
+from uuid import UUID
 
 from litestar.testing import TestClient
 
@@ -85,3 +87,32 @@ def test_the_demo_district_runs_on_policy_v2_with_levels_checks_and_a_cook(tmp_p
     with TestClient(create_app(settings)) as client:
         due = client.get("/v1/checks/due?within=90", headers=bearer(hr)).json()
         assert due and {d["kind"] for d in due} <= {"health_check", "background_check"}
+
+
+def test_the_demo_district_trains_with_trainers_sessions_attendance_assessments_and_subsidies(tmp_path):
+    from carecred.demo_training import OFFLINE, ONLINE
+
+    settings = make_settings("sqlite", tmp_path)
+    registrar = next(token for role, _, token in seed(settings) if role == "registrar")
+    training = TrainingRecords(settings)
+    try:
+        provider = next(p for p in training.catalogue.providers() if p.code == "SOU")
+        sou = UUID(provider.provider_id)
+        trainers = training.trainers.trainers(sou)
+        assert len(trainers) == 2 and all(t.trained_this_year for t in trainers)  # 每年至少1次专业培训
+        assert {s.mode for s in training.sessions.sessions(sou)} == {"online", "offline"}
+        attendance = training.sessions.attendance_list(sou, OFFLINE)
+        assert len(attendance) == 3 and all(a.complete for a in attendance)
+        entry = training.ledger.person_year(UUID(attendance[0].staff_id), today().year).entries[0]
+        assert (entry.session_code, entry.mode, entry.attendance_id) == (OFFLINE, "offline", attendance[0].attendance_id)
+        assert training.store.query_one("SELECT COUNT(*) AS n FROM completion_deliveries WHERE session_code = ?",
+                                        (ONLINE,))["n"] == 2
+        subsidies = training.assessments.subsidy_list(sou, today() - dt.timedelta(days=365), today())
+        assert (subsidies.paid, subsidies.unpaid) == (1, 1)
+    finally:
+        training.close()
+    with TestClient(create_app(settings)) as client:
+        passes = client.get("/v1/assessments/passed", headers=bearer(registrar)).json()
+    issued = [p for p in passes if p["certificate_id"]]
+    assert len(passes) == 2 and [p["pending"] for p in passes].count(True) == 1
+    assert len(issued) == 1 and issued[0]["already_held"] and issued[0]["held_level"] == 4  # the upgrade 五级 -> 四级
