@@ -355,16 +355,17 @@ class Projector:
             changed: dict[str, int] = {}
             for projection in self.projections:
                 projection.check(cur, notifications)
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
+            with cur.sent_together():  # the batch's writes in one round trip (PostgreSQL)
+                for notification in notifications:
+                    event = self.app.mapper.to_domain_event(notification)
+                    for projection in attached:
+                        projection.record(cur, notification, event)
+                    for projection in versioned:
+                        if projection.changes_on(event):
+                            changed[projection.version_name] = notification.id  # type: ignore[index]
                 for projection in attached:
-                    projection.record(cur, notification, event)
-                for projection in versioned:
-                    if projection.changes_on(event):
-                        changed[projection.version_name] = notification.id  # type: ignore[index]
-            for projection in attached:
-                projection.flush(cur)
-            self._advance(cur, notifications[-1].id, changed)
+                    projection.flush(cur)
+                self._advance(cur, notifications[-1].id, changed)
 
     def _apply_isolated(self, position: int, notifications: list[Any]) -> None:
         """One read model and one event at a time, each in a savepoint: the failing read model stalls alone."""
