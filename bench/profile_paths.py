@@ -230,16 +230,17 @@ class Verify(Path):
 # Measuring -------------------------------------------------------------------------------------
 
 def _profile_threads(profiles: list[cProfile.Profile]) -> None:
-    """Profile every thread started from now on (each gets its own cProfile, merged at the end)."""
+    """Profile every thread started from now on in its own CPU time (each its own cProfile, merged at the end)."""
     def start(*_: Any) -> None:
         sys.setprofile(None)
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.thread_time)
         profiles.append(profile)
         profile.enable()
     threading.setprofile(start)
 
 
-def measure(path: Path, requests: int, *, cprofile: int = 0, statements: bool = False) -> dict[str, Any]:
+def measure(path: Path, requests: int, *, cprofile: int = 0, statements: bool = False,
+            callers: str = "") -> dict[str, Any]:
     """The path's phases per request (ms of CPU), its round trips and the framework's remainder."""
     phases = Phases()
     profiles: list[cProfile.Profile] = []
@@ -247,6 +248,8 @@ def measure(path: Path, requests: int, *, cprofile: int = 0, statements: bool = 
         phases.install()
         if statements:
             phases.count_statements()
+    else:
+        _profile_threads(profiles)  # before any thread starts; cleared after the warm-up
     app = path.app()
     warm = max(50, requests // 10)
 
@@ -256,8 +259,9 @@ def measure(path: Path, requests: int, *, cprofile: int = 0, statements: bool = 
             await drive(app, lambda n: path.request(requests + n), warm, path.check)  # warm: caches, pools, threads
             phases.reset()
             if cprofile:
-                _profile_threads(profiles)
-                main = cProfile.Profile()
+                for p in profiles:
+                    p.clear()
+                main = cProfile.Profile(time.thread_time)
                 profiles.append(main)
                 main.enable()
             spent = await drive(app, path.request, requests, path.check)
@@ -287,6 +291,8 @@ def measure(path: Path, requests: int, *, cprofile: int = 0, statements: bool = 
         for p in profiles[1:]:
             stats.add(p)
         stats.sort_stats("tottime").print_stats(cprofile)
+        if callers:
+            stats.print_callers(callers)
         result["cprofile"] = out.getvalue()
         return result
     rows = phases.per_request(items)
@@ -357,6 +363,7 @@ def main() -> None:
     parser.add_argument("--bulk-requests", type=int, default=5)
     parser.add_argument("--log-events", type=int, default=10_000, help="completions recorded before (training paths)")
     parser.add_argument("--cprofile", type=int, default=0, help="instead of phases, print the N costliest functions")
+    parser.add_argument("--callers", default="", help="with --cprofile: who calls the functions matching this")
     parser.add_argument("--statements", action="store_true", help="also count each SQL statement per request")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
@@ -369,7 +376,7 @@ def main() -> None:
             log_events = args.log_events if name != "verify" else 0
             # the bulk path measures its first request too (only a few); the others warm up first
             path = make_path(name, storage, count, log_events, args.bulk_items)
-            result = measure(path, count, cprofile=args.cprofile, statements=args.statements)
+            result = measure(path, count, cprofile=args.cprofile, statements=args.statements, callers=args.callers)
         finally:
             storage.drop()
         if args.cprofile:
