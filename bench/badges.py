@@ -29,6 +29,7 @@ import base45
 import psycopg
 from psycopg import sql
 
+from bench.profile_paths import add_phase_table, profile
 from bench.common import (
     PG_URL, CpuSplit, Report, ServiceProcess, Storage, arguments, closed_loop, latency_summary, rate, ratio, run_async,
 )
@@ -251,6 +252,10 @@ def main() -> None:
                         "computed only offline, or for a person without a registry entry.")
     report.notes.append("The size of the payload of the bare verify follows the badge's COSE payload; "
                         "the signature check itself is the same ES256 operation in both.")
+    if "postgres" in args.storages:  # where the CPU goes, by phase (bench/profile_paths.py)
+        profiled = profile("verify", requests=2_000)
+        add_phase_table(report, profiled)
+        report.data["profile"] = profiled
     report.finish(write=not args.no_write)
 
 

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from bench import generate, raw
+from bench.profile_paths import add_phase_table, profile
 from bench.common import (
     CpuSplit, Report, ServiceProcess, Storage, arguments, closed_loop, latency_summary, rate, ratio, run_async,
 )
@@ -141,6 +142,10 @@ def main() -> None:
                         vs >= 2, "" if vs >= 2 else EXPLAIN_PEER.format(ours=cpu_ms, theirs=peer["cpu_ms"]))
         report.goal(f"{kind}: p99 latency", "<= 50 ms", f"{p99} ms", p99 <= 50, EXPLAIN_P99 if p99 > 50 else "")
     report.notes += NOTES
+    if "postgres" in args.storages:  # where the CPU goes, by phase (bench/profile_paths.py)
+        profiled = profile("completion", requests=1_500, log_events=int(10_000 * args.scale))
+        add_phase_table(report, profiled)
+        report.data["profile"] = profiled
     report.finish(write=not args.no_write)
 
 

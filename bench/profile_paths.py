@@ -334,6 +334,13 @@ def add_phase_table(report: Report, result: dict[str, Any], heading: str | None 
                          PHASE_COLUMNS)
     for row in phase_rows(result):
         table.add(*row)
+    report.notes.append(
+        "The phase table is bench/profile_paths.py run in this benchmark's process after the timed runs: the "
+        "service's own app driven in process by 16 concurrent clients on PostgreSQL, each phase's thread CPU "
+        "exclusive of the phases it calls, round trips counted where psycopg waited on the server (see "
+        "bench/results/profile.md for the method). The machine was shared with other sessions' test suites "
+        "during this run (load average in the header): rates and p99 are depressed and noisy; CPU per request "
+        "and ratios measured in the same run hold better.")
 
 
 def profile(path: str, *, requests: int, log_events: int = 0, bulk_items: int = 1_000) -> dict[str, Any]:
