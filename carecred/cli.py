@@ -15,7 +15,10 @@ from typing import Iterator, Sequence
 from uuid import UUID
 
 from carecred.cli_badges import register as register_badges
-from carecred import cli_audit, cli_completions, cli_db, cli_issuer_keys, cli_notices, cli_projections
+from carecred import (
+    cli_audit, cli_completions, cli_db, cli_export, cli_inspections, cli_issuer_keys, cli_notices, cli_policy,
+    cli_projections,
+)
 from carecred.services import FACTORIES, SERVICES, open_application
 from contracts.command import FieldError
 from contracts.keys import NewKey, Role
@@ -108,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="issue, list and revoke API keys").add_subparsers(required=True, metavar="ACTION")
     create = keys.add_parser("create", help="issue a key; its token is printed once")
     create.add_argument("--role", required=True, choices=[str(r) for r in Role])
-    create.add_argument("--scope", help="nursery id (hr) or provider id (provider)")
+    create.add_argument("--scope", help="nursery id (hr), provider id (provider) or inspector id (inspector, optional)")
     create.add_argument("--name", required=True, help="who or what holds the key")
     create.add_argument("--service", choices=[*SERVICES, "both"], default="both")
     create.add_argument("--expires-in-days", type=int)
@@ -128,10 +131,13 @@ def _parser() -> argparse.ArgumentParser:
     register_badges(commands)
     cli_audit.register(commands)
     cli_completions.register(commands)
+    cli_export.register(commands)
     cli_db.register(commands)
     cli_projections.register(commands)
     cli_issuer_keys.register(commands)
     cli_notices.register(commands)
+    cli_policy.register(commands)
+    cli_inspections.register(commands)
     return parser
 
 

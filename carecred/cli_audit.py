@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import os
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
+import httpx
 import msgspec
 import psycopg
 
@@ -17,6 +19,7 @@ from carecred import cli_db
 from carecred.progress import progress_bar
 from carecred.services import SERVICES, open_application
 from contracts.audit import Checkpoint, ExportLine
+from contracts.district import SignedAnnualFigures
 from shared.audit.projections import RECORDED_TIME_TOLERANCE
 from shared.audit.replay import replay, text_progress
 from shared.audit.verify import reference_leaves, verify_export
@@ -52,6 +55,14 @@ def register(commands: Any) -> None:
                         metavar="SECONDS", help="flag an event recorded more than this before an earlier one"
                                                 " (default %(default)s)")
     verify.set_defaults(run=_verify)
+    figures = audit.add_parser("verify-figures", help="check signed annual figures: signature, checkpoint, and"
+                                                      " recompute them from that prefix of the log")
+    figures.add_argument("document", metavar="FILE_OR_URL", help="the signed figures (a file, or the service's URL"
+                                                                 " /v1/district/annual-figures/YEAR)")
+    figures.add_argument("--public-key", help="the pinned checkpoint public key (base64); default: the service's")
+    figures.add_argument("--api-key", default=os.environ.get("CARECRED_API_KEY", ""),
+                         help="for a URL: an auditor's key (default: $CARECRED_API_KEY)")
+    figures.set_defaults(run=_verify_figures)
     grants = audit.add_parser("grants", help="PostgreSQL: print (or --apply) what `db migrate --app-role ROLE` runs")
     grants.add_argument("--service", choices=SERVICES, required=True)
     grants.add_argument("--role", required=True)
@@ -142,6 +153,38 @@ def _verify(args: argparse.Namespace) -> int:
     print("FAILED: the export does not match the checkpoint, or holds events the service did not write",
           file=sys.stderr)
     for problem in result.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+def _read_figures(source: str, api_key: str) -> bytes:
+    if source.startswith(("http://", "https://")):
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        answer = httpx.get(source, headers=headers, timeout=30)
+        answer.raise_for_status()
+        return answer.content
+    return Path(source).read_bytes()
+
+
+def _verify_figures(args: argparse.Namespace) -> int:
+    """Exit 0: signed by the service's key, bound to a checkpoint of this log, and the log's prefix gives the same
+    figures; 1: not (each problem printed); 2: the document could not be read."""
+    try:
+        signed = msgspec.json.decode(_read_figures(args.document, args.api_key), type=SignedAnnualFigures)
+    except (OSError, httpx.HTTPError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        print(f"error: cannot read the figures {args.document}: {exc}", file=sys.stderr)
+        return 2
+    with _application("credential") as app:
+        trusted = base64.b64decode(args.public_key or app.audit.public_key().public_key)
+        problems = app.annual_figures.verify(signed, trusted)
+    document = signed.document
+    if not problems:
+        print(f"OK: the {document.year} figures (as on {document.on}) are signed by key {signed.key_id}, bound to"
+              f" checkpoint {document.checkpoint.tree_size} / {document.checkpoint.root_hash}, and the log's first"
+              f" {document.checkpoint.tree_size} events give the same figures")
+        return 0
+    print(f"FAILED: the {document.year} figures do not hold", file=sys.stderr)
+    for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return 1
 

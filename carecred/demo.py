@@ -15,23 +15,43 @@ from pathlib import Path
 from uuid import UUID
 
 from carecred.services import SERVICES, open_application
+import msgspec
+
+from contracts.inspections import NewInspector
 from contracts.keys import Role
-from contracts.credentials import NewAssignment, NewCertificate, Suspension
-from contracts.registry import NewNursery
+from contracts.credentials import CertificateView, NewAssignment, NewCertificate, Suspension
+from contracts.policy import PolicyDocument
+from contracts.registry import NewNursery, NurseryDetails, NurseryStatusChange
 from contracts.training import NewProvider, NewCourse
 from shared.auth.keys import new_token
 from shared.auth.roles import operator_actor
 from shared.idnumber import make_valid
+from services.credential.domain.policy import shanghai_v2_document
 from shared.settings import Settings
 
 DEMO_ACTOR = operator_actor("demo")
+_TODAY = dt.date.today()
 NURSERIES = [
-    NewNursery(name="金山区朱泾镇第一托育园", town="朱泾镇", ownership="public", inclusive=True),
-    NewNursery(name="枫泾古镇宝贝托育中心", town="枫泾镇", ownership="private", inclusive=True),
-    NewNursery(name="石化街道蓓蕾幼儿园", town="石化街道", ownership="public", inclusive=True, kind="kindergarten"),
-    NewNursery(name="亭林镇小星星托育", town="亭林镇", ownership="private", inclusive=False),
-    NewNursery(name="山阳镇海湾幼儿园", town="山阳镇", ownership="public", inclusive=True, kind="kindergarten"),
+    NewNursery(name="金山区朱泾镇第一托育园", town="朱泾镇", ownership="public", inclusive=True,
+               opened_on=_TODAY - dt.timedelta(days=3 * 365), capacity=60),
+    NewNursery(name="枫泾古镇宝贝托育中心", town="枫泾镇", ownership="private", inclusive=True,
+               opened_on=_TODAY - dt.timedelta(days=2 * 365), capacity=40),
+    NewNursery(name="石化街道蓓蕾幼儿园", town="石化街道", ownership="public", inclusive=True, kind="kindergarten",
+               opened_on=_TODAY - dt.timedelta(days=5 * 365), capacity=25),
+    NewNursery(name="亭林镇小星星托育", town="亭林镇", ownership="private", inclusive=False,
+               opened_on=_TODAY - dt.timedelta(days=400), capacity=30),
+    NewNursery(name="山阳镇海湾幼儿园", town="山阳镇", ownership="public", inclusive=True, kind="kindergarten",
+               opened_on=_TODAY - dt.timedelta(days=4 * 365), capacity=0),
 ]
+"""The district's nurseries, with staff; their lives go on in ``LIFECYCLE`` (山阳's kindergarten opens 托班,
+亭林's nursery is suspended for rectification with its staff still assigned)."""
+WITHOUT_STAFF = [
+    NewNursery(name="张堰镇社区托育点", town="张堰镇", ownership="public", inclusive=True, kind="community",
+               opened_on=_TODAY - dt.timedelta(days=200), capacity=20),
+    NewNursery(name="吕巷镇小苗托育园", town="吕巷镇", ownership="private", inclusive=False,
+               opened_on=_TODAY - dt.timedelta(days=3 * 365), capacity=35),
+]
+"""A community point (社区托育点) and a nursery that closed two months ago (its staff had left)."""
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗"
 GIVEN = ["芳", "丽", "敏", "静", "婷", "霞", "燕", "洁", "琳", "欣", "悦", "娟", "雪", "红", "梅", "萍"]
 
@@ -42,16 +62,27 @@ def demo_id_number(rng: random.Random) -> str:
     return make_valid(f"310116{birth}{rng.randint(0, 999):03d}")
 
 
-ROLE_CERTIFICATE = {"nursery_worker": "nursery_worker", "infant_caregiver": "infant_care", "teacher": "teacher",
+ROLE_CERTIFICATE = {"nursery_worker": "nursery_worker", "infant_caregiver": "infant_care", "teacher": "teacher_kindergarten",
                     "health_worker": "health_worker"}
+LEVELS = {"nursery_worker": [5, 4, 4, 3], "infant_care": [4, 4, 3, 2]}
+"""Levels the demo draws (五级..一级 as 5..1): 育婴员 at 四级 or higher, as policy v2 requires of the role."""
+ISSUED_BY = {
+    "nursery_worker": "上海市职业技能鉴定中心", "infant_care": "上海市职业技能鉴定中心",
+    "teacher_kindergarten": "上海市金山区教育局", "health_worker": "上海市金山区妇幼保健所",
+    "health": "上海市金山区妇幼保健所", "food_handler_health": "上海市金山区疾病预防控制中心",
+    "background_check": "上海市公安局金山分局",
+}
 FEED_KEY_FILE = "feed.key"
 HEALTH_CHECK_OVERDUE = (0, 2, 4)
 """The deliberate lapses: at these nurseries (by place in ``NURSERIES``) the second person's health
-certificate is suspended (健康检查逾期), so the HR dashboard has someone to show first and those
-nurseries' 持证上岗率 falls short of 100%. Everyone else is certified for their role."""
+certificate (托幼机构工作人员健康合格证) is suspended for a missed re-check (健康检查逾期), so the HR
+dashboard has someone to show first and those nurseries' 持证上岗率 falls short of 100%. Everyone
+else is compliant for their role under policy v2."""
 TEACHER_WITHOUT_INFANT_CARE = (4, 0)
 """(place, teacher) of the one public kindergarten teacher who holds no 育婴员证 yet: the district
 is above the plan's 75% without being at 100%."""
+
+SCOPE_NAMES = {"hr": "nursery", "provider": "provider", "inspector": "inspector: visits on the scan page"}
 
 
 def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
@@ -60,13 +91,14 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
         if credential.list_keys():
             return None
         nurseries = seed_credential(credential, random.Random(2023))
+        inspector = credential.inspectors.register(NewInspector(name="王督导", unit="金山区教育局督导室"), DEMO_ACTOR)
     with open_application("training", settings) as training:
         provider = training.catalogue.approve_provider(NewProvider(code="SOU", name="上海开放大学"), DEMO_ACTOR)
         for course in COURSES:
             training.catalogue.catalogue_course(UUID(provider.provider_id), course, DEMO_ACTOR)
     keys = [
         (Role.ADMIN, None), (Role.REGISTRAR, None), (Role.HR, nurseries[0]), (Role.PROVIDER, provider.provider_id),
-        (Role.INSPECTOR, None), (Role.AUDITOR, None), (Role.SERVICE, None),
+        (Role.INSPECTOR, inspector.inspector_id), (Role.AUDITOR, None), (Role.SERVICE, None),
     ]
     issued = [(str(role), scope or "", new_token()) for role, scope in keys]
     for service in SERVICES:
@@ -80,40 +112,85 @@ def seed(settings: Settings) -> list[tuple[str, str, str]] | None:
 
 
 def seed_credential(app, rng: random.Random) -> list[str]:
-    """Nurseries with certified, assigned staff (the plan's targets met: every worker certified for
-    the role, public kindergarten teachers with 育婴员证 above 75%), but for the lapses shown on
-    purpose; a few certificates expiring soon."""
+    """Nurseries with certified, checked, assigned staff under policy v2 (the plan's targets met: every
+    worker compliant for the role, public kindergarten teachers with 育婴员证 above 75%), but for the
+    lapses shown on purpose; a few certificates and checks falling due soon."""
     today = dt.date.today()
     app.badges.keys.ensure(DEMO_ACTOR)
+    app.policies.adopt_policy(
+        msgspec.convert(msgspec.to_builtins(shanghai_v2_document()), type=PolicyDocument),
+        "policy v2: levels, health and background checks, a cook (docs/policy-v2.md)", DEMO_ACTOR, effective_on=today,
+    )
     nurseries = [app.registry.register_nursery(n, DEMO_ACTOR) for n in NURSERIES]
     serial = 0
+    lapsed: list[str] = []
+    checks = random.Random(2026)  # policy v2's extra draws, apart from ``rng`` so the v1 draws stay as they were
+
+    def record(staff_id: str, cert_type: str, issued_on: dt.date, expires_on: dt.date | None = None,
+               level: int | None = None) -> CertificateView:
+        nonlocal serial
+        serial += 1
+        return app.certificates.issue_certificate(NewCertificate(
+            cert_type=cert_type, number=f"JS{serial:04d}-{cert_type[:2].upper()}", issuing_body=ISSUED_BY[cert_type],
+            issued_on=issued_on, expires_on=expires_on, level=level, holder_id=staff_id,
+        ), role="registrar", visible_to=None, actor=DEMO_ACTOR)
+
+    def hire(nursery_id: str, role: str, held: list[tuple[str, int]], *, overdue: bool, name: str, id_number: str) -> None:
+        staff = app.registry.register_staff(name=name, id_number=id_number, registered_by=nursery_id, actor=DEMO_ACTOR)
+        for cert_type, days in held:
+            issued_on = today - dt.timedelta(days=365 - days if days < 365 else 100)
+            if cert_type in ("health", "food_handler_health"):  # a yearly check: due ``days`` from today
+                check = record(staff.staff_id, cert_type, today - dt.timedelta(days=365 - days))
+                if overdue and cert_type == "health":
+                    lapsed.append(check.certificate_id)
+            elif cert_type in LEVELS:
+                record(staff.staff_id, cert_type, issued_on, level=checks.choice(LEVELS[cert_type]))
+            elif cert_type == "teacher_kindergarten":
+                record(staff.staff_id, cert_type, today - dt.timedelta(days=days * 3))
+            else:
+                record(staff.staff_id, cert_type, issued_on, expires_on=today + dt.timedelta(days=days))
+        record(staff.staff_id, "background_check", today - dt.timedelta(days=checks.randint(20, 330)))
+        app.assignments.assign(NewAssignment(staff_id=staff.staff_id, role=role, start_on=today),
+                               nursery_id=nursery_id, actor=DEMO_ACTOR)
+        for certificate_id in lapsed:  # the re-check was missed: the registrar suspends the health certificate
+            app.certificates.suspend_certificate(UUID(certificate_id), Suspension(reason="健康检查逾期"), DEMO_ACTOR)
+        lapsed.clear()
+
     for place, nursery in enumerate(nurseries):
         roles = ["teacher", "teacher", "infant_caregiver"] if nursery.kind == "kindergarten" else \
             ["nursery_worker", "nursery_worker", "infant_caregiver", "health_worker"]
         teachers = 0
         for person, role in enumerate(roles + rng.sample(roles, 2)):
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
-            staff = app.registry.register_staff(name=name, id_number=demo_id_number(rng),
-                                                registered_by=nursery.nursery_id, actor=DEMO_ACTOR)
+            id_number = demo_id_number(rng)
             held = [(ROLE_CERTIFICATE[role], rng.randint(200, 1500)), ("health", rng.choice([20, 45, 80, 200, 300, 330]))]
             if role == "teacher":
                 if (place, teachers) != TEACHER_WITHOUT_INFANT_CARE:  # the plan: public kindergarten teachers hold 育婴员证
                     held.append(("infant_care", rng.randint(200, 1500)))
                 teachers += 1
-            issued = {}
-            for cert_type, days in held:
-                serial += 1
-                issued[cert_type] = app.certificates.issue_certificate(NewCertificate(
-                    cert_type=cert_type, number=f"JS{serial:04d}-{cert_type[:2].upper()}", issuing_body="金山区",
-                    issued_on=today - dt.timedelta(days=365 - days if days < 365 else 100),
-                    expires_on=today + dt.timedelta(days=days), holder_id=staff.staff_id,
-                ), role="registrar", visible_to=None, actor=DEMO_ACTOR)
-            app.assignments.assign(NewAssignment(staff_id=staff.staff_id, role=role, start_on=today),
-                                   nursery_id=nursery.nursery_id, actor=DEMO_ACTOR)
-            if person == 1 and place in HEALTH_CHECK_OVERDUE:
-                app.certificates.suspend_certificate(UUID(issued["health"].certificate_id),
-                                                     Suspension(reason="健康检查逾期"), DEMO_ACTOR)
+            hire(nursery.nursery_id, role, held, overdue=person == 1 and place in HEALTH_CHECK_OVERDUE,
+                 name=name, id_number=id_number)
+        cook = checks.choice(SURNAMES) + "".join(checks.sample(GIVEN, 2))  # 炊事员: food handler and childcare health
+        hire(nursery.nursery_id, "cook", [("food_handler_health", checks.choice([30, 150, 300])),
+                                          ("health", checks.choice([30, 150, 300]))],
+             overdue=False, name=cook, id_number=demo_id_number(checks))
+    seed_lifecycle(app, [n.nursery_id for n in nurseries])
     return [n.nursery_id for n in nurseries]
+
+
+def seed_lifecycle(app, with_staff: list[str]) -> None:
+    """The nurseries' lives: a kindergarten converts (opens 托班), a nursery becomes inclusive, one is suspended
+    with its staff still assigned (flagged for HR and the registrar), a community point opens, one has closed."""
+    today = dt.date.today()
+    life = app.nursery_lifecycle
+    life.change_details(UUID(with_staff[4]), NurseryDetails(effective_on=today - dt.timedelta(days=90), capacity=20,
+                                                            reason="开设托班"), DEMO_ACTOR)
+    life.change_details(UUID(with_staff[3]), NurseryDetails(effective_on=today - dt.timedelta(days=60), inclusive=True,
+                                                            reason="认定为普惠性托育机构"), DEMO_ACTOR)
+    life.suspend(UUID(with_staff[3]), NurseryStatusChange(effective_on=today - dt.timedelta(days=3),
+                                                          reason="消防整改"), DEMO_ACTOR)
+    community, closing = (app.registry.register_nursery(n, DEMO_ACTOR).nursery_id for n in WITHOUT_STAFF)
+    life.close(UUID(closing), NurseryStatusChange(effective_on=today - dt.timedelta(days=60), reason="停止办学"), DEMO_ACTOR)
 
 
 COURSES = [
@@ -133,7 +210,7 @@ def run_demo(settings: Settings, *, serve: bool = True) -> int:
     if issued:
         print("API keys for each role (shown once; only their hashes are stored):")
         for role, scope, token in issued:
-            print(f"  {role:<10} {token}" + (f"   ({'nursery' if role == 'hr' else 'provider'} {scope})" if scope else ""))
+            print(f"  {role:<10} {token}" + (f"   ({SCOPE_NAMES[role]} {scope})" if scope else ""))
         print()
     else:
         print("Demo data already seeded; make more keys with `carecred keys create --role ... --name ...`.\n")

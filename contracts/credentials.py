@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
+from contracts.inspections import InspectionFigures
 from contracts.command import Command
 from contracts.dates import BusinessDate
 from contracts.policy import Code
 from contracts.text import Note, Reason, Title, Uuid, line, refusing
 
 RevocationCategory = Literal["ethics_violation", "fraud", "error", "other"]
-Standing = Literal["valid", "not_yet_valid", "expired", "suspended", "revoked"]
-Problem = Literal["missing", "not_yet_valid", "expired", "suspended", "revoked"]
+Standing = Literal["valid", "not_yet_valid", "expired", "suspended", "revoked", "failed"]
+Problem = Literal["missing", "not_yet_valid", "expired", "suspended", "revoked", "failed", "level_too_low",
+                  "recheck_due"]
+Level = Annotated[int, msgspec.Meta(ge=1, le=5, description="职业技能等级: 5 (五级) .. 1 (一级); lower is higher")]
+CheckResult = Literal["passed", "failed"]
 CERTIFICATE_NUMBER_PATTERN = refusing(r"\s")
 CertificateNumber = line(50, (
     "A certificate's number as printed on it: no white space at all; compared exactly, and unique per"
@@ -27,16 +31,23 @@ CertificateNumber = line(50, (
 class NewCertificate(Command, kw_only=True):
     """A certificate to record: its type, number, issuing body, validity dates and holder.
 
-    ``expires_on`` must be after ``issued_on`` and at most 100 years after it.
+    ``expires_on`` must be after ``issued_on`` and at most 100 years after it. Under policy v2 it is
+    left out for a type that never expires (教师资格证) and may be left out for a check (health,
+    background): the check is then next due ``recheck_months`` after ``issued_on`` (the day it was
+    taken) and valid through the day before. A levelled type (育婴员, 保育员) needs its ``level``; an
+    upgrade is a new certificate at the higher level. ``issuing_body`` of a check is who checked it.
     """
 
     cert_type: Code
     number: CertificateNumber
     issuing_body: Title
     issued_on: BusinessDate
-    expires_on: BusinessDate
+    expires_on: BusinessDate | None = None
     holder_id: Uuid
     note: Note = ""
+    level: Level | None = None
+    result: CheckResult = "passed"
+    """A check's result; a certificate is recorded as passed."""
 
 
 class Renewal(Command, kw_only=True):
@@ -45,6 +56,15 @@ class Renewal(Command, kw_only=True):
     expires_on: BusinessDate
     note: Reason
     effective_on: BusinessDate | None = None
+
+
+class LevelRecord(Command, kw_only=True):
+    """The level printed on a certificate recorded without one (a record made under policy v1).
+
+    A certificate's level is recorded once; an upgrade (五级 → 四级) is a new certificate."""
+
+    level: Level
+    note: Reason
 
 
 class Suspension(Command, kw_only=True):
@@ -145,13 +165,17 @@ class CertificateView(msgspec.Struct, kw_only=True):
     issuing_body: str
     holder_id: str
     issued_on: str
-    expires_on: str
-    """The expiry in force on the date asked about."""
+    expires_on: str | None
+    """The expiry in force on the date asked about (None: it never expires)."""
     status: str
     """The recorded status now: active, suspended or revoked."""
     standing: Standing
     """Valid or not on the date asked about."""
     on: str
+    level: int | None = None
+    """The level it was issued at (5..1 for 五级..一级), when recorded."""
+    result: CheckResult = "passed"
+    """A check's result (health, background); certificates pass."""
 
 
 class AssignmentView(msgspec.Struct, kw_only=True):
@@ -255,6 +279,24 @@ class ExpiringCertificate(msgspec.Struct, kw_only=True):
     days_left: int
 
 
+class DueCheck(msgspec.Struct, kw_only=True):
+    """A check (health, background) or certificate of a person working with children that falls due in the window."""
+
+    certificate_id: str
+    cert_type: str
+    kind: str
+    """health_check, background_check or certificate."""
+    number: str
+    holder_id: str
+    holder_name: str
+    checked_on: str
+    """When it was last checked (or issued)."""
+    checked_by: str
+    due_on: str
+    """The day it falls due: from that day the person is non-compliant until it is re-checked."""
+    days_left: int
+
+
 class NurseryFigure(msgspec.Struct, kw_only=True):
     """One nursery's 持证上岗率."""
 
@@ -294,3 +336,5 @@ class DistrictFigures(msgspec.Struct, kw_only=True):
     training_completion_rate: float | None = None
     """People with active assignments who met both the skills and ethics hours in the year."""
     training_as_of: str | None = None
+    inspections: InspectionFigures | None = None
+    """On-site inspections as on the date (visits against 2 a year, random checks per month, findings)."""

@@ -26,9 +26,11 @@ class Role(enum.StrEnum):
 class NewKey(Command, kw_only=True):
     """A key to issue: role, scope for hr (nursery id) and provider (provider id), a name.
 
-    ``scope`` is required for hr and provider keys and refused for the others; it is the UUID of
-    a nursery or provider the service knows, where it keeps them (the credential service checks
-    nurseries, the training service providers). ``expires_at`` needs a UTC offset.
+    ``scope`` is required for hr and provider keys, optional for inspector keys (a registered
+    inspector of the credential service: only a scoped inspector key records visits, scans and
+    findings) and refused for the others; it is the UUID of a nursery, provider or inspector the
+    service knows, where it keeps them (the credential service checks nurseries and inspectors,
+    the training service providers and refuses an inspector scope). ``expires_at`` needs a UTC offset.
     """
 
     role: Role

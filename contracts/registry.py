@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
 from contracts.command import Command
-from contracts.text import IdNumber, Name, Title, Uuid
+from contracts.dates import BusinessDate
+from contracts.text import IdNumber, Name, Reason, Title, Uuid
+
+Kind = Literal["nursery", "kindergarten", "community"]
+"""托育机构, 幼儿园托班 (a kindergarten's nursery classes), 社区托育点."""
+Places = Annotated[int, msgspec.Meta(ge=0, le=10_000, description="Childcare places (托位); 0: a kindergarten without 托班")]
 
 
 class NewNursery(Command, kw_only=True):
@@ -18,11 +23,14 @@ class NewNursery(Command, kw_only=True):
     """One of Jinshan's towns and subdistricts (e.g. 朱泾镇); any other is refused (422)."""
     ownership: Literal["public", "private"]
     inclusive: bool
-    kind: Literal["nursery", "kindergarten"] = "nursery"
+    kind: Kind = "nursery"
+    opened_on: BusinessDate | None = None
+    """The date it opened (or opens); without it (and without ``capacity``), the district date of registering."""
+    capacity: Places | None = None
 
 
 class NurseryView(msgspec.Struct, kw_only=True):
-    """A registered nursery."""
+    """A registered nursery, as recorded now (its last change, whatever date it takes effect)."""
 
     nursery_id: str
     name: str
@@ -31,6 +39,64 @@ class NurseryView(msgspec.Struct, kw_only=True):
     inclusive: bool
     kind: str
     registered_at: str
+    status: str = "open"
+    """open, suspended or closed"""
+    status_since: str | None = None
+    """The effective date of the last change."""
+    opened_on: str | None = None
+    capacity: int | None = None
+
+
+class NurseryDetails(Command, kw_only=True):
+    """New details of a nursery from a date; a field left out keeps its value."""
+
+    effective_on: BusinessDate
+    name: Title | None = None
+    kind: Kind | None = None
+    ownership: Literal["public", "private"] | None = None
+    inclusive: bool | None = None
+    capacity: Places | None = None
+    reason: Reason
+
+
+class NurseryStatusChange(Command, kw_only=True):
+    """Suspend, reopen or close a nursery from a date, and why."""
+
+    effective_on: BusinessDate
+    reason: Reason
+
+
+class NurseryState(msgspec.Struct, kw_only=True):
+    """A nursery as it stood on a date: one change in its life (what took effect, when, when recorded)."""
+
+    nursery_id: str
+    version: int
+    position: int
+    change: str
+    """registered, opened, details_changed, suspended, reopened or closed"""
+    effective_on: str
+    recorded_at: str
+    name: str
+    town: str
+    kind: str
+    ownership: str
+    inclusive: bool
+    capacity: int | None
+    status: str
+
+
+class StaffAtClosedNursery(msgspec.Struct, kw_only=True):
+    """A person still assigned, on a date, at a nursery that is closed or suspended then: for HR and the registrar."""
+
+    staff_id: str
+    name: str
+    assignment_id: str
+    role: str
+    start_on: str
+    nursery_id: str
+    nursery_name: str
+    status: str
+    status_since: str
 
 
 class NewStaff(Command, kw_only=True):

@@ -17,7 +17,7 @@ from shared.audit.log import AuditLog
 from shared.audit.projections import MerkleProjection, VersionIndexProjection
 from shared.auth.keys import ApiKey, hash_token, new_token
 from shared.auth.projection import ApiKeyProjection
-from shared.auth.roles import SCOPED_ROLES, Principal, Role
+from shared.auth.roles import SCOPE_KINDS, SCOPED_ROLES, Principal, Role
 from shared.cache import VersionedCache
 from shared.errors import Invalid, NotFound
 from shared.feed import Publisher
@@ -198,13 +198,13 @@ class ServiceApplication(Application[UUID]):
         """Issue a key and return (key id, token); the token is shown once and never stored."""
         if role in SCOPED_ROLES and not scope:
             raise Invalid(f"role {role} needs a scope ({SCOPED_ROLES[role]} id)", field="scope")
-        if role not in SCOPED_ROLES and scope:
+        if role not in SCOPE_KINDS and scope:
             raise Invalid(f"role {role} takes no scope", field="scope")
         if scope is not None:
             try:
                 scope = str(UUID(scope))
             except ValueError:
-                raise Invalid(f"the scope of a {role} key is a {SCOPED_ROLES[role]} id (a UUID)", field="scope") from None
+                raise Invalid(f"the scope of a {role} key is a {SCOPE_KINDS[role]} id (a UUID)", field="scope") from None
         if expires_at is not None and expires_at.utcoffset() is None:
             raise Invalid("expires_at needs a UTC offset (e.g. Z or +08:00)", field="expires_at")
         token = token or new_token()
@@ -273,7 +273,7 @@ class ServiceApplication(Application[UUID]):
             return None
         try:
             role = Role(row["role"])
-            scope = str(UUID(row["scope"])) if role in SCOPED_ROLES else None
+            scope = str(UUID(row["scope"])) if role in SCOPED_ROLES or (role in SCOPE_KINDS and row["scope"]) else None
             expires_at = dt.datetime.fromisoformat(row["expires_at"]) if row["expires_at"] else None
             if expires_at is not None and expires_at.utcoffset() is None:
                 raise ValueError(f"expires_at {row['expires_at']!r} has no UTC offset")

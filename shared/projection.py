@@ -316,6 +316,21 @@ class Projector:
                 raise self._stalled[name].error_to_raise()
         return position
 
+    def catch_up_to(self, last: int) -> int:
+        """Apply the log up to and including position ``last``, and nothing after it (a replay of a log prefix)."""
+        with self._lock:
+            position = self.position()
+            while position < last:
+                notifications = self.app.recorder.select_notifications(  # type: ignore[attr-defined]
+                    start=position, limit=self.BATCH, stop=last, inclusive_of_start=False
+                )
+                if not notifications:
+                    break
+                self._apply(position, notifications)
+                position = notifications[-1].id
+            self._caught_up_to = position
+            return position
+
     def _apply_up_to(self, latest: int, on_progress: Callable[[int, int], None] | None) -> int:
         seen = self._caught_up_to
         if seen is not None and latest == seen:

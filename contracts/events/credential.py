@@ -1,7 +1,9 @@
 """Events the credential service publishes: who is registered and where they work.
 
 No personal data beyond what the training service needs: the staff id, and the keyed hash
-of the ID number for national-ID lookup — never the number itself, never the name.
+of the ID number for national-ID lookup — never the number itself, never the name. The monthly
+inspection draws are published too, for auditors following the feed (the training service
+ignores them); visits and findings are not (they name people): auditors read them in /v1/audit.
 """
 
 from __future__ import annotations
@@ -41,5 +43,36 @@ class AssignmentEnded(msgspec.Struct, tag="staff.assignment-ended.v1", kw_only=T
     ends_on: dt.date
 
 
-CredentialEvent = StaffRegistered | StaffAssigned | AssignmentEnded
+class InspectionDrawAnnounced(msgspec.Struct, tag="inspection.draw-announced.v1", kw_only=True, frozen=True):
+    """A month's 双随机 draw announced (or, with ``round`` > 1 and a ``reason``, announced again: a redraw):
+    every input but the seed and the beacon value, fixed before the result can be known (docs/inspections.md)."""
+
+    month: str
+    round: int
+    reason: str | None = None
+    count: int
+    weighting: str
+    pool: list[str]
+    inspectors: list[str]
+    conflicts: list[list[str]]
+    previous: list[str]
+    commitment: str
+    beacon_source: str
+    beacon_on: dt.date
+
+
+class InspectionDrawn(msgspec.Struct, tag="inspection.drawn.v1", kw_only=True, frozen=True):
+    """The draw made: the seed revealed, the beacon value, the log root after the announcement, the pairs
+    ([nursery_id, inspector_id]); anyone recomputes them from these and the announcement."""
+
+    month: str
+    round: int
+    seed: str
+    beacon: str
+    log_size: int
+    log_root: str
+    pairs: list[list[str]]
+
+
+CredentialEvent = StaffRegistered | StaffAssigned | AssignmentEnded | InspectionDrawAnnounced | InspectionDrawn
 CredentialFeedPage = FeedPage[CredentialEvent]

@@ -14,6 +14,8 @@ from services.credential.read_models.feed import FEED_PAGE
 from services.credential.http.badges import BADGE_CONTROLLERS
 from services.credential.http.assignments import AssignmentController
 from services.credential.http.certificates import CertificateController
+from services.credential.http.checks import CheckController
+from services.credential.http.inspections import INSPECTION_CONTROLLERS
 from services.credential.http.nurseries import NurseryController
 from services.credential.http.policy import PolicyController
 from services.credential.http.reports import DistrictController, ProfileController, RosterController
@@ -22,6 +24,7 @@ from services.credential.http.web import WEB_CONTROLLERS
 from services.credential.http.notices import NOTICE_CONTROLLERS
 from services.credential.http.portable import PORTABLE_CONTROLLERS
 from services.credential.http.staff import StaffController
+from services.credential.http.timeline import TimelineController
 from services.credential.http.transfers import TransferController
 from shared.http.app import build_app
 from shared.settings import Settings
@@ -33,10 +36,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = build_app(
         records,
         [
-            NurseryController, StaffController, CertificateController, PolicyController, AssignmentController,
-            TransferController, ViolationController, ProfileController, RosterController, DistrictController, *BADGE_CONTROLLERS,
+            NurseryController, StaffController, CertificateController, CheckController, PolicyController, AssignmentController,
+            TransferController, ViolationController, ProfileController, RosterController, DistrictController, TimelineController,
+            *BADGE_CONTROLLERS,
             *PORTABLE_CONTROLLERS,
-            *WEB_CONTROLLERS, *NOTICE_CONTROLLERS,
+            *WEB_CONTROLLERS, *NOTICE_CONTROLLERS, *INSPECTION_CONTROLLERS,
         ],
         title="carecred credential service",
         description="Staff registry, nurseries, certificates, role assignments, compliance and badges.",
@@ -45,7 +49,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "registry": records.registry, "policies": records.policies, "certificates": records.certificates,
             "assignments": records.assignments, "transfers": records.transfers, "integrity": records.integrity,
             "reports": records.reports, "badges": records.badges, "badge_issuance": records.badge_issuance,
-            "portable": records.portable, "notices": records.notices,
+            "portable": records.portable, "notices": records.notices, "nursery_lifecycle": records.nursery_lifecycle,
+            "targets": records.targets, "timelines": records.timelines,
+            "annual_figures": records.annual_figures, "inspectors": records.inspectors,
+            "draws": records.draws, "visits": records.visits, "findings": records.findings,
+            "inspection_reports": records.inspection_reports,
         },
     )
     app.on_startup.append(records.notice_loop.start)  # the daily pass and the webhook deliveries, in the background

@@ -11,10 +11,10 @@ import sqlite3
 import sys
 import time
 import uuid
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 from psycopg import sql
 
@@ -104,6 +104,20 @@ def replay(app: Any, *, progress: Callable[[int, int], None] | None = None, keep
     finally:
         target.close(keep)
     return ReplayReport(app.service, events, time.monotonic() - started, tables, differences)
+
+
+@contextmanager
+def log_prefix(app: Any, last_position: int) -> Iterator[ReadStore]:
+    """The service's read models rebuilt from its log up to ``last_position`` only, in scratch tables
+    (dropped afterwards): to compute again what was computed from that prefix of the log."""
+    target: _Target = _PostgresTarget(app) if app.store.is_postgres else _SQLiteTarget(app)
+    try:
+        rebuilt = Projector(app, target.store, app.projector.projections, live=False)
+        rebuilt.create_tables()
+        rebuilt.catch_up_to(last_position)
+        yield target.store
+    finally:
+        target.close(False)
 
 
 class _Target:

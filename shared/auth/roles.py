@@ -8,6 +8,10 @@ from contracts.keys import Role
 
 
 SCOPED_ROLES = {Role.HR: "nursery", Role.PROVIDER: "provider"}
+"""Roles whose keys must name what they act for."""
+OPTIONALLY_SCOPED = {Role.INSPECTOR: "inspector"}
+"""Roles whose keys may name one (an inspector key scoped to a registered inspector records visits)."""
+SCOPE_KINDS = {**SCOPED_ROLES, **OPTIONALLY_SCOPED}
 
 
 class Principal(msgspec.Struct, frozen=True):

@@ -11,7 +11,7 @@ from litestar import Controller, Request, get, post
 
 from contracts.keys import IssuedKey, KeyInfo, KeyRevocation, NewKey
 from shared.application import ServiceApplication
-from shared.auth.roles import SCOPED_ROLES, Principal, Role
+from shared.auth.roles import SCOPE_KINDS, Principal, Role
 from shared.errors import Invalid
 from shared.http.auth import allow
 
@@ -29,7 +29,7 @@ class KeysController(Controller):
     ) -> IssuedKey:
         """Issue an API key; the token is in this answer only (422 for a scope this service does not know)."""
         if data.scope is not None and service.scope_is_known(data.role, data.scope) is False:
-            raise Invalid(f"no {SCOPED_ROLES.get(data.role, 'scope')} with id {data.scope}", field="scope",
+            raise Invalid(f"no {SCOPE_KINDS.get(data.role, 'scope')} with id {data.scope}", field="scope",
                           code="unknown_scope")
         key_id, token = service.issue_key(
             role=data.role, scope=data.scope, name=data.name, expires_at=data.expires_at, actor=request.user.actor()

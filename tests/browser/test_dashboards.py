@@ -41,6 +41,9 @@ def test_an_hr_clerk_sees_the_lapsed_certificate_first_and_opens_the_persons_pag
     assert page.inner_text("#rate") == "66.7%"
     assert page.inner_text("#expiring-60") == "1"  # Zhang Wei's health certificate, in 45 days
     assert "张伟" in page.inner_text("#expiring")
+    # health and background checks due (policy v2): this district is still on v1, so none; the window changes
+    page.select_option("#checks-due-within", "90")
+    assert "No check falls due in the next 90 days." in page.inner_text("main")
     # the reminders the webhooks get: the same certificate (its 60-day reminder)
     assert "张伟" in page.inner_text("#upcoming") and "the 60-day reminder" in page.inner_text("#upcoming")
     # the key stays out of the URL and in this tab's session only
@@ -90,4 +93,47 @@ def test_the_registrar_sees_district_rates_and_exports_them_as_csv(district, wor
     assert names == {"朱泾镇阳光托育园", "金山区第一幼儿园"}
     header = rows.index(["training_year", "training_complete_people", "people", "training_completion_rate", "training_as_of"])
     assert rows[header + 1][1:4] == ["1", "5", "0.2"]
+    targets = rows.index(["target", "title", "numerator", "denominator", "rate", "target_rate", "met", "on"])
+    assert rows[targets + 1][0] == "town_coverage" and rows[targets + 1][2:4] == ["2", "11"]
     assert not problems, problems
+
+
+def test_the_registrar_sees_the_plans_targets_with_a_trend_by_month(district, world, launch):
+    page = launch().new_context(**DESKTOP).new_page()
+    problems = watch_console(page)
+    page.goto(f"{district.url('credential')}/app/district")
+    sign_in(page, world.tokens["registrar"])
+    page.wait_for_selector("#targets tbody tr")
+    # Two nurseries, opened today: 朱泾镇 and 石化街道 are covered, 9 of the 11 areas are not.
+    coverage = page.inner_text("#targets tr[data-target=town_coverage]")
+    assert "2 / 11" in coverage and "18.2%" in coverage and "not met" in coverage
+    assert "100.0%" in page.inner_text("#targets tr[data-target=inclusive_share]")  # both registered inclusive
+    assert "4 / 5" in page.inner_text("#targets tr[data-target=certified_rate]")  # the same figure as above
+    assert page.locator("#towns li[data-covered=true]").count() == 2
+    assert page.locator("#towns li[data-covered=false]").count() == 9
+    page.wait_for_selector("#trend-chart polyline[data-target=town_coverage]", state="attached")
+    assert page.locator("#trend-chart polyline").count() == 6
+    assert page.locator("#trend-chart text:has-text('%')").count() == 5  # the axis
+    page.wait_for_selector("#flags h2")
+    assert "Nobody." in page.inner_text("#flags")
+    shot(page, "district-targets")
+    assert problems == []
+
+
+def test_an_auditor_reads_a_persons_timeline_and_checks_a_proof(district, world, launch):
+    page = launch().new_context(**DESKTOP).new_page()
+    problems = watch_console(page)
+    staff_id = next(iter(world.staff.values()))
+    page.goto(f"{district.url('credential')}/app/timeline?staff={staff_id}")
+    sign_in(page, world.tokens["auditor"])
+    page.wait_for_selector("#timeline tbody tr")
+    rows = page.locator("#timeline tbody tr")
+    assert rows.nth(0).get_attribute("data-kind") == "registration"
+    kinds = {rows.nth(i).get_attribute("data-kind") for i in range(rows.count())}
+    assert {"registration", "certificate", "assignment", "badge"} <= kinds
+    rows.nth(0).locator("button.proof").click()
+    page.wait_for_selector("#timeline tbody tr:first-child .pill.ok")
+    first = rows.nth(0).inner_text()
+    assert "Staff.Registered" in first and "leaf " in first and " of " in first  # proven in the current tree
+    shot(page, "timeline")
+    assert problems == []

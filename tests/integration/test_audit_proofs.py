@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from contracts.keys import Role
 from tests.audit_support import audit_settings, seed_district  # noqa: F401
+from tests.integration.inspection_world import INSPECTION_TOPICS, inspection_season
 from tests.conftest import issue
 
 
@@ -215,3 +216,16 @@ def test_without_a_configured_key_postgresql_does_not_start(settings, backend):
     with TestClient(create_app(unset)) as client:
         response = client.get("/v1/audit/checkpoint", headers=issue(client.app.state.service, Role.AUDITOR))
         assert response.status_code == 200 and response.json()["tree_size"] == 1
+
+def test_every_inspection_event_is_proven_in_the_log(audited):
+    inspection_season(audited.app.state.service)
+    lines, leaves = exported_leaves(audited)
+    n = len(leaves)
+    proven = set()
+    for index, line in enumerate(lines):
+        if line["topic"] not in INSPECTION_TOPICS:
+            continue
+        proof = audited.get("/v1/audit/proofs/inclusion", params={"position": line["position"], "tree_size": n}).json()
+        assert verify_inclusion(index, n, leaves[index], unhex(proof["path"]), mth(leaves))
+        proven.add(line["topic"])
+    assert proven == INSPECTION_TOPICS

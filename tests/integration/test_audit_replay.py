@@ -10,6 +10,7 @@ from services.training.application import TrainingRecords
 from shared.audit.replay import replay
 from shared.projection import Projector
 from tests.audit_support import audit_settings, seed_district, use_settings  # noqa: F401
+from tests.integration.inspection_world import INSPECTION_TOPICS, inspection_season
 
 
 @pytest.fixture
@@ -80,3 +81,13 @@ def test_the_training_service_replays_too(audit_settings):  # noqa: F811
         assert report.events == 2 and report.identical
     finally:
         app.close()
+
+
+def test_an_inspection_season_replays_to_the_same_read_models(credentials):
+    inspection_season(credentials)
+    topics = {r["topic"] for r in credentials.store.query("SELECT DISTINCT topic FROM merkle_leaves")}
+    assert INSPECTION_TOPICS <= topics, INSPECTION_TOPICS - topics
+    report = replay(credentials)
+    assert {"inspectors", "inspector_conflicts", "inspection_draw_rounds", "inspection_visits", "inspection_scans",
+            "inspection_findings"} <= set(report.tables)
+    assert report.identical, [d.describe() for d in report.differences]

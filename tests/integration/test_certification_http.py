@@ -51,7 +51,7 @@ def test_a_registrar_issues_a_certificate_and_a_duplicate_number_is_409_with_the
     assert response.status_code == 201
     view = response.json()
     assert set(view) == {"certificate_id", "cert_type", "number", "issuing_body", "holder_id", "issued_on",
-                         "expires_on", "status", "standing", "on"}
+                         "expires_on", "status", "standing", "on", "level", "result"}
     assert (view["status"], view["standing"], view["on"]) == ("active", "valid", today().isoformat())
     again = c.post("/v1/certificates", json=cert_body(world["zhao"]), headers=world["registrar"])
     assert problem_of(again, 409, "duplicate_certificate")["certificate_id"] == view["certificate_id"]

@@ -67,9 +67,9 @@ def test_a_wrongly_typed_field_is_not_coerced_and_is_named(credential_http):
 
 def test_an_unknown_field_is_refused_and_named(credential_http):
     headers = issue(credential_http.app.state.service, "registrar")
-    response = credential_http.post("/v1/nurseries", json={**NURSERY, "capacity": 40}, headers=headers)
+    response = credential_http.post("/v1/nurseries", json={**NURSERY, "director": "王园长"}, headers=headers)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "capacity"
+    assert response.json()["errors"][0]["field"] == "director"
 
 
 def test_a_missing_field_is_named(credential_http):

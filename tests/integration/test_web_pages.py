@@ -33,7 +33,7 @@ def test_scripts_the_service_worker_and_the_fetched_qr_library_with_its_licence_
     assert sw.status_code == 200 and sw.headers["content-type"].startswith("text/javascript")
     assert sw.headers["service-worker-allowed"] == "/app/"
     assert credential_http.get("/app/manifest.webmanifest").json()["start_url"] == "/app/scan"
-    for script in ("wire.js", "badge.js", "scan.js"):
+    for script in ("wire.js", "badge.js", "visit.js", "scan.js"):
         assert credential_http.get(f"/app/{script}").status_code == 200
     lock = json.loads(webdeps.LOCK.read_text())
     if not webdeps.installed(lock):

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from uuid import UUID
 
 import pytest
 from litestar.testing import TestClient
 
+from contracts.inspections import FindingConfirmation, NewInspector, NewVisit
 from contracts.keys import Role
+from contracts.registry import NurseryStatusChange
 from contracts.training import NewCourse
 from services.credential.app import create_app as credential_app
 from tests.conftest import bearer, issue
@@ -22,6 +25,9 @@ from tests.integration.training_world import MID_2025, REGISTRAR, approve, learn
 TODAY = dt.date.today()
 READ_ONLY_POSTS = {"/v1/verify", "/v1/staff/lookup"}
 """POST routes that only read (the ID number or QR text travels in the body, never in a URL)."""
+INSPECTOR_WRITES = "/v1/inspections/visits"
+"""An inspector's own writes (visits, scans, findings): refused to a key not scoped to a registered inspector
+(tests/integration/test_inspections_draws.py), and to another inspector's key (test_inspections_visits.py)."""
 
 
 @pytest.fixture
@@ -37,6 +43,30 @@ def nursery_a(credential_http):
     return dict(world=world, certificates=certs, assignment=assignment, badge=badge,
                 hr_b=issue(app, Role.HR, scope=other), other=other,
                 secrets=["李娜", LI_NA, app.registry.staff(world.staff_id).id_masked, certs[0], badge.badge_id])
+
+
+def background_check_under_policy_v2(app, staff_id: str) -> str:
+    """Policy v2 in force from today, and a background check of the person that falls due in about 60 days."""
+    import msgspec
+
+    from contracts.credentials import NewCertificate
+    from contracts.policy import PolicyDocument
+    from services.credential.domain.policy import shanghai_v2_document
+
+    document = msgspec.convert(msgspec.to_builtins(shanghai_v2_document()), type=PolicyDocument)
+    app.policies.adopt_policy(document, "policy v2", REGISTRAR, effective_on=TODAY)
+    return app.certificates.issue_certificate(NewCertificate(
+        cert_type="background_check", number="JSGA-0001", issuing_body="上海市公安局金山分局",
+        issued_on=TODAY - dt.timedelta(days=300), holder_id=staff_id,
+    ), role="registrar", visible_to=None, actor=REGISTRAR).certificate_id
+def inspect_nursery(app, nursery_id: str, staff_id: str) -> dict[str, str]:
+    """An inspector's visit to the nursery and a finding about the person (through the application)."""
+    inspector = app.inspectors.register(NewInspector(name="王督导", unit="金山区教育局督导室"), REGISTRAR)
+    visit = app.visits.open(NewVisit(nursery_id=nursery_id, kind="routine"), inspector, REGISTRAR)
+    finding = app.findings.confirm(UUID(visit.visit_id), FindingConfirmation(
+        kind="lapsed_certificate", staff_id=staff_id, detail="健康证过期",
+        due_on=TODAY + dt.timedelta(days=7)), inspector, REGISTRAR)
+    return {"visit_id": visit.visit_id, "finding_id": finding.finding_id}
 
 
 def refused_without_data(response, secrets: list[str], *statuses: int) -> None:
@@ -60,6 +90,7 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
     subscription = client.post("/v1/webhooks", headers=hr_a, json={
         "url": "https://hooks.example.invalid/carecred", "types": ["badge.suspended"]}).json()["subscription"]["subscription_id"]
     client.post(f"/v1/badges/{w.issue().badge_id}/suspend", json={"reason": "lost"}, headers=hr_a)
+    inspection = inspect_nursery(app, w.nursery_id, w.staff_id)  # a visit and a finding at nursery A
     before = client.app.state.service.recorder.max_notification_id()
     documented = [  # (method, path, body, expected status) — as each handler's docstring says
         ("GET", f"/v1/staff/{staff}", None, 404),
@@ -91,6 +122,10 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
         ("PUT", f"/v1/webhooks/{subscription}", {"url": "https://hooks.example.com/b", "types": ["badge.revoked"]}, 404),
         ("POST", f"/v1/webhooks/{subscription}/end", {"reason": "x"}, 404),
         ("GET", f"/v1/nurseries/{w.nursery_id}/upcoming-notices", None, 403),
+        ("GET", f"/v1/inspections/visits/{inspection['visit_id']}", None, 404),
+        ("GET", f"/v1/inspections/visits?nursery_id={w.nursery_id}", None, 403),
+        ("GET", f"/v1/inspections/findings/{inspection['finding_id']}", None, 404),
+        ("GET", f"/v1/inspections/findings?nursery_id={w.nursery_id}", None, 403),
     ]
     for method, path, body, status in documented:
         response = client.request(method, path, json=body, headers=hr_b)
@@ -102,19 +137,28 @@ def test_hr_of_another_nursery_gets_403_or_404_and_never_the_data_on_every_hr_ro
     assert client.app.state.service.recorder.max_notification_id() == before, "a refused request wrote an event"
     # Lists answer, but only with nursery B's own people.
     registrar = issue(client.app.state.service, Role.REGISTRAR)
+    check = background_check_under_policy_v2(app, staff)  # something for the checks due list to show
+    app.nursery_lifecycle.suspend(UUID(w.nursery_id), NurseryStatusChange(effective_on=TODAY, reason="停业整顿"),
+                                  REGISTRAR)  # nursery A's staff are now flagged: still assigned at a suspended nursery
     for path, shows in (("/v1/staff", "李娜"), ("/v1/certificates/expiring?within=366", cert),
+                        ("/v1/checks/due?within=90", check),
                         (f"/v1/badges?staff_id={staff}", badge.badge_id), ("/v1/transfers", transfer_id),
-                        ("/v1/webhooks", subscription), ("/v1/webhooks/deliveries", subscription)):
+                        ("/v1/webhooks", subscription), ("/v1/webhooks/deliveries", subscription),
+                        ("/v1/inspections/visits", inspection["visit_id"]),
+                        ("/v1/inspections/findings", inspection["finding_id"]),
+                        ("/v1/nurseries/staff-at-closed", "李娜")):
         assert shows in client.get(path, headers=registrar).text  # the data is there to leak
         response = client.get(path, headers=hr_b)
         assert response.status_code in (200, 403, 404), (path, response.text)
-        hidden = [*nursery_a["secrets"], transfer_id, subscription]
+        hidden = [*nursery_a["secrets"], transfer_id, subscription, *inspection.values()]
         assert not [s for s in hidden if s in response.text], (path, response.text)
     # Every hr route of the service is in one of the lists above, is district-wide by design,
     # or only tells the caller about its own key (/app/whoami).
-    district_wide = {"/v1/nurseries", "/v1/nurseries/{nursery_id:uuid}", "/v1/policy",
+    district_wide = {"/v1/nurseries", "/v1/nurseries/{nursery_id:uuid}", "/v1/nurseries/on",
+                     "/v1/nurseries/{nursery_id:uuid}/history", "/v1/policy",
                      "/v1/policy/versions/{version:int}", "/v1/verify", "/app/whoami"}
-    seen = {p for _, p, _, _ in documented} | {"/v1/staff", "/v1/certificates/expiring", "/v1/badges", "/v1/transfers",
+    seen = {p for _, p, _, _ in documented} | {"/v1/staff", "/v1/certificates/expiring", "/v1/checks/due", "/v1/badges", "/v1/transfers",
+                                                "/v1/nurseries/staff-at-closed",
                                                 "/v1/webhooks", "/v1/webhooks/deliveries"}
     for method, path, handler in protected_routes(client.app):
         if Role.HR in roles_of(handler) and path not in district_wide:
@@ -165,7 +209,8 @@ def test_an_inspector_trying_every_write_route_gets_403_and_nothing_is_written(a
     app = client.app.state.service
     inspector = issue(app, Role.INSPECTOR)
     before = app.recorder.max_notification_id()
-    writes = [(m, p, h) for m, p, h in protected_routes(client.app) if m != "GET" and p not in READ_ONLY_POSTS]
+    writes = [(m, p, h) for m, p, h in protected_routes(client.app)
+              if m != "GET" and p not in READ_ONLY_POSTS and not p.startswith(INSPECTOR_WRITES)]
     assert writes
     for method, path, handler in writes:
         assert Role.INSPECTOR not in roles_of(handler), f"an inspector may {method} {path}"

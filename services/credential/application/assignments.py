@@ -15,6 +15,7 @@ from services.credential.domain.compliance import Decision, assignment_active, e
 from services.credential.domain.policy import Policy
 from services.credential.application.certificates import Certificates, facts_of
 from services.credential.application.common import staff_row, today, uuid_field
+from services.credential.application.nurseries import NurseryLifecycle
 from services.credential.application.policy import Policies
 from services.credential.application.transfers import Transfers
 from shared.application import ServiceApplication
@@ -26,17 +27,19 @@ _COLUMNS = "assignment_id, staff_id, nursery_id, role, start_on, end_on, end_rea
 class Assignments:
     """Assignments (岗位安排) of registered people to roles at nurseries."""
 
-    def __init__(self, records: ServiceApplication, policies: Policies, certificates: Certificates, transfers: Transfers):
+    def __init__(self, records: ServiceApplication, policies: Policies, certificates: Certificates, transfers: Transfers,
+                 lifecycle: NurseryLifecycle):
         self.records = records
+        self.lifecycle = lifecycle
         self.policies = policies
         self.certificates = certificates
         self.transfers = transfers
 
     def assign(self, data: NewAssignment, *, nursery_id: str, actor: dict[str, Any]) -> AssignmentView:
-        """Assign a person; 409 ``employed_elsewhere`` (an HR key, without the current nursery's consent) or
+        """Assign a person; 409 ``nursery_closed`` (starting on or after its closing date), ``employed_elsewhere`` (an HR key, without the current nursery's consent) or
         ``not_certified`` listing every shortfall unless compliant on the start date."""
         self.records.projector.catch_up("registry", "certification", "transfers")
-        policy: Policy = self.policies.current_policy(caught_up=True)
+        policy: Policy = self.policies.policy_on(data.start_on, caught_up=True)
         role = policy.role(data.role)
         if role is None:
             raise Invalid(
@@ -45,6 +48,7 @@ class Assignments:
         nursery = uuid_field(nursery_id, "nursery_id")
         if self.records.store.query_one("SELECT 1 FROM nurseries WHERE nursery_id = ?", (str(nursery),)) is None:
             raise Invalid(f"no nursery with id {nursery}", field="nursery_id", code="unknown_nursery")
+        self.lifecycle.refuse_if_closed(str(nursery), data.start_on)
         staff_id = str(staff_row(self.records.store, uuid_field(data.staff_id, "staff_id"), visible_to=None, field="staff_id")["staff_id"])
         # Before anything about the person is told (their certificates below): is it theirs to hire?
         self.transfers.require_employers_consent(staff_id, str(nursery), data.start_on, actor)
@@ -97,7 +101,7 @@ class Assignments:
         if row is None or (visible_to is not None and row["nursery_id"] != str(visible_to)):
             raise NotFound(f"no assignment with id {assignment_id}")
         on = on or today()
-        policy = self.policies.current_policy(caught_up=True)
+        policy = self.policies.policy_on(on, caught_up=True)
         certificates = [facts_of(r) for r in self.certificates.certificates_of([row["staff_id"]])[row["staff_id"]]]
         return assignment_view(row, policy, certificates, on)
 

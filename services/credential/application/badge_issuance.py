@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.badges import BadgeCertificate, BadgeHolder, IssuedBadge
+from services.credential.read_models.certification import NEVER
 from services.credential.application.badges import Badges
 from services.credential.application.queries import Reports
 from services.credential.application.registry import Registry
@@ -54,7 +55,7 @@ class BadgeIssuance:
             )
         needed = {t for a in here for r in a.compliance.requirements for t in r.cert_types}  # type: ignore[union-attr]
         shown = [
-            BadgeCertificate(type=c.cert_type, number=c.number, expires_on=dt.date.fromisoformat(c.expires_on))
+            BadgeCertificate(type=c.cert_type, number=c.number, expires_on=dt.date.fromisoformat(c.expires_on or NEVER))
             for c in profile.certificates if c.cert_type in needed and c.standing == "valid"
         ]
         nursery = self.registry.nursery(nursery_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -13,7 +14,8 @@ from contracts.command import as_stored
 from contracts.policy import PolicyDocument, PolicyView
 from services.credential.domain import policy as rules
 from services.credential.domain.policy import ROLE_POLICY_ID, Policy, RolePolicy, default_document, load_policy
-from services.credential.application.common import SYSTEM_ACTOR
+from services.credential.application.common import SYSTEM_ACTOR, today
+from shared.district import DISTRICT_TZ
 from shared.application import ServiceApplication
 from shared import receipt
 from shared.errors import NotFound
@@ -47,21 +49,40 @@ class Policies:
             cache[version] = load_policy(version, json.loads(row["content"]))
         return cache[version]
 
-    def policy_view(self, version: int | None = None) -> PolicyView:
+    def policy_on(self, day: dt.date, *, as_of: str | None = None, caught_up: bool = False) -> Policy:
+        """The version in force on ``day`` (among those adopted by ``as_of``, when given).
+
+        A version adopted by ``Adopted.v2`` is in force from its ``effective_on``; one adopted by
+        ``Adopted.v1`` from its adoption day (Asia/Shanghai), the first version from always.
+        """
+        if as_of is None:
+            self.current_policy(caught_up=caught_up)  # adopts the default in an empty store
+        version = in_force_on(self.records.store, day.isoformat(), as_of)
+        if version is None:
+            raise NotFound("nothing was recorded at that instant")
+        return self.policy(version)
+
+    def policy_view(self, version: int | None = None, *, on: dt.date | None = None) -> PolicyView:
         policy = self.current_policy()
         if version is not None:
             policy = self.policy(version)
+        elif on is not None:
+            policy = self.policy_on(on, caught_up=True)
         row = self.records.store.query_one("SELECT note, adopted_at FROM policy_versions WHERE version = ?", (policy.version,))
         return PolicyView(
             version=policy.version, content_hash=policy.content_hash, adopted_at=row["adopted_at"],
-            note=row["note"], content=public_document(policy),
+            note=row["note"], content=public_document(policy), effective_on=_effective_dates(self.records.store)[policy.version],
         )
 
-    def adopt_policy(self, document: PolicyDocument, note: str, actor: dict[str, Any]) -> PolicyView:
-        """Adopt a new version (validated; 422 naming the field); the default stays version 1."""
+    def adopt_policy(self, document: PolicyDocument, note: str, actor: dict[str, Any],
+                     effective_on: dt.date | None = None) -> PolicyView:
+        """Adopt a new version (validated; 422 naming the field); the default stays version 1.
+
+        With ``effective_on`` (today or later) it is in force from that day: earlier days keep their answer."""
         self.current_policy()
         role_policy: RolePolicy = self.records.repository.get(ROLE_POLICY_ID)
-        role_policy.adopt(msgspec.convert(msgspec.to_builtins(document), type=rules.PolicyDocument), note, actor)
+        role_policy.adopt(msgspec.convert(msgspec.to_builtins(document), type=rules.PolicyDocument), note, actor,
+                          effective_on=effective_on, adopted_on=today())
         self.records.save_and_project(role_policy)
         return self.policy_view(role_policy.policy_version)
 
@@ -78,6 +99,35 @@ class Policies:
                 self.records.save_and_project(role_policy)
         except IntegrityError:  # another replica adopted it at the same moment
             self.records.projector.catch_up()
+
+
+def _effective_dates(store: Any) -> dict[int, str | None]:
+    """Each adopted version's first day in force (None for the first version: always)."""
+    explicit = {int(r["version"]): r["effective_on"] for r in store.query("SELECT version, effective_on FROM policy_in_force")}
+    dates: dict[int, str | None] = {}
+    for row in store.query("SELECT version, adopted_at FROM policy_versions ORDER BY version"):
+        version = int(row["version"])
+        if version in explicit:
+            dates[version] = explicit[version]
+        elif not dates:
+            dates[version] = None
+        else:
+            dates[version] = dt.datetime.fromisoformat(row["adopted_at"]).astimezone(DISTRICT_TZ).date().isoformat()
+    return dates
+
+
+def in_force_on(store: Any, day: str, as_of: str | None = None) -> int | None:
+    """The version in force on ``day`` among those adopted by ``as_of`` (the first, before any was in force)."""
+    adopted = {int(r["version"]) for r in store.query(
+        "SELECT version FROM policy_versions" + (" WHERE adopted_at <= ?" if as_of else ""), (as_of,) if as_of else ())}
+    if not adopted and as_of:  # asked about an instant before any adoption: the first version
+        adopted = {int(r["version"]) for r in store.query("SELECT MIN(version) AS version FROM policy_versions")
+                   if r["version"] is not None}
+    if not adopted:
+        return None
+    dates = _effective_dates(store)
+    in_force = [v for v in adopted if dates[v] is None or dates[v] <= day]  # type: ignore[operator]
+    return max(in_force) if in_force else min(adopted)
 
 
 def public_document(policy: Policy) -> PolicyDocument:

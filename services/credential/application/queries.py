@@ -7,12 +7,13 @@ from typing import Any
 from uuid import UUID
 
 from contracts.credentials import (
-    DistrictFigures, ExpiringCertificate, NurseryFigure, Profile, Roster, RosterEntry, TeacherInfantCareShare,
+    DistrictFigures, DueCheck, ExpiringCertificate, NurseryFigure, Profile, Roster, RosterEntry, TeacherInfantCareShare,
 )
-from services.credential.domain.compliance import expires_within, holds_valid
+from services.credential.domain.compliance import checked_on, expires_within, expiry_on, holds_valid, standing_on
 from services.credential.application.assignments import assignment_view
 from services.credential.application.certificates import Certificates, certificate_view, facts_of
 from services.credential.application.common import staff_row
+from services.credential.read_models.nurseries import states_on
 from services.credential.read_models.training_status import training_of
 from services.credential.application import recorded
 from services.credential.application.integrity import Integrity
@@ -65,6 +66,15 @@ class DistrictTally:
         self.training_complete += sum(t is not None and t.complete for t in trained.values())
 
 
+def as_on_date(row: Any, states: dict[str, Any]) -> dict[str, Any]:
+    """An assignment row with its nursery's name, kind and ownership as on the date (as registered if not opened yet)."""
+    state = states.get(row["nursery_id"])
+    values = dict(row)
+    if state is not None:
+        values.update(nursery_name=state["name"], kind=state["kind"], ownership=state["ownership"])
+    return values
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
@@ -102,7 +112,7 @@ class Reports:
         if at is not None and person["registered_at"] > at:
             raise NotFound(f"no staff member with id {staff_id} was registered at {at}")
         sid = person["staff_id"]
-        policy, rows = self._policy_and_certificates([sid], at)
+        policy, rows = self._policy_and_certificates([sid], at, on)
         rows = rows[sid]
         facts = [facts_of(r) for r in rows]
         columns, params = recorded.assignment_columns(at)
@@ -122,11 +132,11 @@ class Reports:
             training=training_of(self.records.store, [sid], on.year, at)[sid],
         )
 
-    def _policy_and_certificates(self, staff_ids: Any, at: str | None) -> tuple[Any, dict[str, list[Any]]]:
-        """The policy and the people's certificate rows: now, or as recorded at ``at``."""
+    def _policy_and_certificates(self, staff_ids: Any, at: str | None, on: dt.date) -> tuple[Any, dict[str, list[Any]]]:
+        """The policy in force on ``on`` and the people's certificate rows: now, or as recorded at ``at``."""
         if at is None:
-            return self.policies.current_policy(caught_up=True), self.certificates.certificates_of(staff_ids)
-        return (self.policies.policy(recorded.policy_version_as_recorded(self.records.store, at)),
+            return self.policies.policy_on(on, caught_up=True), self.certificates.certificates_of(staff_ids)
+        return (self.policies.policy_on(on, as_of=at),
                 recorded.certificates_as_recorded(self.records.store, staff_ids, at))
 
     def roster(self, nursery_id: UUID, *, on: dt.date, as_of: dt.datetime | None = None) -> Roster:
@@ -149,9 +159,9 @@ class Reports:
             if at is None:
                 held = self.certificates.certificates_of((r["staff_id"] for r in rows), cur=cur)
         if at is None:
-            policy = self.policies.current_policy(caught_up=True)
+            policy = self.policies.policy_on(on, caught_up=True)
         else:
-            policy, held = self._policy_and_certificates([r["staff_id"] for r in rows], at)
+            policy, held = self._policy_and_certificates([r["staff_id"] for r in rows], at, on)
         facts = {sid: [facts_of(c) for c in certs] for sid, certs in held.items()}
         entries: dict[str, RosterEntry] = {}
         for row in rows:
@@ -196,37 +206,93 @@ class Reports:
                 ))
         return sorted(found, key=lambda c: (c.days_left, c.cert_type, c.number))
 
-    def district_figures(self, *, on: dt.date) -> DistrictFigures:
+    def checks_due(self, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[DueCheck]:
+        """Checks (health, background) that fall due within ``within`` days of ``on``, soonest first.
+
+        A check falls due the day after its last valid day; one already superseded by a later
+        check of the same type for the same person is left out (it is no longer what is due)."""
+        self.records.projector.catch_up("registry", "certification")
+        policy = self.policies.current_policy(caught_up=True)
+        kinds = {t.code: t.kind for t in policy.document.certificate_types if t.kind != "certificate"}
+        if not kinds:
+            return []
+        last_day = on - dt.timedelta(days=1)
+        statement = (
+            "SELECT DISTINCT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts,"
+            " s.name FROM certificate_expiries x JOIN certificates c ON c.certificate_id = x.certificate_id"
+            " JOIN staff s ON s.staff_id = c.holder_id WHERE x.expires_on >= ? AND x.expires_on <= ?"
+        )
+        params: list[str] = [last_day.isoformat(), (last_day + dt.timedelta(days=within)).isoformat()]
+        if visible_to is not None:
+            statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = c.holder_id AND n.nursery_id = ?)"
+            params.append(str(visible_to))
+        found = [r for r in self.records.store.query(statement, params) if r["cert_type"] in kinds]
+        held = self.certificates.certificates_of(r["holder_id"] for r in found)
+        due = []
+        for row in found:
+            facts = facts_of(row)
+            expiry = expiry_on(facts, on)
+            if expiry is None or standing_on(facts, last_day) != "valid":
+                continue
+            due_on = dt.date.fromisoformat(expiry) + dt.timedelta(days=1)
+            if not on <= due_on <= on + dt.timedelta(days=within):
+                continue
+            later = [f for f in map(facts_of, held[row["holder_id"]]) if f.cert_type == row["cert_type"]
+                     and f.certificate_id != facts.certificate_id and standing_on(f, due_on) == "valid"]
+            if later:  # already re-checked: valid on the day this one falls due
+                continue
+            due.append(DueCheck(
+                certificate_id=row["certificate_id"], cert_type=row["cert_type"], kind=kinds[row["cert_type"]],
+                number=row["number"], holder_id=row["holder_id"], holder_name=row["name"],
+                checked_on=checked_on(facts, on), checked_by=row["issuing_body"], due_on=due_on.isoformat(),
+                days_left=(due_on - on).days,
+            ))
+        return sorted(due, key=lambda c: (c.due_on, c.cert_type, c.holder_name, c.number))
+
+    def district_figures(self, *, on: dt.date, as_of: dt.datetime | None = None) -> DistrictFigures:
         """持证上岗率 overall and per nursery, the public kindergarten teachers' infant-care share, expiring counts.
 
         People are read a page at a time (their assignments, certificates and training), so the
         report's memory does not grow with the district; only the per-nursery tallies are kept.
+        With ``as_of``: as the service had recorded them at that instant (the expiring counts then
+        count the certificates of the people at work, as recorded).
         """
-        self.records.projector.catch_up("registry", "certification")
-        policy = self.policies.current_policy(caught_up=True)
+        self.records.projector.catch_up("registry", "certification", "nursery_lifecycle")
+        at = recorded.stamp(as_of)
+        # Each nursery's name, kind and ownership as on the date (a nursery may become a kindergarten's 托班).
+        as_on = {r["nursery_id"]: r for r in states_on(self.records.store, on.isoformat(), at)}
+        policy = self.policies.policy_on(on, as_of=at, caught_up=True)
         day = on.isoformat()
+        columns, column_params = recorded.assignment_columns(at)
+        active, active_params = recorded.active_on(day, at)
         tally = DistrictTally()
+        expiring_recorded: list[int] = []
         after = ""
         while True:
             page = [r["staff_id"] for r in self.records.store.query(
-                f"SELECT DISTINCT a.staff_id FROM assignments a WHERE {_ACTIVE} AND a.staff_id > ?"
-                " ORDER BY a.staff_id LIMIT ?", (day, day, after, DISTRICT_PAGE))]
+                f"SELECT DISTINCT a.staff_id FROM assignments a WHERE {active} AND a.staff_id > ?"
+                " ORDER BY a.staff_id LIMIT ?", (*active_params, after, DISTRICT_PAGE))]
             if not page:
                 break
             after = page[-1]
             rows = query_in(
                 self.records.store.query,
-                f"SELECT {_ASSIGNMENT}, n.name AS nursery_name, n.town, n.ownership, n.kind"
+                f"SELECT {columns}, n.name AS nursery_name, n.town, n.ownership, n.kind"
                 f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id"
-                f" WHERE {_ACTIVE} AND a.staff_id IN ({{marks}})",
-                page, before=(day, day),
+                f" WHERE {active} AND a.staff_id IN ({{marks}})",
+                page, before=(*column_params, *active_params),
             )
             facts: dict[str, list[Any]] = {sid: [] for sid in page}
-            for cert in query_in(self.records.store.query, "SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
-                facts[cert["holder_id"]].append(facts_of(cert))
-            trained = training_of(self.records.store, page, on.year)
-            tally.add(rows, facts, trained, policy, on)
-        expiring = [c.days_left for c in self.expiring(on=on, within=90)]
+            if at is None:
+                for cert in query_in(self.records.store.query, "SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
+                    facts[cert["holder_id"]].append(facts_of(cert))
+            else:
+                for sid, certs in recorded.certificates_as_recorded(self.records.store, page, at).items():
+                    facts[sid] = [facts_of(c) for c in certs]
+                    expiring_recorded += [d for f in facts[sid] if (d := expires_within(f, on, 90)) is not None]
+            trained = training_of(self.records.store, page, on.year, at)
+            tally.add([as_on_date(r, as_on) for r in rows], facts, trained, policy, on)
+        expiring = [c.days_left for c in self.expiring(on=on, within=90)] if at is None else expiring_recorded
         share = rate(tally.with_infant_care, tally.teachers)
         figures = [
             NurseryFigure(nursery_id=nid, name=name, town=town, people=people, compliant_people=compliant,
@@ -245,5 +311,6 @@ class Reports:
             expiring_within_60=sum(d <= 60 for d in expiring),
             expiring_within_90=len(expiring),
             training_year=on.year, training_complete_people=tally.training_complete,
-            training_completion_rate=rate(tally.training_complete, tally.people), training_as_of=self.training_as_of(),
+            training_completion_rate=rate(tally.training_complete, tally.people),
+            training_as_of=at or self.training_as_of(),
         )

@@ -11,16 +11,30 @@ from contracts.registry import NewNursery, NurseryView, StaffView
 from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff, staff_id_for
 from shared import idnumber
+from shared.district import local_date
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
 
-_NURSERY_COLUMNS = "nursery_id, name, town, ownership, inclusive, kind, registered_at"
+_NURSERY_COLUMNS = (
+    "n.nursery_id, n.name, n.town, n.ownership, n.inclusive, n.kind, n.registered_at, s.status,"
+    " s.effective_on AS status_since, s.capacity, (SELECT o.effective_on FROM nursery_states o"
+    " WHERE o.nursery_id = n.nursery_id AND o.change IN ('registered', 'opened') ORDER BY o.version DESC LIMIT 1) AS opened_on"
+)
+_NURSERY_FROM = (
+    "nurseries n LEFT JOIN nursery_states s ON s.nursery_id = n.nursery_id"
+    " AND s.version = (SELECT MAX(version) FROM nursery_states l WHERE l.nursery_id = n.nursery_id)"
+)
 _STAFF_COLUMNS = "s.staff_id, s.name, s.id_masked, s.registered_by, s.registered_at"
 
 
 def registry_reads(visible_to: UUID | None) -> tuple[str, ...]:
     """The read models a staff query reads: an HR caller's also says who is assigned where (certification)."""
     return ("registry",) if visible_to is None else ("registry", "certification")
+
+
+def nursery_view(row: Any) -> NurseryView:
+    values = {k: v for k, v in dict(row).items() if v is not None or k in ("capacity", "opened_on", "status_since")}
+    return NurseryView(**{**values, "inclusive": bool(row["inclusive"])})
 
 
 class Registry:
@@ -39,20 +53,23 @@ class Registry:
             name=data.name.strip(), town=data.town, ownership=data.ownership,
             inclusive=data.inclusive, kind=data.kind, actor=actor,
         )
+        if data.opened_on is not None or data.capacity is not None:
+            nursery.open_on(data.opened_on or local_date(nursery.created_on), data.capacity, actor)
         self.records.save_and_project(nursery)
         return self.nursery(nursery.id)
 
     def nursery(self, nursery_id: UUID) -> NurseryView:
-        self.records.projector.catch_up("registry")
-        row = self.records.store.query_one(f"SELECT {_NURSERY_COLUMNS} FROM nurseries WHERE nursery_id = ?", (str(nursery_id),))
+        self.records.projector.catch_up("registry", "nursery_lifecycle")
+        row = self.records.store.query_one(
+            f"SELECT {_NURSERY_COLUMNS} FROM {_NURSERY_FROM} WHERE n.nursery_id = ?", (str(nursery_id),))
         if row is None:
             raise NotFound(f"no nursery with id {nursery_id}")
-        return NurseryView(**{**dict(row), "inclusive": bool(row["inclusive"])})
+        return nursery_view(row)
 
     def nurseries(self) -> list[NurseryView]:
-        self.records.projector.catch_up("registry")
-        rows = self.records.store.query(f"SELECT {_NURSERY_COLUMNS} FROM nurseries ORDER BY town, name")
-        return [NurseryView(**{**dict(r), "inclusive": bool(r["inclusive"])}) for r in rows]
+        self.records.projector.catch_up("registry", "nursery_lifecycle")
+        rows = self.records.store.query(f"SELECT {_NURSERY_COLUMNS} FROM {_NURSERY_FROM} ORDER BY n.town, n.name")
+        return [nursery_view(r) for r in rows]
 
     # Staff registry -------------------------------------------------------------------------
 

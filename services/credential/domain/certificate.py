@@ -17,6 +17,8 @@ from shared.errors import Conflict, Invalid
 
 CERTIFICATE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:certificate")
 REVOCATION_CATEGORIES = ("ethics_violation", "fraud", "error", "other")
+RESULTS = ("passed", "failed")
+"""A check's result (health: 合格/不合格; background: no record found / record found); certificates pass."""
 MAX_VALIDITY_YEARS = 100
 """An expiry is at most this many years after the issue or renewal it follows."""
 
@@ -61,6 +63,32 @@ class Certificate(Aggregate):
         holder_id: str
         note: str
 
+    class IssuedV2(Event, Aggregate.Created):
+        """Policy v2: a certificate with a level, or without an expiry, or a check (health, background)
+        with its result; ``expires_on`` is the last valid day (None: it never expires)."""
+
+        TOPIC = "carecred.credential:Certificate.Issued.v2"
+        cert_type: str
+        number: str
+        issuing_body: str
+        issued_on: str
+        expires_on: str | None
+        level: int | None
+        result: str
+        holder_id: str
+        note: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.level = self.level
+            aggregate.result = self.result
+
+    class LevelRecorded(Event):
+        """The level printed on a certificate recorded without one (a v1 record); an upgrade is a new certificate."""
+
+        TOPIC = "carecred.credential:Certificate.LevelRecorded.v1"
+        level: int
+        note: str
+
     class Renewed(Event):
         TOPIC = "carecred.credential:Certificate.Renewed.v1"
         expires_on: str
@@ -102,6 +130,8 @@ class Certificate(Aggregate):
         self.status = "active"
         self.suspended_until: str | None = None
         self.last_change_on = issued_on
+        self.level: int | None = None
+        self.result = RESULTS[0]
 
     @classmethod
     def issue(
@@ -117,11 +147,31 @@ class Certificate(Aggregate):
             expires_on=expires_on.isoformat(), holder_id=holder_id, note=note, actor=actor,
         )
 
+    @classmethod
+    def issue_v2(
+        cls, *, cert_type: str, number: str, issuing_body: str, issued_on: dt.date, expires_on: dt.date | None,
+        level: int | None, result: str, holder_id: str, note: str, actor: dict[str, Any],
+    ) -> Certificate:
+        """A certificate under policy v2: with a level, without an expiry (never expires), or a check's result."""
+        if expires_on is not None:
+            if expires_on <= issued_on:
+                raise Invalid("expires_on must be after issued_on", field="expires_on", code="expiry_not_after_issue")
+            _refuse_beyond_validity(expires_on, issued_on, "issued_on")
+        if result not in RESULTS:
+            raise Invalid(f"result must be one of {', '.join(RESULTS)}", field="result")
+        return cls._create(
+            cls.IssuedV2, cert_type=cert_type, number=number, issuing_body=issuing_body,
+            issued_on=issued_on.isoformat(), expires_on=expires_on.isoformat() if expires_on else None,
+            level=level, result=result, holder_id=holder_id, note=note, actor=actor,
+        )
+
     # Commands: check, then record -------------------------------------------------------------
 
     def renew(self, *, expires_on: dt.date, effective_on: dt.date, note: str, actor: dict[str, Any]) -> None:
         """Extend the validity to a later expiry date."""
         self._refuse_if_revoked("renew")
+        if self.expires_on is None:
+            raise Conflict("the certificate never expires", code="never_expires", certificate_id=str(self.id))
         if expires_on.isoformat() <= self.expires_on:
             raise Invalid(
                 f"the new expiry must be later than the current one ({self.expires_on})",
@@ -130,6 +180,16 @@ class Certificate(Aggregate):
         self._check_effective(effective_on)
         _refuse_beyond_validity(expires_on, effective_on, "effective_on")
         self._renewed(expires_on=expires_on.isoformat(), effective_on=effective_on.isoformat(), note=note, actor=actor)
+
+    def record_level(self, *, level: int, note: str, actor: dict[str, Any]) -> None:
+        """Record the level printed on a certificate recorded without one (409 once it has one)."""
+        self._refuse_if_revoked("correct")
+        if self.level is not None:
+            raise Conflict(
+                f"the certificate's level is recorded ({self.level}); an upgrade is a new certificate",
+                code="level_already_recorded", certificate_id=str(self.id),
+            )
+        self._level_recorded(level=level, note=note, actor=actor)
 
     def suspend(self, *, reason: str, effective_on: dt.date, until: dt.date | None, actor: dict[str, Any]) -> None:
         """Suspend an active certificate, until a date if known."""
@@ -179,6 +239,10 @@ class Certificate(Aggregate):
     def _renewed(self, expires_on: str, effective_on: str, note: str, actor: dict[str, Any]) -> None:
         self.expires_on = expires_on
         self.last_change_on = effective_on
+
+    @event(LevelRecorded)
+    def _level_recorded(self, level: int, note: str, actor: dict[str, Any]) -> None:
+        self.level = level
 
     @event(Suspended)
     def _suspended(self, reason: str, effective_on: str, until: str | None, actor: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from services.credential.domain.compliance import CertificateFacts, ExpiryChange
 
 STATUS_AFTER: dict[type, str] = {
     Certificate.Issued: "active",
+    Certificate.IssuedV2: "active",
     Certificate.Suspended: "suspended",
     Certificate.Reinstated: "active",
     Certificate.Revoked: "revoked",
@@ -30,8 +31,15 @@ def facts_after(facts: CertificateFacts | None, e: Any) -> CertificateFacts:
             certificate_id=str(e.originator_id), cert_type=e.cert_type, number=e.number, holder_id=e.holder_id,
             issued_on=e.issued_on, expiries=(ExpiryChange(e.issued_on, e.expires_on),),
         )
+    if isinstance(e, Certificate.IssuedV2):
+        return CertificateFacts(
+            certificate_id=str(e.originator_id), cert_type=e.cert_type, number=e.number, holder_id=e.holder_id,
+            issued_on=e.issued_on, expiries=(ExpiryChange(e.issued_on, e.expires_on),), level=e.level, result=e.result,
+        )
     if facts is None:
         raise ValueError(f"{type(e).__qualname__} of certificate {e.originator_id} before it was issued")
+    if isinstance(e, Certificate.LevelRecorded):  # what the certificate always said, now recorded
+        return msgspec.structs.replace(facts, level=e.level)
     if isinstance(e, Certificate.Renewed):
         return msgspec.structs.replace(facts, expiries=(*facts.expiries, ExpiryChange(e.effective_on, e.expires_on)))
     change = StatusChange(on=e.effective_on, status=STATUS_AFTER[type(e)], until=getattr(e, "until", None))

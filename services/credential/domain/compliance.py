@@ -12,14 +12,14 @@ from typing import Iterable, Sequence
 
 import msgspec
 
-from services.credential.domain.policy import Policy, RoleSpec
+from services.credential.domain.policy import Policy, RequirementGroup, RoleSpec
 
 
 class ExpiryChange(msgspec.Struct, frozen=True):
-    """From ``on``, the certificate expires at the end of ``expires_on``."""
+    """From ``on``, the certificate expires at the end of ``expires_on`` (None: it never expires)."""
 
     on: str
-    expires_on: str
+    expires_on: str | None
 
 
 class StatusChange(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,12 +41,17 @@ class CertificateFacts(msgspec.Struct, frozen=True, kw_only=True):
     issued_on: str
     expiries: tuple[ExpiryChange, ...]
     changes: tuple[StatusChange, ...] = ()
+    level: int | None = None
+    """Policy v2: the level it was issued at (5..1 for 五级..一级); None for a v1 record or an unlevelled type."""
+    result: str = "passed"
+    """Policy v2: a check's result; a failed check is never valid (v1 records passed)."""
 
 
 class Shortfall(msgspec.Struct, kw_only=True, frozen=True):
     """One required certificate type the person does not validly hold on the date.
 
-    ``problem`` is missing, not_yet_valid, expired, suspended or revoked.
+    ``problem`` is missing, not_yet_valid, expired, suspended, revoked, failed (a check's result),
+    level_too_low (none held at the required level) or recheck_due (older than the role's interval).
     """
 
     cert_type: str
@@ -75,8 +80,8 @@ class Decision(msgspec.Struct, kw_only=True, frozen=True):
     requirements: tuple[GroupResult, ...]
 
 
-def expiry_on(facts: CertificateFacts, on: dt.date) -> str:
-    """The expiry date in force on ``on`` (a renewal counts from its effective date)."""
+def expiry_on(facts: CertificateFacts, on: dt.date) -> str | None:
+    """The expiry date in force on ``on`` (a renewal counts from its effective date; None: never)."""
     day = on.isoformat()
     current = facts.expiries[0].expires_on
     for change in facts.expiries:
@@ -99,11 +104,32 @@ def standing_on(facts: CertificateFacts, on: dt.date) -> str:
         return "revoked"
     if status == "suspended":
         return "suspended"
+    if facts.result != "passed":
+        return "failed"
     if day < facts.issued_on:
         return "not_yet_valid"
-    if day > expiry_on(facts, on):
+    expiry = expiry_on(facts, on)
+    if expiry is not None and day > expiry:
         return "expired"
     return "valid"
+
+
+def checked_on(facts: CertificateFacts, on: dt.date) -> str:
+    """The day of the check (or renewal) in force on ``on``: where a role's re-check interval counts from."""
+    day = on.isoformat()
+    return max((c.on for c in facts.expiries if c.on <= day), default=facts.issued_on)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
 
 
 def _best(held: Sequence[CertificateFacts], on: dt.date) -> tuple[CertificateFacts, str] | None:
@@ -113,11 +139,28 @@ def _best(held: Sequence[CertificateFacts], on: dt.date) -> tuple[CertificateFac
     judged = [(f, standing_on(f, on)) for f in held]
     valid = [j for j in judged if j[1] == "valid"]
     if valid:
-        return max(valid, key=lambda j: expiry_on(j[0], on))
+        return max(valid, key=lambda j: expiry_on(j[0], on) or "9999-99-99")
     return max(judged, key=lambda j: (j[0].issued_on, j[0].number))
 
 
-def _shortfall(cert_type: str, held: Sequence[CertificateFacts], on: dt.date) -> Shortfall | None:
+def _shortfall(cert_type: str, held: Sequence[CertificateFacts], on: dt.date,
+               group: RequirementGroup | None = None) -> Shortfall | None:
+    min_level = group.min_level if group is not None else None
+    recheck = group.recheck_months if group is not None else None
+    if min_level is not None and held:
+        levelled = [f for f in held if f.level is not None and f.level <= min_level]
+        if not levelled:
+            facts = max(held, key=lambda f: (f.issued_on, f.number))
+            return Shortfall(cert_type=cert_type, problem="level_too_low", certificate_id=facts.certificate_id,
+                             number=facts.number, expires_on=expiry_on(facts, on))
+        held = levelled
+    if recheck is not None:
+        fresh = [f for f in held if add_months(dt.date.fromisoformat(checked_on(f, on)), recheck) > on]
+        if held and not fresh:
+            facts = max(held, key=lambda f: checked_on(f, on))
+            return Shortfall(cert_type=cert_type, problem="recheck_due", certificate_id=facts.certificate_id,
+                             number=facts.number, expires_on=expiry_on(facts, on))
+        held = fresh
     best = _best(held, on)
     if best is None:
         return Shortfall(cert_type=cert_type, problem="missing")
@@ -139,7 +182,7 @@ def evaluate(policy: Policy, role: RoleSpec, certificates: Iterable[CertificateF
     for group in role.requires:
         rule = "all_of" if group.all_of is not None else "any_of"
         types = tuple(group.all_of if group.all_of is not None else group.any_of or ())
-        shortfalls = tuple(s for t in types if (s := _shortfall(t, by_type.get(t, []), on)) is not None)
+        shortfalls = tuple(s for t in types if (s := _shortfall(t, by_type.get(t, []), on, group)) is not None)
         satisfied = not shortfalls if rule == "all_of" else len(shortfalls) < len(types)
         results.append(GroupResult(
             rule=rule, cert_types=types, satisfied=satisfied, shortfalls=() if satisfied else shortfalls,
@@ -157,9 +200,10 @@ def holds_valid(certificates: Iterable[CertificateFacts], cert_type: str, on: dt
 
 def expires_within(facts: CertificateFacts, on: dt.date, days: int) -> int | None:
     """Days left when the certificate is valid on ``on`` and expires within ``days`` days, else None."""
-    if standing_on(facts, on) != "valid":
+    expiry = expiry_on(facts, on)
+    if standing_on(facts, on) != "valid" or expiry is None:
         return None
-    left = (dt.date.fromisoformat(expiry_on(facts, on)) - on).days
+    left = (dt.date.fromisoformat(expiry) - on).days
     return left if left <= days else None
 
 

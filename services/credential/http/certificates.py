@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from contracts.credentials import (
-    CertificateView, ExpiringCertificate, NewCertificate, Reinstatement, Renewal, Revocation, Suspension,
+    CertificateView, ExpiringCertificate, LevelRecord, NewCertificate, Reinstatement, Renewal, Revocation, Suspension,
 )
 from contracts.keys import Role
 from services.credential.application.certificates import Certificates
@@ -65,6 +65,15 @@ class CertificateController(Controller):
     ) -> CertificateView:
         """Extend to a later expiry (409 ``certificate_revoked`` for a revoked one)."""
         return certificates.renew_certificate(certificate_id, data, request.user.actor())
+
+    @post("/{certificate_id:uuid}/level", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
+    def record_level(
+        self, certificates: NamedDependency[Certificates],
+        certificate_id: FromPath[UUID], data: JSONBody[LevelRecord], request: Request[Principal, Any, Any],
+    ) -> CertificateView:
+        """Record the level printed on a certificate recorded without one, as under policy v1
+        (409 ``level_already_recorded``: an upgrade is a new certificate; ``certificate_revoked``)."""
+        return certificates.record_level(certificate_id, data, request.user.actor())
 
     @post("/{certificate_id:uuid}/suspend", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
     def suspend(

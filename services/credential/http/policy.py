@@ -11,6 +11,7 @@ from litestar.params import JSONBody, PathParameter
 from contracts.keys import Role
 from contracts.policy import PolicyAdoption, PolicyView
 from services.credential.application.policy import Policies
+from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
 from shared.http.auth import allow
 
@@ -24,9 +25,10 @@ class PolicyController(Controller):
     tags = ["policy"]
 
     @get("/", guards=[allow(*READERS)], sync_to_thread=True)
-    def current(self, policies: NamedDependency[Policies], request: Request[Principal, Any, Any]) -> PolicyView:
-        """The version in force."""
-        return policies.policy_view()
+    def current(self, policies: NamedDependency[Policies], request: Request[Principal, Any, Any],
+                on: OnDate = None) -> PolicyView:
+        """The latest adopted version; with ``on``, the version in force on that day."""
+        return policies.policy_view(on=None if on is None else on_or_today(on))
 
     @get("/versions/{version:int}", guards=[allow(*READERS)], sync_to_thread=True)
     def version(
@@ -43,4 +45,4 @@ class PolicyController(Controller):
         data: JSONBody[PolicyAdoption], request: Request[Principal, Any, Any],
     ) -> PolicyView:
         """Adopt a new version (422 naming the field when it does not hold together)."""
-        return policies.adopt_policy(data.content, data.note, request.user.actor())
+        return policies.adopt_policy(data.content, data.note, request.user.actor(), effective_on=data.effective_on)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, get
+import msgspec
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody, Parameter
 
 from contracts.credentials import DistrictFigures, Profile, Roster
+from contracts.district import DistrictTargets, NewAnnualFigures, SignedAnnualFigures
 from contracts.keys import Role
+from services.credential.application.annual_figures import AnnualFiguresPublisher
+from services.credential.application.inspections import InspectionReports
 from services.credential.application.queries import Reports
+from services.credential.application.targets import PlanTargets
 from services.credential.http.dates import OnDate, on_or_today
 from shared.auth.roles import Principal
 from shared.http.auth import allow
@@ -60,8 +65,40 @@ class DistrictController(Controller):
 
     @get("/figures", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
     def figures(
-        self, reports: NamedDependency[Reports],
-        request: Request[Principal, Any, Any], on: OnDate = None,
+        self, reports: NamedDependency[Reports], inspection_reports: NamedDependency[InspectionReports],
+        request: Request[Principal, Any, Any], on: OnDate = None, as_of: AsOf = None,
     ) -> DistrictFigures:
-        """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon."""
-        return reports.district_figures(on=on_or_today(on))
+        """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon;
+        on-site inspections (``inspections``). ``as_of``: as recorded then (the inspection figures are left out
+        of an answer as recorded: they are counted only as they stand now)."""
+        day = on_or_today(on)
+        figures = reports.district_figures(on=day, as_of=checked_instant(as_of))
+        if as_of is not None:
+            return figures
+        return msgspec.structs.replace(figures, inspections=inspection_reports.figures(day))
+
+    @get("/targets", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
+    def targets(
+        self, targets: NamedDependency[PlanTargets],
+        request: Request[Principal, Any, Any], on: OnDate = None, as_of: AsOf = None,
+    ) -> DistrictTargets:
+        """The action plan's targets on the date: town coverage, inclusive share, kindergartens with 托班,
+        持证上岗率, 育婴员证, training; each with numerator, denominator and target. ``as_of``: as recorded then."""
+        return targets.targets(on=on_or_today(on), as_of=checked_instant(as_of))
+
+    @post("/annual-figures", guards=[allow(Role.REGISTRAR)], sync_to_thread=True, status_code=200)
+    def publish_annual_figures(
+        self, annual_figures: NamedDependency[AnnualFiguresPublisher], data: JSONBody[NewAnnualFigures],
+        request: Request[Principal, Any, Any],
+    ) -> SignedAnnualFigures:
+        """Publish a year's targets and figures, signed with the checkpoint key and bound to a new checkpoint of the
+        log (``carecred audit verify-figures`` recomputes them from that prefix of the log)."""
+        return annual_figures.publish(data)
+
+    @get("/annual-figures/{year:int}", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
+    def annual_figures(
+        self, annual_figures: NamedDependency[AnnualFiguresPublisher], year: Annotated[int, Parameter(ge=2000, le=2200)],
+        request: Request[Principal, Any, Any],
+    ) -> SignedAnnualFigures:
+        """The figures last published for the year, as signed."""
+        return annual_figures.published(year)

@@ -16,7 +16,7 @@ from shared.http.auth import PUBLIC, allow
 from shared.http.params import path_text
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-PAGES = {"scan": "scan.html", "hr": "hr.html", "district": "district.html"}
+PAGES = {"scan": "scan.html", "hr": "hr.html", "district": "district.html", "timeline": "timeline.html"}
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
     ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml", ".png": "image/png",

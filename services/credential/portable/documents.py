@@ -91,9 +91,9 @@ def certificate_credential(issuer: Issuer, certificate: CertificateView, *, hold
     )
     return AchievementCredential(
         context=[VC_CONTEXT, OB_CONTEXT],
-        id=_urn("certificate", certificate.certificate_id, certificate.expires_on),
+        id=_urn("certificate", certificate.certificate_id, certificate.expires_on or "never"),
         type=ACHIEVEMENT_TYPES, name=f"{type_name} {certificate.number}", issuer=issuer.profile(),
-        validFrom=start_of(certificate.issued_on), validUntil=end_of(certificate.expires_on),
+        validFrom=start_of(certificate.issued_on), validUntil=end_of(certificate.expires_on) if certificate.expires_on else None,
         credentialSubject=AchievementSubject(id=subject_id, identifier=identifiers, achievement=achievement),
         credentialStatus=status_entries(issuer, status_index),
     )

@@ -22,6 +22,8 @@ from shared.persistence import Cursor
 from shared.projection import Projection, handles
 
 _facts_decoder = msgspec.json.Decoder(CertificateFacts)
+NEVER = "9999-12-31"
+"""The ``certificates.expires_on`` column of a certificate that never expires (the facts say None)."""
 
 
 class CertificationProjection(Projection):
@@ -48,6 +50,9 @@ class CertificationProjection(Projection):
         "CREATE TABLE IF NOT EXISTS policy_versions ("
         " version INTEGER PRIMARY KEY, content TEXT NOT NULL, content_hash TEXT NOT NULL,"
         " note TEXT NOT NULL, adopted_at TEXT NOT NULL)",
+        # Policy v2: the day each version adopted by ``Adopted.v2`` comes into force (a table of its own,
+        # so stores that kept ``policy_versions`` before it existed need no change).
+        "CREATE TABLE IF NOT EXISTS policy_in_force (version INTEGER PRIMARY KEY, effective_on TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS assignments ("
         " assignment_id TEXT PRIMARY KEY, staff_id TEXT NOT NULL, nursery_id TEXT NOT NULL, role TEXT NOT NULL,"
         " start_on TEXT NOT NULL, end_on TEXT, end_reason TEXT, policy_version INTEGER NOT NULL, made_at TEXT NOT NULL,"
@@ -59,22 +64,23 @@ class CertificationProjection(Projection):
         " action TEXT NOT NULL, certificate_ids TEXT NOT NULL, recorded_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS violations_by_staff ON violations (staff_id, occurred_on)",
     ]
-    tables = ["certificates", "certificate_expiries", "certificate_facts_history", "policy_versions", "assignments",
-              "violations"]
+    tables = ["certificates", "certificate_expiries", "certificate_facts_history", "policy_versions", "policy_in_force",
+              "assignments", "violations"]
 
     # Certificates ------------------------------------------------------------------------------
 
-    @handles(Certificate.Issued)
+    @handles(Certificate.Issued, Certificate.IssuedV2)
     def issued(self, cur: Cursor, e: Any, position: int) -> None:
         cid = str(e.originator_id)
         facts = facts_after(None, e)
         cur.execute(
             "INSERT INTO certificates (certificate_id, cert_type, number, issuing_body, holder_id, issued_on,"
             " expires_on, status, facts, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
-            (cid, e.cert_type, e.number, e.issuing_body, e.holder_id, e.issued_on, e.expires_on,
+            (cid, e.cert_type, e.number, e.issuing_body, e.holder_id, e.issued_on, e.expires_on or NEVER,
              msgspec.json.encode(facts).decode(), e.timestamp.isoformat()),
         )
-        cur.execute("INSERT INTO certificate_expiries (certificate_id, expires_on) VALUES (?, ?)", (cid, e.expires_on))
+        if e.expires_on is not None:  # one that never expires is never "expiring soon"
+            cur.execute("INSERT INTO certificate_expiries (certificate_id, expires_on) VALUES (?, ?)", (cid, e.expires_on))
         _remember(cur, facts, "active", e, position)
 
     @handles(Certificate.Renewed)
@@ -88,6 +94,14 @@ class CertificationProjection(Projection):
             "INSERT INTO certificate_expiries (certificate_id, expires_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (cid, e.expires_on),
         )
+
+    @handles(Certificate.LevelRecorded)
+    def level_recorded(self, cur: Cursor, e: Any, position: int) -> None:
+        cid = str(e.originator_id)
+        facts = facts_after(self._facts(cur, cid), e)
+        self._save(cur, cid, facts)
+        status = cur.fetchone("SELECT status FROM certificates WHERE certificate_id = ?", (cid,))["status"]
+        _remember(cur, facts, status, e, position)
 
     @handles(Certificate.Suspended, Certificate.Reinstated, Certificate.Revoked)
     def status_changed(self, cur: Cursor, e: Any, position: int) -> None:
@@ -112,12 +126,15 @@ class CertificationProjection(Projection):
 
     # Policy --------------------------------------------------------------------------------------
 
-    @handles(RolePolicy.Adopted)
+    @handles(RolePolicy.Adopted, RolePolicy.AdoptedFrom)
     def policy_adopted(self, cur: Cursor, e: Any, position: int) -> None:
         cur.execute(
             "INSERT INTO policy_versions (version, content, content_hash, note, adopted_at) VALUES (?, ?, ?, ?, ?)",
             (e.policy_version, json.dumps(e.content, ensure_ascii=False), e.content_hash, e.note, e.timestamp.isoformat()),
         )
+        if isinstance(e, RolePolicy.AdoptedFrom):
+            cur.execute("INSERT INTO policy_in_force (version, effective_on) VALUES (?, ?)",
+                        (e.policy_version, e.effective_on))
 
     # Assignments -----------------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ class PortableProjection(Projection):
             (e.generation, e.kid, e.algorithm, json.dumps(e.public_jwk, sort_keys=True), e.timestamp.isoformat()),
         )
 
-    @handles(Certificate.Issued)
+    @handles(Certificate.Issued, Certificate.IssuedV2)
     def certificate_issued(self, cur: Cursor, e: Any, position: int) -> None:
         top = cur.fetchone("SELECT MAX(status_index) AS top FROM portable_status")
         index = 0 if top is None or top["top"] is None else int(top["top"]) + 1

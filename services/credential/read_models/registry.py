@@ -37,6 +37,14 @@ class RegistryProjection(Projection):
             (str(e.originator_id), e.name, e.town, e.ownership, e.inclusive, e.kind, e.timestamp.isoformat()),
         )
 
+    @handles(Nursery.DetailsChanged)
+    def nursery_details_changed(self, cur: Cursor, e: Any, position: int) -> None:
+        """The table keeps the last recorded details (``nursery_states`` keeps them by effective date)."""
+        cur.execute(
+            "UPDATE nurseries SET name = ?, ownership = ?, inclusive = ?, kind = ? WHERE nursery_id = ?",
+            (e.name, e.ownership, e.inclusive, e.kind, str(e.originator_id)),
+        )
+
     @handles(Staff.Registered)
     def staff_registered(self, cur: Cursor, e: Any, position: int) -> None:
         staff_id = str(e.originator_id)

@@ -1,10 +1,12 @@
-// District dashboard: 持证上岗率 per nursery and overall, teachers with 育婴员证 against 75%, as bars; CSV export.
+// District dashboard: the plan's targets with a trend by month (plain SVG), 持证上岗率 per nursery and overall,
+// teachers with 育婴员证 against 75%, staff left at closed nurseries; CSV export.
 "use strict";
 
 (() => {
   const { el, api, pct, bar } = Care;
   const main = () => document.getElementById("main");
   let figures = null;
+  let planTargets = null;
 
   function csvCell(value) {
     let s = value === null || value === undefined ? "" : String(value);
@@ -23,6 +25,10 @@
       [f.expiring_within_30, f.expiring_within_60, f.expiring_within_90]);
     rows.push([], ["training_year", "training_complete_people", "people", "training_completion_rate", "training_as_of"],
       [f.training_year, f.training_complete_people, f.people, f.training_completion_rate, f.training_as_of]);
+    if (planTargets) {
+      rows.push([], ["target", "title", "numerator", "denominator", "rate", "target_rate", "met", "on"]);
+      for (const t of planTargets.targets) rows.push([t.code, t.title_zh, t.numerator, t.denominator, t.rate, t.target, t.met, planTargets.on]);
+    }
     return "\ufeff" + rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
 
@@ -74,14 +80,114 @@
 
     const exportButton = el("button", { type: "button", id: "export-csv" }, "Export CSV");
     exportButton.addEventListener("click", download);
-    main().replaceChildren(el("div", { class: "row" }, exportButton), overall, teachers, perNursery, expiring, training);
+    main().replaceChildren(...[el("div", { class: "row" }, exportButton), overall, teachers, perNursery, expiring, training,
+      CareInspections.districtSection(f.inspections)].filter(Boolean));
+  }
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const COLOURS = ["#1b6ec2", "#2e8540", "#b35c00", "#7b3fa0", "#c0392b", "#0f7c7c"];
+
+  function svg(tag, attrs = {}, text = null) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+    if (text !== null) node.textContent = text;
+    return node;
+  }
+
+  function targetsCard(t) {
+    const rows = t.targets.map((f) => el("tr", { "data-target": f.code },
+      el("td", {}, f.title_zh), el("td", { class: "count" }, `${f.numerator} / ${f.denominator}`),
+      el("td", {}, pct(f.rate)), el("td", { class: "optional" }, f.target === null ? "—" : pct(f.target)),
+      el("td", {}, f.met === null ? el("span", { class: "muted" }, "nothing to count")
+        : el("span", { class: `pill ${f.met ? "ok" : "bad"}` }, f.met ? "met" : "not met"))));
+    const towns = el("ul", { id: "towns", class: "towns" }, t.towns.map((c) =>
+      el("li", { class: c.covered ? "ok" : "bad", "data-covered": String(c.covered) },
+        `${c.town} ${c.covered ? `✓ ${c.facilities}` : "✗"}`)));
+    return el("section", { class: "card", id: "plan-targets" },
+      el("h2", {}, `The plan's targets (三年行动计划) — as on ${t.on}`),
+      el("table", { id: "targets" },
+        el("thead", {}, el("tr", {}, el("th", {}, "Target"), el("th", {}, "Count"), el("th", {}, "Share"),
+          el("th", { class: "optional" }, "Target"), el("th", {}, ""))),
+        el("tbody", {}, rows)),
+      el("p", {}, `${t.open_facilities} open facilities · ${t.suspended_facilities} suspended · ${t.closed_facilities} closed`),
+      towns);
+  }
+
+  function monthEnds(today, count) {
+    const ends = [];
+    for (let i = count - 1; i >= 0; i--) {
+      const end = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - i + 1, 0));
+      ends.push((end > today ? today : end).toISOString().slice(0, 10));
+    }
+    return ends;
+  }
+
+  function trendChart(series) {
+    const width = 640, height = 240, left = 40, right = 12, top = 12, bottom = 28;
+    const x = (i) => left + (series.length > 1 ? (i * (width - left - right)) / (series.length - 1) : 0);
+    const y = (r) => top + (1 - r) * (height - top - bottom);
+    const chart = svg("svg", { id: "trend-chart", viewBox: `0 0 ${width} ${height}`, role: "img",
+      "aria-label": "The plan's targets by month" });
+    for (const r of [0, 0.25, 0.5, 0.75, 1]) {
+      chart.append(svg("line", { x1: left, x2: width - right, y1: y(r), y2: y(r), stroke: "#ddd" }),
+        svg("text", { x: 4, y: y(r) + 4, "font-size": 11 }, `${Math.round(r * 100)}%`));
+    }
+    series.forEach((point, i) => chart.append(svg("text", { x: x(i) - 14, y: height - 8, "font-size": 10 }, point.on.slice(0, 7))));
+    const codes = series.length ? series[series.length - 1].targets.map((f) => f.code) : [];
+    const legend = el("ul", { class: "legend" });
+    codes.forEach((code, k) => {
+      const colour = COLOURS[k % COLOURS.length];
+      const points = series.map((point, i) => {
+        const f = point.targets.find((g) => g.code === code);
+        return f && f.rate !== null ? `${x(i).toFixed(1)},${y(f.rate).toFixed(1)}` : null;
+      }).filter(Boolean);
+      chart.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 2,
+        "data-target": code }));
+      const latest = series[series.length - 1].targets[k];
+      const item = el("li", {}, `■ ${latest.title_zh}`);
+      item.style.color = colour;
+      legend.append(item);
+    });
+    return [chart, legend];
+  }
+
+  async function loadTrend() {
+    const card = document.getElementById("trend");
+    try {
+      const series = [];
+      for (const on of monthEnds(new Date(), 12)) series.push(await api(`/v1/district/targets?on=${on}`));
+      card.replaceChildren(el("h2", {}, "The targets by month (each month's last day)"), ...trendChart(series));
+    } catch (e) {
+      card.replaceChildren(el("p", { class: "error", role: "alert" }, `Could not load the trend: ${e.message}`));
+    }
+  }
+
+  async function loadFlags() {
+    const card = document.getElementById("flags");
+    try {
+      const flagged = await api("/v1/nurseries/staff-at-closed");
+      card.replaceChildren(el("h2", {}, "Staff still assigned at a closed or suspended nursery"),
+        flagged.length === 0 ? el("p", { class: "muted" }, "Nobody.")
+          : el("table", { id: "flagged" }, el("tbody", {}, flagged.map((f) => el("tr", {},
+            el("td", {}, f.name), el("td", {}, f.role), el("td", {}, f.nursery_name),
+            el("td", {}, el("span", { class: "pill bad" }, `${f.status} since ${f.status_since}`)))))));
+    } catch (e) {
+      card.remove(); // an inspector's key does not see them
+    }
   }
 
   async function load() {
     main().replaceChildren(el("p", { class: "muted" }, "Loading…"));
     try {
-      figures = await api("/v1/district/figures");
+      const [loaded, targets] = await Promise.all([api("/v1/district/figures"), api("/v1/district/targets")]);
+      figures = loaded;
+      planTargets = targets;
       render(figures);
+      main().insertBefore(targetsCard(targets), main().children[1]);
+      main().insertBefore(el("section", { class: "card", id: "trend" }, el("p", { class: "muted" }, "Loading the trend…")), main().children[2]);
+      main().append(el("section", { class: "card", id: "flags" }));
+      loadTrend();
+      loadFlags();
     } catch (e) {
       main().replaceChildren(el("p", { class: "card error", role: "alert" }, `Could not load: ${e.message}`));
     }

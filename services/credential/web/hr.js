@@ -6,7 +6,9 @@
   const main = () => document.getElementById("main");
   let me = null, nurseryId = null;
 
-  const PROBLEM = { missing: "missing", expired: "expired", not_yet_valid: "not yet valid", suspended: "suspended", revoked: "revoked" };
+  const PROBLEM = { missing: "missing", expired: "expired", not_yet_valid: "not yet valid", suspended: "suspended", revoked: "revoked",
+    failed: "check failed", level_too_low: "level too low", recheck_due: "re-check overdue" };
+  const KIND = { health_check: "health", background_check: "background", certificate: "certificate" };
 
   function failure(e) {
     main().replaceChildren(el("p", { class: "card error", role: "alert" }, `Could not load: ${e.message}`));
@@ -38,9 +40,10 @@
 
   async function roster() {
     main().replaceChildren(el("p", { class: "muted" }, "Loading…"));
-    const [nursery, roster, expiring, upcoming] = await Promise.all([
+    const [nursery, roster, expiring, upcoming, due, inspections] = await Promise.all([
       api(`/v1/nurseries/${nurseryId}`), api(`/v1/nurseries/${nurseryId}/roster`),
       api("/v1/certificates/expiring?within=90"), api(`/v1/nurseries/${nurseryId}/upcoming-notices`),
+      api("/v1/checks/due?within=90"), CareInspections.nurserySection(nurseryId),
     ]);
     const mine = new Set(roster.entries.map((e) => e.staff_id));
     const soon = expiring.filter((c) => mine.has(c.holder_id));
@@ -81,6 +84,21 @@
           el("td", {}, c.number), el("td", {}, c.expires_on), el("td", {}, String(c.days_left))))))
       : el("p", { class: "muted" }, "Nothing expires in the next 90 days.");
 
+    // Health re-checks and background checks falling due (policy v2): from the due day the person is not compliant.
+    const dueTable = (within) => {
+      const shown = due.filter((c) => c.days_left <= within);
+      return shown.length
+        ? el("table", { id: "checks-due" }, el("thead", {}, el("tr", {}, ["Who", "Check", "Kind", "Last checked", "By", "Due", "Days left"].map((h) => el("th", {}, h)))),
+          el("tbody", {}, shown.map((c) => el("tr", {}, el("td", {}, c.holder_name), el("td", {}, Care.label("certificate", c.cert_type)),
+            el("td", {}, KIND[c.kind] || c.kind), el("td", {}, c.checked_on), el("td", {}, c.checked_by), el("td", {}, c.due_on),
+            el("td", {}, String(c.days_left))))))
+        : el("p", { class: "muted" }, `No check falls due in the next ${within} days.`);
+    };
+    const dueHolder = el("div", {}, dueTable(30));
+    const dueWindow = el("select", { id: "checks-due-within", "aria-label": "Days ahead" },
+      [30, 60, 90].map((d) => el("option", { value: String(d) }, `${d} days`)));
+    dueWindow.addEventListener("change", () => dueHolder.replaceChildren(dueTable(Number(dueWindow.value))));
+
     main().replaceChildren(
       el("section", { class: "card" }, el("h2", { id: "nursery-name" }, nursery.name), el("p", { class: "muted" }, `${nursery.town} · as on ${roster.on}`), tiles),
       el("section", { class: "card" }, el("h2", {}, "Roster — not compliant first"),
@@ -88,8 +106,10 @@
           el("thead", {}, el("tr", {}, el("th", {}, "Person"), el("th", { class: "optional" }, "Role"),
             el("th", {}, "Certificates"), el("th", {}, "Training this year (72 h skills / 40 h ethics)"))),
           el("tbody", {}, rows))),
+      el("section", { class: "card" }, el("h2", {}, "Health and background checks due"), dueWindow, dueHolder),
       el("section", { class: "card" }, el("h2", {}, "Certificates expiring in 90 days"), expiringTable),
       el("section", { class: "card" }, el("h2", {}, "Upcoming reminders (sent once to your webhooks)"), remindersTable(upcoming)),
+      inspections,
     );
   }
 

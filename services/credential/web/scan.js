@@ -198,6 +198,7 @@
       holderCheck: offline.holderCheck, statusAsOf: status ? status.issuedAt : null, source: "offline",
       expiresAt: c ? new Date(c.expiresAt * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC" : null });
     showIdResult(typed ? offline.holderCheck : "not_checked");
+    if (CareVisit.isOpen()) await CareVisit.record(text, offline.verdict, typed); // queued first, uploaded when online
     if (getKey() && navigator.onLine) {
       try {
         const live = await api("/v1/verify", { method: "POST", body: typed ? { qr: text, id_number: typed } : { qr: text } });
@@ -292,8 +293,10 @@
     const box = $("account");
     Care.session(box, {
       roles: ["inspector", "registrar", "hr", "auditor"], title: "Live checks (optional)",
-      onLogin: (me) => box.replaceChildren(el("p", {}, `Live checks on: signed in as ${me.role}.`),
-        Care.signOutButton(account)),
+      onLogin: (me) => {
+        box.replaceChildren(el("p", {}, `Live checks on: signed in as ${me.role}.`), Care.signOutButton(account));
+        CareVisit.start(me);
+      },
     });
   }
 
@@ -305,6 +308,7 @@
     $("file").addEventListener("change", (e) => { if (e.target.files[0]) fromFile(e.target.files[0]); });
     $("verify-text").addEventListener("click", () => handle($("qr-text").value));
     $("check-id").addEventListener("click", checkId);
+    await CareVisit.resume();
     account();
     Care.loadLabels();
     detector = await makeDetector();

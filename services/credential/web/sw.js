@@ -2,9 +2,9 @@
 // Network first (fresh lists and code when online), the cached copy when the network is gone.
 "use strict";
 
-const CACHE = "carecred-scanner-v3";
+const CACHE = "carecred-scanner-v4";
 const SHELL = [
-  "/app/scan", "/app/style.css", "/app/common.js", "/app/wire.js", "/app/badge.js", "/app/scan.js",
+  "/app/scan", "/app/style.css", "/app/common.js", "/app/wire.js", "/app/badge.js", "/app/visit.js", "/app/scan.js",
   "/app/manifest.webmanifest", "/app/icon.svg",
   "/app/icon-192.png", "/app/labels.json", "/.well-known/carecred/trust-anchor", "/.well-known/carecred/trust-list",
   "/.well-known/carecred/status-list",

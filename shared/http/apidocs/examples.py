@@ -34,6 +34,10 @@ HINTS: dict[str, Any] = {
     "issued_on": "2024-03-02",
     "expires_on": "2029-03-01",
     "end_reason": "合同到期",
+    "month": "2027-01",
+    "draw_month": "2027-01",
+    "commitment": "5f0e6a3c9b2d4e1f8a7c6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f",
+    "seed": "9a1c3e5f7b2d4f6a8c0e1b3d5f7a9c2e4f6b8d0a1c3e5f7b9d2f4a6c8e0b1d3f",
 }
 UUID = "6f1c0e0a-3c1d-4b7e-9a51-2f0c8d9e1a01"
 BY_FORMAT = {
