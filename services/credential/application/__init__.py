@@ -88,7 +88,7 @@ class Credentials(ServiceApplication):
         self.assignments = Assignments(self, self.policies, self.certificates, self.transfers, self.nursery_lifecycle)
         self.integrity = Integrity(self, self.badges)
         self.reports = Reports(self, self.policies, self.certificates, self.integrity, self.followers[0])
-        self.targets = PlanTargets(self.nursery_lifecycle, self.reports)
+        self.targets = PlanTargets(self.nursery_lifecycle, self.reports, InspectionReports(self))
         self.badge_issuance = BadgeIssuance(self, self.registry, self.reports, self.badges)
         self.portable = PortableCredentials(self, self.registry, self.certificates, self.policies)
         self.notices = Notices(self, self.registry, NoticeSources(self, self.reports))  # its tables too, like the badges'

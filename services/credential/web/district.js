@@ -98,7 +98,7 @@
     const rows = t.targets.map((f) => el("tr", { "data-target": f.code },
       el("td", {}, f.title_zh), el("td", { class: "count" }, `${f.numerator} / ${f.denominator}`),
       el("td", {}, pct(f.rate)), el("td", { class: "optional" }, f.target === null ? "—" : pct(f.target)),
-      el("td", {}, f.met === null ? el("span", { class: "muted" }, "nothing to count")
+      el("td", {}, f.met === null ? el("span", { class: "muted" }, f.target === null ? "a count to follow" : "nothing to count")
         : el("span", { class: `pill ${f.met ? "ok" : "bad"}` }, f.met ? "met" : "not met"))));
     const towns = el("ul", { id: "towns", class: "towns" }, t.towns.map((c) =>
       el("li", { class: c.covered ? "ok" : "bad", "data-covered": String(c.covered) },
@@ -110,6 +110,8 @@
           el("th", { class: "optional" }, "Target"), el("th", {}, ""))),
         el("tbody", {}, rows)),
       el("p", {}, `${t.open_facilities} open facilities · ${t.suspended_facilities} suspended · ${t.closed_facilities} closed`),
+      el("p", { id: "random-checks" }, `“双随机” random checks by month: ${Object.entries(t.random_checks_per_month || {})
+        .map(([m, n]) => `${m}: ${n}`).join(" · ") || "none this year"}`),
       towns);
   }
 
