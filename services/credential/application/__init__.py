@@ -52,6 +52,7 @@ from services.credential.application.registry import Registry
 from services.credential.application.targets import PlanTargets
 from services.credential.application.timeline import PersonTimelines
 from services.credential.application.transfers import Transfers
+from services.credential.application.visit_compliance import VisitCompliance
 from services.credential.application.visits import Visits
 from services.credential.read_models import feed
 from services.credential.read_models.badges import BadgeProjection, BadgeProjector
@@ -98,7 +99,7 @@ class Credentials(ServiceApplication):
         self.municipal_exports = MunicipalExports(self)
         self.inspectors = Inspectors(self)
         self.draws = Draws(self)
-        self.visits = Visits(self, self.badges, self.draws)
+        self.visits = Visits(self, self.badges, self.draws, VisitCompliance(self, self.policies, self.certificates))
         self.findings = Findings(self, self.visits)
         self.inspection_reports = InspectionReports(self)
 
