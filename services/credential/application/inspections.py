@@ -13,6 +13,11 @@ REQUIRED_VISITS = 2
 """每年至少实地巡查2次: on-site inspections each nursery needs in a calendar year."""
 
 
+IN_FORCE = ("SELECT d.due_on FROM inspection_finding_deadlines d WHERE d.finding_id = inspection_findings.finding_id"
+            " AND d.set_on <= ? ORDER BY d.position DESC LIMIT 1")
+"""A finding's deadline as it stood on a day: the last one set (confirmed or escalated) by that day."""
+
+
 class InspectionReports:
     """The district's view of inspections, each figure counted as the read model stands for ``on``."""
 
@@ -35,7 +40,7 @@ class InspectionReports:
             visits_per_month=self._per_month(store, year_start, day, ""),
             random_checks_per_month=self._per_month(store, year_start, day, " AND kind = 'random'"),
             open_findings=self._findings(store, day, ""),
-            overdue_findings=self._findings(store, day, " AND due_on < ?", day),
+            overdue_findings=self._findings(store, day, f" AND ({IN_FORCE}) < ?", day, day),
         )
 
     @staticmethod
@@ -47,7 +52,7 @@ class InspectionReports:
 
     @staticmethod
     def _findings(store: Any, day: str, where: str, *more: str) -> int:
-        """Findings confirmed by ``day`` and not closed by it (the deadline as it now stands)."""
+        """Findings confirmed by ``day`` and not closed by it."""
         row = store.query_one(
             "SELECT COUNT(*) AS n FROM inspection_findings WHERE confirmed_on <= ? AND (closed_on IS NULL OR closed_on > ?)"
             + where, (day, day, *more))
