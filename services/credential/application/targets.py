@@ -94,7 +94,7 @@ class PlanTargets:
         facilities, towns, caring = facility_targets(states)
         staff = self.reports.district_figures(on=on, as_of=as_of)
         teachers = staff.public_kindergarten_teachers
-        inspections = self.inspections.figures(on)
+        inspections = self.inspections.figures(on, at)
         figures = [
             *facilities,
             figure("certified_rate", "全区托育从业人员持证上岗率达 100%", staff.compliant_people, staff.people,
