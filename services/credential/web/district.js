@@ -135,7 +135,9 @@
         svg("text", { x: 4, y: y(r) + 4, "font-size": 11 }, `${Math.round(r * 100)}%`));
     }
     series.forEach((point, i) => chart.append(svg("text", { x: x(i) - 14, y: height - 8, "font-size": 10 }, point.on.slice(0, 7))));
-    const codes = series.length ? series[series.length - 1].targets.map((f) => f.code) : [];
+    // Figures with a target share (a count to follow, such as overdue findings, is in the table only).
+    const latestTargets = series.length ? series[series.length - 1].targets.filter((f) => f.target !== null) : [];
+    const codes = latestTargets.map((f) => f.code);
     const legend = el("ul", { class: "legend" });
     codes.forEach((code, k) => {
       const colour = COLOURS[k % COLOURS.length];
@@ -145,7 +147,7 @@
       }).filter(Boolean);
       chart.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 2,
         "data-target": code }));
-      const latest = series[series.length - 1].targets[k];
+      const latest = latestTargets[k];
       const item = el("li", {}, `■ ${latest.title_zh}`);
       item.style.color = colour;
       legend.append(item);
