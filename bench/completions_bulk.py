@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bench import generate, raw
+from bench.profile_paths import add_phase_table, profile
 from bench.common import Report, ServiceProcess, Storage, arguments, rate, ratio
 from bench.raw import TOPIC, event_state
 from contracts.keys import Role
@@ -79,6 +80,11 @@ def main() -> None:
         "(and the audit log's Merkle leaves) of every event, and the per-item answer.",
         "The raw baseline writes only the event rows: no read model, no Merkle leaves, no checks.",
     ]
+    if "postgres" in args.storages:  # where the CPU goes, by phase (bench/profile_paths.py)
+        profiled = profile("bulk", requests=3, bulk_items=int(1_000 * min(args.scale, 1.0)) or 100,
+                           log_events=int(10_000 * args.scale))
+        add_phase_table(report, profiled)
+        report.data["profile"] = profiled
     report.finish(write=not args.no_write)
 
 

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from bench import generate, raw
+from bench.profile_paths import add_phase_table, profile
 from bench.common import (
     CpuSplit, Report, ServiceProcess, Storage, arguments, closed_loop, latency_summary, rate, ratio, run_async,
 )
@@ -141,29 +142,30 @@ def main() -> None:
                         vs >= 2, "" if vs >= 2 else EXPLAIN_PEER.format(ours=cpu_ms, theirs=peer["cpu_ms"]))
         report.goal(f"{kind}: p99 latency", "<= 50 ms", f"{p99} ms", p99 <= 50, EXPLAIN_P99 if p99 > 50 else "")
     report.notes += NOTES
+    if "postgres" in args.storages:  # where the CPU goes, by phase (bench/profile_paths.py)
+        profiled = profile("completion", requests=1_500, log_events=int(10_000 * args.scale))
+        add_phase_table(report, profiled)
+        report.data["profile"] = profiled
     report.finish(write=not args.no_write)
 
 
 EXPLAIN_RATIO = (
     "The raw baseline is commit-bound C: 16 connections each waiting for their own commit, which this "
     "PostgreSQL (see synchronous_commit in the header) and SQLite answer in a fraction of a millisecond. The "
-    "service is Python: the column 'service CPU ms/request' is its own CPU per completion (about 2 ms), and "
-    "the CPU table shows the one service process at ~0.8 of a core on PostgreSQL (the rest of the time it "
-    "waits on round trips the one group-commit writer makes in turn) and just over one on SQLite (whose C "
-    "code runs outside the GIL). Of the 2 ms, about 0.15 ms is litestar's own floor (a bare handler) and 0.25 ms the "
-    "bearer-key check; the rest is the request's own work: strict decoding, the catalogue (kept in memory, one "
-    "version query), the people and idempotency lookups (two queries), the event's share of the group commit "
-    "(one transaction for every completion queued meanwhile) and of the projector writing the ledger row, the "
-    "version index and the Merkle leaf, then the ledger row for the answer. Half the raw rate would need "
-    "under ~0.2 ms of CPU per completion. What would reach it: not Python. More workers do not help on one "
-    "database: writers serialise on the event table's lock (kept so the notification log has no gaps) and the "
-    "projectors on their position row; measured with 2 workers the figure did not rise."
+    "service is Python: the column 'service CPU ms/request' is its own CPU per completion, and the phase table "
+    "(bench/profile_paths.py, same run) splits it: psycopg's per-statement work for ~11 round trips per "
+    "completion is the largest share (the request's key check, people and idempotency lookups, and its share "
+    "of the group-commit writer's save, projection and answer), then Litestar with its two thread hand-offs "
+    "(the remainder), then the use case's checks. The writer makes its round trips in turn (save: BEGIN, lock, "
+    "insert, notify, commit; then the projector's catch-up and the answer's rows), so the process waits on them "
+    "rather than using a core. What would reach it: not Python. More workers do not help on one database: "
+    "writers serialise on the event table's lock (kept so the notification log has no gaps) and the projectors "
+    "on their position row."
 )
 EXPLAIN_P99 = (
-    "With 16 clients in a closed loop, latency is about 16 / throughput: the p50 is set by the service's CPU "
-    "per request, and p99 ≤ 50 ms needs about 430 completions/s from one process, i.e. under ~2 ms of CPU per "
-    "request with no waiting; measured ~2.0 ms with the process at 0.8 of a core on PostgreSQL, which is "
-    "just short, and SQLite, busier on the same CPU, reaches it."
+    "With 16 clients in a closed loop, latency is about 16 / throughput: p99 ≤ 50 ms needs about 430 "
+    "completions/s from one process, i.e. well under 2 ms of CPU per request and fewer round trips in turn on "
+    "the writer's path (see the phase table and the goal on raw INSERTs)."
 )
 EXPLAIN_PEER = (
     "The peer (bench/peer.py) and the service both end in one stored event per completion on the same "
@@ -172,7 +174,7 @@ EXPLAIN_PEER = (
     "CPU per completion, the peer {theirs} ms. Twice the peer's rate needs the service's whole request path, with "
     "everything it does more than the peer, in well under half the peer's CPU per request, or its commits shared "
     "across requests (the service's group commit) to turn into a rate the peer's one commit per POST cannot reach: "
-    "see the goal on raw INSERTs for where the service's time goes."
+    "the phase table shows where the service's CPU goes."
 )
 NOTES = [
     "The peer column is the textbook app of bench/peer.py (litestar + msgspec + eventsourcing's own PostgreSQL "

@@ -61,6 +61,9 @@ def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace)
         body = json.loads(path.read_text())
         cpu = body['machine'].get('cpu_model', '?').replace('(R)', '').replace(' Processor', '')
         run = f"{body['started'][:16].replace('T', ' ')}, {body['machine'].get('commit', '?')}, {cpu}"
+        load = (body['machine'].get('loadavg_at_start') or [0])[0]
+        if load > (body['machine'].get('cpus') or 1):  # other work shared the cores: rates are depressed
+            run += f", **loaded** (load {load:.1f})"
         for goal in body["goals"]:
             lines.append(f"| [{name}]({name}.md) | {run} | {goal['what']} | {goal['target']} | {goal['measured']} | "
                          f"{'yes' if goal['met'] else '**no**'} |")
@@ -70,7 +73,11 @@ def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace)
         lines.append(f"Failed: {', '.join(failed)} (see the console output).")
     lines.append("")
     lines.append("Each benchmark's own file has its tables (by log size, 10^4 to 10^6 events where the log matters), "
-                 "the explanation of every goal not met, and notes; FINDINGS.md is the written reading of these runs.")
+                 "the explanation of every goal not met, and notes; FINDINGS.md is the written reading of these runs. "
+                 "The HTTP benchmarks' files end with their path's CPU by phase (bench/profile_paths.py), and "
+                 "profile.md holds all three paths from one run. A run marked loaded shared the cores with other "
+                 "work (load average above the core count at its start): compare its ratios and CPU per request, "
+                 "not its rates.")
     (RESULTS / "SUMMARY.md").write_text("\n".join(lines) + "\n")
     print(f"\nwrote {RESULTS / 'SUMMARY.md'}")
 

@@ -258,6 +258,20 @@ class Cursor:
         else:
             self.raw.executemany(statement, [tuple(r) for r in rows])
 
+    @contextmanager
+    def sent_together(self) -> Iterator[None]:
+        """The statements run inside go to PostgreSQL in one pipeline: one round trip where each was one.
+
+        They still run in order, and a read inside waits for everything sent before it. An error
+        is raised at the latest when the block ends, inside the enclosing transaction (which then
+        rolls back as it would have). On SQLite, which has no round trips, nothing changes.
+        """
+        if not self.is_postgres:
+            yield
+            return
+        with self.raw.connection.pipeline():
+            yield
+
     def savepoint(self) -> None:
         """Mark where ``rollback_to_savepoint`` returns to, within this transaction."""
         self.raw.execute("SAVEPOINT carecred_projection")

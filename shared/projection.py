@@ -140,6 +140,7 @@ class Projector:
         """The log position this projector last saw applied: when the log ends there, nothing is new."""
         self._stalled: dict[str, Stall] = {}
         """The stalled read models as last read from the table (empty while none is)."""
+        self._versions_statements: dict[tuple[str, ...], tuple[Any, ...]] = {}
 
     def create_tables(self) -> None:
         """Create what is missing; rebuild from the log a read model whose tables changed or are new.
@@ -210,6 +211,21 @@ class Projector:
         stalled read model raises ``ReadModelStalled`` when asked for (``Versions``), so a request
         that needs only the others is still answered.
         """
+        rows, models, first, first_params, again, again_params = self._versions_sql(names)
+        found = {r["name"]: int(r["position"]) for r in self.store.query(first, first_params)}
+        if found[""]:
+            self.catch_up()
+            found = {r["name"]: int(r["position"]) for r in self.store.query(again, again_params)}
+        if found["stalled"] or self._stalled:
+            self._refresh_stalls()
+        stalled_now = {name: self._stalled[model] for name, model in zip(names, models) if model in self._stalled}
+        return Versions({name: found[row] for name, row in zip(names, rows, strict=True)}, stalled_now)
+
+    def _versions_sql(self, names: tuple[str, ...]) -> tuple[Any, ...]:
+        """The statements ``versions`` runs for these names, made once per set of names (they never change)."""
+        made = self._versions_statements.get(names)
+        if made is not None:
+            return made
         rows = [f"version:{name}" for name in names]
         versioned = self._versioned()
         topics = sorted({cls.TOPIC for row in rows for cls in versioned[row]._handlers})
@@ -218,16 +234,10 @@ class Projector:
         stalled = (f" UNION ALL SELECT 'stalled', COUNT(*) FROM read_model_stalls"
                    f" WHERE read_model IN ({', '.join('?' * len(models))})")
         pending, params = self._pending(topics)
-        found = {r["name"]: int(r["position"])
-                 for r in self.store.query(f"{versions} UNION ALL {pending}{stalled}", [*rows, *params, *models])}
-        if found[""]:
-            self.catch_up()
-            found = {r["name"]: int(r["position"]) for r in self.store.query(f"{versions}{stalled}", [*rows, *models])}
-        if found["stalled"] or self._stalled:
-            self._refresh_stalls()
-        by_version = {p.version_name: p.name for p in versioned.values()}
-        stalled_now = {name: self._stalled[by_version[name]] for name in names if by_version[name] in self._stalled}
-        return Versions({name: found[row] for name, row in zip(names, rows, strict=True)}, stalled_now)
+        made = (rows, models, f"{versions} UNION ALL {pending}{stalled}", [*rows, *params, *models],
+                f"{versions}{stalled}", [*rows, *models])
+        self._versions_statements[names] = made
+        return made
 
     def _pending(self, topics: list[str]) -> tuple[str, list[Any]]:
         """SQL giving a row ('', 1) if an event of one of the topics is recorded but not yet applied, else ('', 0)."""
@@ -370,16 +380,17 @@ class Projector:
             changed: dict[str, int] = {}
             for projection in self.projections:
                 projection.check(cur, notifications)
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
+            with cur.sent_together():  # the batch's writes in one round trip (PostgreSQL)
+                for notification in notifications:
+                    event = self.app.mapper.to_domain_event(notification)
+                    for projection in attached:
+                        projection.record(cur, notification, event)
+                    for projection in versioned:
+                        if projection.changes_on(event):
+                            changed[projection.version_name] = notification.id  # type: ignore[index]
                 for projection in attached:
-                    projection.record(cur, notification, event)
-                for projection in versioned:
-                    if projection.changes_on(event):
-                        changed[projection.version_name] = notification.id  # type: ignore[index]
-            for projection in attached:
-                projection.flush(cur)
-            self._advance(cur, notifications[-1].id, changed)
+                    projection.flush(cur)
+                self._advance(cur, notifications[-1].id, changed)
 
     def _apply_isolated(self, position: int, notifications: list[Any]) -> None:
         """One read model and one event at a time, each in a savepoint: the failing read model stalls alone."""

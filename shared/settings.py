@@ -68,6 +68,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     credential_url: str = ""
     """Base URL of the credential service, for the training service's follower."""
     training_url: str = ""
+    district_home_page: str = "https://carecred.example.gov.cn"
+    """The district's home page: xAPI actors name a person as ``account {homePage: this, name: staff id}``,
+    and each catalogued course's activity IRI starts with it (``<this>/xapi/activities/<provider>/<course>``)."""
     """Base URL of the training service, for the credential service's follower."""
     feed_key: str = ""
     """API key (role ``service``) this process uses to read the other service's feed."""

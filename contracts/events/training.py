@@ -21,6 +21,10 @@ class YearTotals(msgspec.Struct, kw_only=True, frozen=True):
     ethics_hours: float
     skills_required: float  # the training service's rule (its domain), stated on every event
     ethics_required: float
+    rules_version: int = 1
+    """The training-rules version the required hours come from (events published before rules were
+    versioned carry none and read as version 1: the 72/40 constants). The required hours are the
+    person's own: by role, pro-rated for a part year when the rules say so."""
 
 
 class CompletionRecorded(msgspec.Struct, tag="completion.recorded.v1", kw_only=True, frozen=True):
@@ -46,5 +50,20 @@ class CompletionReversed(msgspec.Struct, tag="completion.reversed.v1", kw_only=T
     totals: YearTotals
 
 
-TrainingEvent = CompletionRecorded | CompletionReversed
+class AssessmentRecorded(msgspec.Struct, tag="assessment.recorded.v1", kw_only=True, frozen=True):
+    """A provider posted an assessment result (职业技能鉴定): the registrar may issue or upgrade the
+    certificate of that type and level through its usual path when ``passed``."""
+
+    assessment_id: str
+    staff_id: str
+    provider_id: str
+    certificate_type: str
+    """``nursery_worker`` (保育员证) or ``infant_care`` (育婴员证)."""
+    level: int
+    """5 = 五级 (entry) up to 1 = 一级."""
+    passed: bool
+    assessed_on: dt.date
+
+
+TrainingEvent = CompletionRecorded | CompletionReversed | AssessmentRecorded
 TrainingFeedPage = FeedPage[TrainingEvent]

@@ -194,18 +194,25 @@ class _Frontier:
         self.leaves: list[tuple[Any, ...]] = []  # rows to write at flush
         self.nodes: list[tuple[Any, ...]] = []
 
+    # One query: the tree's size and the hash of each complete subtree it decomposes into. For each
+    # bit ``level`` set in the size, that subtree is node (level, (size >> level) - 1); level 0 is the
+    # last leaf. Both databases walk the primary keys once per level.
+    _LOAD = (
+        "WITH RECURSIVE tree(size) AS (SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM merkle_leaves),"
+        " levels(level) AS (SELECT 1 UNION ALL SELECT level + 1 FROM levels WHERE level < 62)"
+        " SELECT tree.size AS size, -1 AS level, NULL AS hash FROM tree"
+        " UNION ALL SELECT tree.size, 0, l.leaf_hash FROM tree JOIN merkle_leaves l ON l.leaf_index = tree.size - 1"
+        " WHERE (tree.size & 1) = 1"
+        " UNION ALL SELECT tree.size, levels.level, n.hash FROM tree CROSS JOIN levels JOIN merkle_nodes n"
+        " ON n.level = levels.level AND n.node_index = (tree.size >> levels.level) - 1"
+        " WHERE ((tree.size >> levels.level) & 1) = 1"
+    )
+
     @classmethod
     def load(cls, cur: Cursor) -> _Frontier:
-        row = cur.fetchone("SELECT MAX(leaf_index) AS last FROM merkle_leaves")
-        size = 0 if row is None or row["last"] is None else int(row["last"]) + 1
-        subtrees, start = [], 0
-        for level in range(size.bit_length() - 1, -1, -1):
-            if size >> level & 1:
-                if level == 0:
-                    found = cur.fetchone("SELECT leaf_hash AS hash FROM merkle_leaves WHERE leaf_index = ?", (start,))
-                else:
-                    found = cur.fetchone("SELECT hash FROM merkle_nodes WHERE level = ? AND node_index = ?",
-                                         (level, start >> level))
-                subtrees.append(bytes.fromhex(found["hash"]))
-                start += 1 << level
+        rows = cur.fetchall(cls._LOAD)
+        size = int(rows[0]["size"])
+        by_level = {int(r["level"]): r["hash"] for r in rows if int(r["level"]) >= 0}
+        subtrees = [bytes.fromhex(by_level[level])  # largest first; a missing node fails loudly (KeyError)
+                    for level in range(size.bit_length() - 1, -1, -1) if size >> level & 1]
         return cls(size, subtrees)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Callable
 
 import anyio.to_thread
@@ -17,6 +18,19 @@ from shared.metrics import AUTH_FAILURES
 
 PUBLIC = "public"
 """Route ``opt`` key: the route needs no key (health, readiness, docs, trust lists)."""
+BASIC_AUTH = "basic_auth"
+"""Route ``opt`` key: the route also takes the key as HTTP Basic credentials, as xAPI clients send it:
+the password is the API key (the user name is not checked); a key alone as the user name with an
+empty password is accepted too."""
+
+
+def basic_token(credentials: str) -> str:
+    """The API key of HTTP Basic credentials (base64 of ``user:password``), or '' when there is none."""
+    try:
+        user, _, password = base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return password.strip() or user.strip()
 
 
 class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
@@ -31,6 +45,8 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         service = connection.app.state.service
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         token = token.strip()
+        if scheme.lower() == "basic" and connection.route_handler.opt.get(BASIC_AUTH):
+            scheme, token = "bearer", basic_token(token)
         if scheme.lower() == "bearer" and token:
             principal, versions = await anyio.to_thread.run_sync(service.authenticate_at, token)
             if principal is not None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 import time
+import urllib.request
+import uuid
 
 import pytest
 
 from carecred.services import open_application
 from contracts.keys import Role
 from services.credential.application import Credentials
+from services.training.application.xapi_mapping import course_activity_iri
 from shared.auth.keys import new_token
+from shared.settings import Settings
 from tests.e2e.district_setup import TODAY, completion, ok, roster_hours, seed
 from tests.e2e.processes import District, wait_until
 
@@ -89,3 +96,36 @@ def test_training_keeps_accepting_while_credential_is_down_and_the_roster_catche
     credential.start()
     wait_until(lambda: set(roster_hours(credential, d).values()) == {4.0}, timeout=30,
                what="the roster to catch up after the restart")
+
+
+def _xapi(training, key: str, statement: dict) -> int:
+    """POST one statement as a learning platform does: HTTP Basic with the provider's key, the version header."""
+    credentials = base64.b64encode(f"SOU:{key}".encode()).decode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{training.port}/xapi/statements", data=json.dumps(statement).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Basic {credentials}",
+                 "X-Experience-API-Version": "2.0.0"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+def test_a_statement_from_a_learning_platform_and_its_voiding_move_the_roster(district):
+    credential, training = district.processes["credential"], district.processes["training"]
+    d = seed(credential, training, district.admin, district.registrar, people=1, courses=1)
+    (staff_id,) = d.staff_ids
+    home = Settings().district_home_page
+    statement_id = str(uuid.uuid4())
+    assert _xapi(training, d.provider, {
+        "id": statement_id,
+        "actor": {"account": {"homePage": home, "name": staff_id}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "object": {"id": course_activity_iri(home, "SOU", d.courses[0])},
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }) == 200
+    wait_until(lambda: roster_hours(credential, d)[staff_id] == 2.0, what="the roster to show the statement's 2 hours")
+    assert _xapi(training, d.provider, {
+        "actor": {"account": {"homePage": home, "name": staff_id}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": statement_id},
+    }) == 200
+    wait_until(lambda: roster_hours(credential, d)[staff_id] == 0.0, what="the voiding to take the hours back")

@@ -93,7 +93,8 @@ def test_every_error_is_problem_json_and_a_422_names_the_fields(specs, service):
             if status == "422":
                 assert media["schema"] == {"$ref": "#/components/schemas/ValidationProblem"}, name
                 assert example["errors"] and set(example["errors"][0]) == {"field", "message", "source"}
-        assert "400" not in operation["responses"] or "requestBody" in operation, f"{name}: Litestar's 400 left over"
+        xapi = name.split(" ")[1].startswith("/xapi/")  # the xAPI spec answers 400 for a bad parameter or header
+        assert "400" not in operation["responses"] or "requestBody" in operation or xapi, f"{name}: Litestar's 400 left over"
 
 
 def test_what_the_services_answer_fits_what_the_document_says(settings, specs, credential_http, training_http):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+import random
 import uuid
 import zlib
 
@@ -20,7 +22,7 @@ from contracts.badges import BadgeCertificate, HolderCheck, HolderView, Verdict
 from services.credential.badges import claims as badge_claims
 from services.credential.badges import cose, holder as holder_binding, qr
 from services.credential.badges.lists import StatusList, TrustedKey, TrustList, bit, bitstring
-from services.credential.badges.transport import BADGE_PREFIX, TransportError, unwrap, wrap
+from services.credential.badges.transport import BADGE_PREFIX, TransportError, b45decode, unwrap, wrap
 from services.credential.badges.verifier import Verifier
 from shared import idnumber
 from tests.unit.badge_variants import variants
@@ -88,6 +90,33 @@ def status(size: int = 64, revoked: tuple[int, ...] = (), suspended: tuple[int, 
 def test_base45_follows_the_rfc_9285_examples(raw: bytes, encoded: str):
     assert base45.b45encode(raw).decode() == encoded
     assert base45.b45decode(encoded) == raw
+
+
+def test_the_badge_decoder_reads_every_short_text_as_the_reference_package_does():
+    """Every text of one to three Base45 characters, and lowercase and beyond-ASCII ones: the same
+    bytes as the pure-Python reference, or refused as it refuses them (groups above 65535, pairs
+    above 255, a single trailing character)."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+    texts = ["".join(chars) for k in (1, 2, 3) for chars in itertools.product(alphabet, repeat=k)]
+    texts += ["a", "BB8a", "BB8é", "FGW", "FGWFGW", "GGWBB8", "BB8GGW", "U5", "V5", "BB8U5", "BB8V5", ""]
+    for text in texts:
+        try:
+            expected: bytes | None = base45.b45decode(text)
+        except ValueError:
+            expected = None
+        try:
+            decoded: bytes | None = b45decode(text)
+        except TransportError as exc:
+            assert exc.step == "base45"
+            decoded = None
+        assert decoded == expected, text
+
+
+def test_the_badge_decoder_reads_long_texts():
+    rng = random.Random(45)
+    for size in (0, 1, 2, 3, 180, 267, 511):
+        raw = bytes(rng.randrange(256) for _ in range(size))
+        assert b45decode(base45.b45encode(raw).decode()) == raw
 
 
 @pytest.mark.parametrize("bad", ["GGW", "A", "ab", "BB8="])

@@ -133,3 +133,50 @@ def test_the_textbook_peer_records_a_completion_and_verifies_badges_on_postgres(
             assert client.post("/verify", json={"qr": "TY1:not base45!"}).status_code == 400
     finally:
         drop_schemas(schema)
+
+
+def test_phase_timers_count_each_phase_once_and_leave_nested_phases_to_themselves():
+    """Each call lands in its own phase (nested ones too); coroutines are timed step by step; unwrapping restores."""
+    from bench.phases import Phases
+
+    class Work:
+        def outer(self) -> int:
+            return self.inner() + 1
+
+        def inner(self) -> int:
+            return sum(range(1000))
+
+        async def hook(self) -> int:
+            await asyncio.sleep(0)
+            return self.inner()
+
+    original = Work.outer
+    phases = Phases()
+    phases.wrap(Work, "outer", "outer")
+    phases.wrap(Work, "inner", "inner")
+    phases.wrap(Work, "hook", "hook")
+    assert Work().outer() == sum(range(1000)) + 1
+    assert asyncio.run(Work().hook()) == sum(range(1000))
+    assert phases.totals["outer"].calls == 1
+    assert phases.totals["inner"].calls == 2
+    assert phases.totals["hook"].calls == 2  # two steps: before the await and after it
+    phases.uninstall()
+    assert Work.outer is original
+
+
+def test_round_trips_are_counted_where_psycopg_waits_on_the_server():
+    require_postgres()
+    from bench.phases import Phases
+
+    phases = Phases()
+    phases.install()
+    try:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            phases.reset()
+            conn.execute("SELECT 1").fetchall()
+            conn.execute("SELECT 2").fetchall()
+            conn.commit()  # nothing to commit in autocommit: no round trip
+            trips = phases.round_trips()
+    finally:
+        phases.uninstall()
+    assert trips == 2

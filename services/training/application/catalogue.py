@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from contracts.training import CourseView, NewCourse, NewProvider, ProviderView
+from services.training.application.xapi_mapping import course_activity_iri
 from services.training.domain.catalogue import Course, Provider, course_id_for
 from services.training.domain.hours import InvalidHours, half_hours_of, hours_of
 from services.training.read_models.projections import CatalogueProjection
@@ -22,9 +23,10 @@ _COURSE_COLUMNS = (
 )
 
 
-def course_view(row: Any) -> CourseView:
+def course_view(row: Any, activity_iri: str | None = None) -> CourseView:
     values = dict(row)
-    return CourseView(**{k: v for k, v in values.items() if k != "half_hours"}, class_hours=hours_of(values["half_hours"]))
+    return CourseView(**{k: v for k, v in values.items() if k != "half_hours"}, class_hours=hours_of(values["half_hours"]),
+                      activity_iri=activity_iri)
 
 
 class Catalogue:
@@ -100,14 +102,19 @@ class Catalogue:
         )
         if row is None:
             raise NotFound(f"no course {code} in the catalogue of provider {provider_id}")
-        return course_view(row)
+        return course_view(row, self.activity_iri(provider_id, code))
 
     def courses(self, provider_id: UUID) -> list[CourseView]:
-        self.provider(provider_id)
+        provider = self.provider(provider_id)
         rows = self.records.store.query(
             f"SELECT {_COURSE_COLUMNS} FROM courses WHERE provider_id = ? ORDER BY code", (str(provider_id),)
         )
-        return [course_view(r) for r in rows]
+        home = self.records.settings.district_home_page
+        return [course_view(r, course_activity_iri(home, provider.code, r["code"])) for r in rows]
+
+    def activity_iri(self, provider_id: UUID | str, code: str) -> str:
+        """The course's xAPI activity IRI: statements about it may become completions (``xapi_mapping.py``)."""
+        return course_activity_iri(self.records.settings.district_home_page, self.provider(provider_id).code, code)
 
     def catalogue_rows(
         self, provider_id: UUID | str, versions: Mapping[str, int] | None = None,

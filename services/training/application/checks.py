@@ -100,5 +100,14 @@ def content_of_row(row: Any) -> Content:
     return Content(
         staff_id=row["staff_id"], course_code=row["course_code"],
         completed_at=dt.datetime.fromisoformat(row["completed_at"]), half_hours=row["half_hours"],
-        replaces=row["replaces"],
+        replaces=row["replaces"], session_code=_get(row, "session_code"), mode=_get(row, "mode"),
+        trainer_id=_get(row, "trainer_id"),
     )
+
+
+def _get(row: Any, key: str) -> Any:
+    """A column the row may lack (rows read without the delivery join)."""
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None

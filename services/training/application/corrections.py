@@ -10,7 +10,7 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts.training import CompletionResult, NewCompletion, ReversalResult
 from services.training.application.checks import check_against_catalogue, content_of, content_of_row, person_ref
-from services.training.domain.completion import Completion, completion_id_for
+from services.training.domain.completion import Completion, completion_id_for, new_completion
 from services.training.application.catalogue import Catalogue
 from services.training.application.posting import Posting, completion_result
 from services.training.read_models.people import People
@@ -76,6 +76,7 @@ class Corrections:
         known = self.people.known_staff_ids([ref.staff_id] if ref.staff_id else [])
         by_hash = self.people.staff_ids_by_hash([ref.id_hash] if ref.id_hash else [])
         content = content_of(replacement, ref, known, by_hash, replaces=str(original.id), prefix=REPLACEMENT)
+        content, delivery = self.posting.delivery_of(provider_id, replacement, content, prefix=REPLACEMENT)
         new_id = str(completion_id_for(provider_id, replacement.event_id))
         if original.reversed:
             row = self.posting.completion_row(new_id)
@@ -92,7 +93,8 @@ class Corrections:
             )
         course = check_against_catalogue(content, provider, courses, dt.datetime.now(dt.UTC), REPLACEMENT)
         original.reverse(reason, actor, replaced_by=new_id)
-        new = Completion(**self.posting._completion_kwargs(provider_id, replacement.event_id, content, course, actor))
+        new = new_completion({**self.posting._completion_kwargs(provider_id, replacement.event_id, content, course, actor),
+                              "delivery": delivery})
         try:
             self.records.save_and_project(original, new)  # one transaction: the reversal and its replacement
         except IntegrityError:

@@ -19,10 +19,11 @@ from eventsourcing.persistence import IntegrityError
 from contracts.recorded import Stored
 from contracts.training import BulkItemResult, BulkResult, CompletionResult, NewCompletion
 from services.training.application.checks import check_against_catalogue, content_of, content_of_row, person_ref
-from services.training.domain.completion import Completion, Content, completion_id_for
+from services.training.domain.completion import Completion, Content, completion_id_for, new_completion
 from services.training.domain.hours import hours_of
 from services.training.domain.year import training_year
 from services.training.application.catalogue import Catalogue
+from services.training.application.delivery import Sessions
 from services.training.read_models.people import People
 from shared import receipt
 from shared.application import ServiceApplication
@@ -35,9 +36,11 @@ log = logging.getLogger("carecred.training")
 SAVE_BATCH = 1000
 """Completions saved per transaction (one ``save(*many)``)."""
 _ROW_COLUMNS = (
-    "completion_id, position, provider_id, event_id, staff_id, course_id, course_code, category, half_hours,"
-    " completed_at, year, replaces, recorded_at, counted, reason, reversed_at, reversal_reason, replaced_by"
+    "c.completion_id, c.position, c.provider_id, c.event_id, c.staff_id, c.course_id, c.course_code, c.category,"
+    " c.half_hours, c.completed_at, c.year, c.replaces, c.recorded_at, c.counted, c.reason, c.reversed_at,"
+    " c.reversal_reason, c.replaced_by, d.session_code, d.mode, d.trainer_id, d.attendance_id"
 )
+_ROW_SOURCE = "completions c LEFT JOIN completion_deliveries d ON d.completion_id = c.completion_id"
 
 
 @dataclass
@@ -73,6 +76,8 @@ def completion_result(row: Any) -> CompletionResult:
         staff_id=row["staff_id"], course_code=row["course_code"], category=row["category"],
         class_hours=hours_of(row["half_hours"]), completed_at=row["completed_at"], year=row["year"],
         counted=bool(row["counted"]), reason=row["reason"], recorded_at=row["recorded_at"], replaces=row["replaces"],
+        session_code=row["session_code"], mode=row["mode"], trainer_id=row["trainer_id"],
+        attendance_id=row["attendance_id"],
     )
 
 
@@ -85,10 +90,13 @@ def compared(index: int, event_id: str, completion_id: str, recorded: Content, p
 class Posting:
     """Providers post completions; a retry answers what was recorded, a different reuse is a conflict."""
 
-    def __init__(self, records: ServiceApplication, catalogue: Catalogue, people: People):
+    def __init__(self, records: ServiceApplication, catalogue: Catalogue, people: People,
+                 sessions: Sessions | None = None):
         self.records = records
         self.catalogue = catalogue
         self.people = people
+        self.sessions = sessions
+        """Resolves a completion's session, mode and trainer (``delivery.py``); None: a completion names none."""
         self.completion_writer: GroupCommit[Pending, Content | None] = GroupCommit(
             self.save_completion_group, self.save_one_completion,
             collision=IntegrityError, after_group=self.after_completion_group, name="training-completions",
@@ -130,6 +138,7 @@ class Posting:
                 if isinstance(ref, Invalid):
                     raise ref
                 content = content_of(item, ref, known, by_hash)
+                content, delivery = self.delivery_of(provider_id, item, content)
                 if item.event_id in seen:
                     outcomes.append(compared(index, item.event_id, cid, seen[item.event_id], content))
                     continue
@@ -141,7 +150,8 @@ class Posting:
                 outcomes.append(Outcome(index, item.event_id, "rejected", error=exc))
                 continue
             seen[item.event_id] = content
-            new.append((index, self._completion_kwargs(provider_id, item.event_id, content, course, actor)))
+            new.append((index, {**self._completion_kwargs(provider_id, item.event_id, content, course, actor),
+                                "delivery": delivery}))
             outcomes.append(Outcome(index, item.event_id, "created", cid))
         if len(items) == 1 and new:
             self._save_single(new[0], outcomes)  # the writer has brought the ledger up to date
@@ -149,6 +159,13 @@ class Posting:
             self._save_completions(new, outcomes)
             self.records.after_save()
         return outcomes
+
+    def delivery_of(self, provider_id: UUID, item: NewCompletion, content: Content,
+                    prefix: str = "") -> tuple[Content, dict[str, Any] | None]:
+        """The content with the session, mode and trainer the item names, checked; and the delivery to record."""
+        if self.sessions is None:
+            return content, None
+        return self.sessions.delivery_of(provider_id, item, content, prefix)
 
     @staticmethod
     def _completion_kwargs(
@@ -168,18 +185,18 @@ class Posting:
         stored = self.completion_writer.submit(pending)
         if stored is not None:  # a concurrent post of the same id committed first
             outcomes[index] = compared(index, kwargs["event_id"], pending.completion_id, stored,
-                                       Completion(**kwargs).content)
+                                       new_completion(kwargs).content)
         else:  # saved by the writer thread: note it on this request's receipt
             receipt.note_stored(Stored(aggregate_id=pending.completion_id, version=1, topic=Completion.Recorded.TOPIC))
             outcomes[index].row = pending.row
 
     def save_completion_group(self, group: Sequence[Pending]) -> None:
         """Save a group of queued completions in one transaction."""
-        self.records.save(*(Completion(**pending.kwargs) for pending in group))
+        self.records.save(*(new_completion(pending.kwargs) for pending in group))
 
     def save_one_completion(self, pending: Pending) -> Content | None:
         """Save one completion alone; on a collision, the content recorded under its id."""
-        completion = Completion(**pending.kwargs)  # afresh: a failed group save consumed the pending events
+        completion = new_completion(pending.kwargs)  # afresh: a failed group save consumed the pending events
         try:
             self.records.save(completion)
         except IntegrityError:
@@ -206,13 +223,13 @@ class Posting:
             for start in range(0, len(new), SAVE_BATCH):
                 batch = new[start:start + SAVE_BATCH]
                 try:
-                    self.records.save(*(Completion(**kwargs) for _, kwargs in batch))
+                    self.records.save(*(new_completion(kwargs) for _, kwargs in batch))
                     handled += len(batch)
                     continue
                 except IntegrityError:
                     pass  # a concurrent post of one of these ids committed first
                 for index, kwargs in batch:
-                    completion = Completion(**kwargs)
+                    completion = new_completion(kwargs)
                     try:
                         self.records.save(completion)
                     except IntegrityError:
@@ -231,7 +248,7 @@ class Posting:
 
     def ledger_rows(self, completion_ids: Sequence[str]) -> dict[str, Any]:
         """Recorded completions by id (one query per chunk of ids)."""
-        rows = query_in(self.records.store.query, f"SELECT {_ROW_COLUMNS} FROM completions WHERE completion_id IN ({{marks}})",
+        rows = query_in(self.records.store.query, f"SELECT {_ROW_COLUMNS} FROM {_ROW_SOURCE} WHERE c.completion_id IN ({{marks}})",
                         completion_ids)
         return {r["completion_id"]: r for r in rows}
 

@@ -17,14 +17,12 @@ from services.training.domain.requirement import ETHICS, SKILLS
 from services.training.domain.year import end_of_day_utc
 from services.training.application.catalogue import Catalogue
 from services.training.read_models.people import People
+from services.training.read_models.requirements import FAR_FUTURE, person_requirement
 from shared.application import ServiceApplication
 from shared.errors import NotFound
 
-_FAR_FUTURE = "9999-12-31T23:59:59.999999Z"
-
-
 def _cutoff(on: dt.date | None) -> str:
-    return end_of_day_utc(on) if on is not None else _FAR_FUTURE
+    return end_of_day_utc(on) if on is not None else FAR_FUTURE
 
 
 def _reversed_by(row: Any, cutoff: str) -> bool:
@@ -43,14 +41,16 @@ class LedgerQueries:
         self, staff_id: UUID, year: int, *, on: dt.date | None = None, visible_to: UUID | None = None,
     ) -> PersonYear:
         """A person's hours by category against the requirement, and every entry with its status."""
-        self.records.projector.catch_up("catalogue", "ledger")
+        self.records.projector.catch_up("catalogue", "ledger", "rules")
         nurseries = self.people.person_nurseries(str(staff_id))
         if nurseries is None or (visible_to is not None and str(visible_to) not in nurseries):
             raise NotFound(f"no known person with staff_id {staff_id}")
         cutoff = _cutoff(on)
         rows = self.records.store.query(
-            "SELECT c.*, p.code AS provider_code, k.title AS course_title FROM completions c"
+            "SELECT c.*, p.code AS provider_code, k.title AS course_title, d.session_code, d.mode, d.trainer_id,"
+            " d.attendance_id FROM completions c"
             " JOIN providers p ON p.provider_id = c.provider_id JOIN courses k ON k.course_id = c.course_id"
+            " LEFT JOIN completion_deliveries d ON d.completion_id = c.completion_id"
             " WHERE c.staff_id = ? AND c.year = ? AND c.recorded_at < ? ORDER BY c.position",
             (str(staff_id), year, cutoff),
         )
@@ -60,7 +60,8 @@ class LedgerQueries:
             for r in rows
         ]
         statuses = ledger.statuses(entries)
-        totals = ledger.totals(entries, statuses)
+        owed = person_requirement(self.records.store, str(staff_id), year, cutoff)
+        totals = ledger.totals(entries, statuses, owed.required)
 
         def category(name: str) -> CategoryHours:
             return CategoryHours(earned=hours_of(totals.earned[name]), required=hours_of(totals.required[name]),
@@ -70,6 +71,7 @@ class LedgerQueries:
             staff_id=str(staff_id), year=year, on=on.isoformat() if on else None,
             skills=category(SKILLS), ethics=category(ETHICS), complete=totals.complete,
             entries=[self._entry(r, s, cutoff) for r, s in zip(rows, statuses, strict=True)],
+            rules_version=owed.rules_version, roles=list(owed.roles), months_in_post=owed.months_in_post,
         )
 
     @staticmethod
@@ -83,6 +85,8 @@ class LedgerQueries:
             reason=row["reversal_reason"] if reversed_now else status.reason,
             counted_instead=status.counted_instead, replaces=row["replaces"],
             replaced_by=row["replaced_by"] if reversed_now else None,
+            session_code=row["session_code"], mode=row["mode"], trainer_id=row["trainer_id"],
+            attendance_id=row["attendance_id"],
         )
 
     def submissions(

@@ -20,6 +20,15 @@ from shared.errors import Conflict
 COMPLETION_NAMESPACE = uuid5(NAMESPACE_URL, "urn:carecred:training-completion")
 
 
+def new_completion(kwargs: dict[str, Any]) -> Completion:
+    """A completion from its recorded fields, with its delivery (``kwargs["delivery"]``) when named."""
+    fields = {k: v for k, v in kwargs.items() if k != "delivery"}
+    completion = Completion(**fields)
+    if kwargs.get("delivery"):
+        completion.name_delivery(**kwargs["delivery"], actor=kwargs["actor"])
+    return completion
+
+
 def completion_id_for(provider_id: UUID | str, event_id: str) -> UUID:
     """The completion id of a provider's event id."""
     return uuid5(COMPLETION_NAMESPACE, f"{provider_id}/{event_id}")
@@ -34,6 +43,9 @@ class Content:
     completed_at: dt.datetime
     half_hours: int
     replaces: str | None = None
+    session_code: str | None = None
+    mode: str | None = None
+    trainer_id: str | None = None
 
     def differences(self, other: Content) -> list[str]:
         """The request fields on which two contents differ (instants compare across offsets)."""
@@ -48,6 +60,12 @@ class Content:
             fields.append("class_hours")
         if self.replaces != other.replaces:
             fields.append("replaces")
+        if self.session_code != other.session_code:
+            fields.append("session_code")
+        if self.mode != other.mode:
+            fields.append("mode")
+        if self.trainer_id != other.trainer_id:
+            fields.append("trainer_code")
         return fields
 
 
@@ -72,6 +90,15 @@ class Completion(Aggregate):
         completed_at: str
         year: int
         replaces: str | None
+
+    class Delivered(Event):
+        TOPIC = "carecred.training:Completion.Delivered.v1"
+        """How the course was delivered: saved with ``Recorded`` when the provider named it."""
+        session_id: str | None
+        session_code: str | None
+        mode: str | None
+        trainer_id: str | None
+        attendance_id: str | None
 
     class Reversed(Event):
         TOPIC = "carecred.training:Completion.Reversed.v1"
@@ -101,6 +128,7 @@ class Completion(Aggregate):
         self.reversed = False
         self.reversal_reason: str | None = None
         self.replaced_by: str | None = None
+        self.delivery: dict[str, str | None] | None = None
 
     @property
     def content(self) -> Content:
@@ -108,7 +136,21 @@ class Completion(Aggregate):
             staff_id=self.staff_id, course_code=self.course_code,
             completed_at=dt.datetime.fromisoformat(self.completed_at),
             half_hours=self.half_hours, replaces=self.replaces,
+            session_code=(self.delivery or {}).get("session_code"), mode=(self.delivery or {}).get("mode"),
+            trainer_id=(self.delivery or {}).get("trainer_id"),
         )
+
+    def name_delivery(self, *, session_id: str | None, session_code: str | None, mode: str | None,
+                      trainer_id: str | None, attendance_id: str | None, actor: dict[str, Any]) -> None:
+        """Say how the course was delivered (at recording, in the same save)."""
+        self._delivered(session_id=session_id, session_code=session_code, mode=mode, trainer_id=trainer_id,
+                        attendance_id=attendance_id, actor=actor)
+
+    @event(Delivered)
+    def _delivered(self, session_id: str | None, session_code: str | None, mode: str | None,
+                   trainer_id: str | None, attendance_id: str | None, actor: dict[str, Any]) -> None:
+        self.delivery = dict(session_id=session_id, session_code=session_code, mode=mode, trainer_id=trainer_id,
+                             attendance_id=attendance_id)
 
     def reverse(self, reason: str, actor: dict[str, Any], replaced_by: str | None = None) -> None:
         """Stop this completion counting; a correction names its replacement."""

@@ -75,10 +75,11 @@ class YearTotals:
         return not any(self.shortfall.values())
 
 
-def totals(entries: list[Entry], entry_statuses: list[Status]) -> YearTotals:
-    """Sum the counted entries' half-hours by category against the requirement."""
+def totals(entries: list[Entry], entry_statuses: list[Status], required: dict[str, int] | None = None) -> YearTotals:
+    """Sum the counted entries' half-hours by category against the requirement (rules v1's by default)."""
+    required = dict(REQUIRED_HALF_HOURS) if required is None else dict(required)
     earned = dict.fromkeys(CATEGORIES, 0)
     for entry, status in zip(entries, entry_statuses, strict=True):
         if status.status == COUNTED:
             earned[entry.category] = earned.get(entry.category, 0) + entry.half_hours
-    return YearTotals(earned=earned, required=dict(REQUIRED_HALF_HOURS), shortfall=shortfall(earned))
+    return YearTotals(earned=earned, required=required, shortfall=shortfall(earned, required))

@@ -1,8 +1,9 @@
-"""Annual training requirement (年度培训学时): the one place where the 72 and 40 hours live.
+"""Annual training requirement (年度培训学时): the 72 and 40 hours of rules v1.
 
 Every worker must complete, per calendar year in Asia/Shanghai, at least 72 class hours of
 comprehensive skills training (综合技能培训) and at least 40 class hours of professional ethics
-education (职业道德教育) — seed 三(三).
+education (职业道德教育) — seed 三(三). These constants are rules v1, what a store answers until
+the registrar adopts versioned rules per role (``rules.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ REQUIRED_HOURS = {SKILLS: 72, ETHICS: 40}
 REQUIRED_HALF_HOURS = {category: half_hours_of(hours) for category, hours in REQUIRED_HOURS.items()}
 
 
-def shortfall(earned_half_hours: dict[str, int]) -> dict[str, int]:
-    """Half-hours still missing per category (never negative)."""
-    return {c: max(0, REQUIRED_HALF_HOURS[c] - earned_half_hours.get(c, 0)) for c in CATEGORIES}
+def shortfall(earned_half_hours: dict[str, int], required: dict[str, int] | None = None) -> dict[str, int]:
+    """Half-hours still missing per category (never negative); ``required`` defaults to rules v1's."""
+    required = REQUIRED_HALF_HOURS if required is None else required
+    return {c: max(0, required.get(c, 0) - earned_half_hours.get(c, 0)) for c in CATEGORIES}

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from contracts.events.credential import AssignmentEnded, CredentialFeedPage, StaffAssigned, StaffRegistered
+from services.training.domain.year import utc_stamp
 from services.training.read_models.people import record_person
 from shared.follower import Follower
 from shared.persistence import Cursor, ReadStore
@@ -30,9 +31,19 @@ def apply(cur: Cursor, event: Any, position: int) -> None:
                 "INSERT INTO person_nurseries (staff_id, nursery_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (event.staff_id, event.nursery_id),
             )
+            cur.execute(  # the role and first day, for pro-rating the year's requirement
+                "INSERT INTO person_assignments (assignment_id, staff_id, nursery_id, role, starts_on, learned_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (assignment_id) DO NOTHING",
+                (event.assignment_id, event.staff_id, event.nursery_id, event.role, event.starts_on.isoformat(),
+                 utc_stamp(dt.datetime.now(dt.UTC))),
+            )
         case AssignmentEnded():
-            # The nursery keeps read access to the person's ledger: it employed them.
-            return
+            # The nursery keeps read access to the person's ledger: it employed them; the last day
+            # is kept for pro-rating.
+            cur.execute(
+                "UPDATE person_assignments SET ends_on = ?, end_learned_at = ? WHERE assignment_id = ?",
+                (event.ends_on.isoformat(), utc_stamp(dt.datetime.now(dt.UTC)), event.assignment_id),
+            )
 
 
 def registry_follower(store: ReadStore, settings: Settings) -> Follower:

@@ -35,7 +35,19 @@ EXTRAS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/v1/providers/{provider_id}/completions/{completion_id}/reversal"): {200: _RETRY.replace("completion", "reversal")},
     ("POST", "/v1/providers/{provider_id}/completions/{completion_id}/correction"): {
         200: _RETRY.replace("completion", "correction")},
+    ("POST", "/v1/providers/{provider_id}/assessments"): {200: _RETRY.replace("completion", "assessment result")},
+    ("POST", "/v1/providers/{provider_id}/sessions/{code}/attendance"): {
+        200: "The same scan sent again: the attendance as recorded; nothing new is stored."},
 }
+_XAPI_400 = ("The xAPI spec's Bad Request (`xapi_bad_request`): no or an unknown `X-Experience-API-Version`, an"
+             " unknown parameter, a statement that breaks the spec (the field is named), an attachment part missing"
+             " or not matching its hash.")
+EXTRAS.update({
+    ("PUT", "/xapi/statements"): {400: _XAPI_400, 409: "`statement_conflict`: the id is stored with other content."},
+    ("POST", "/xapi/statements"): {400: _XAPI_400, 409: "`statement_conflict`: an id is stored with other content."},
+    ("GET", "/xapi/statements"): {400: _XAPI_400, 404: "No statement `statementId` (or voided `voidedStatementId`)"
+                                                      " of this provider."},
+})
 """(METHOD, route template) → statuses the route answers that its shape does not tell, and why.
 
 A success status here is answered with the same body as the route's usual success."""
@@ -58,6 +70,12 @@ _CLASHES: dict[tuple[str, str], str] = {
     ("POST", "/v1/badges/{badge_id}/suspend"): "`badge_already_suspended`, `badge_revoked`",
     ("POST", "/v1/badges/{badge_id}/reinstate"): "`badge_already_active`, `badge_revoked`",
     ("POST", "/v1/providers/{provider_id}/completions"): "`completion_conflict` (the event id is in use with other content)",
+    ("POST", "/v1/providers/{provider_id}/assessments"): "`assessment_conflict` (the event id is in use with another result)",
+    ("POST", "/v1/providers/{provider_id}/sessions/{code}/attendance"): "`already_signed_in`, `already_signed_out`,"
+                                                                        " `out_before_in`",
+    ("POST", "/v1/training-rules"): "`rules_version` (not the next version, or adopted already)",
+    ("POST", "/v1/subsidy-claims/{claim_id}/payment"): "`already_paid`",
+    ("POST", "/v1/subsidy-claims/{claim_id}/unpaid"): "`not_paid`",
 }
 for _key, _codes in _CLASHES.items():
     EXTRAS.setdefault(_key, {})[409] = (f"Clashes with what is recorded: {_codes}; or `concurrent_modification`"
