@@ -17,7 +17,7 @@ class TargetFigure(msgspec.Struct, kw_only=True):
 
     code: str
     """town_coverage, inclusive_share, kindergarten_nursery_classes, certified_rate, infant_care_share,
-    training_completion (and, once inspections are recorded, the inspection figures)"""
+    training_completion, inspected_twice, random_checks_monthly, findings_overdue (overdue of open findings)"""
     title_zh: str
     """The plan's wording (三年行动计划)."""
     numerator: int
@@ -54,6 +54,8 @@ class DistrictTargets(msgspec.Struct, kw_only=True):
     suspended_facilities: int
     closed_facilities: int
     training_as_of: str | None
+    random_checks_per_month: dict[str, int] = msgspec.field(default_factory=dict)
+    """“双随机” random checks opened in each month of the year so far (``YYYY-MM``; months without one are absent)."""
 
 
 class NewAnnualFigures(Command, kw_only=True):

@@ -11,7 +11,8 @@ class TimelineEntry(msgspec.Struct, kw_only=True):
     """One recorded fact about the person: an event of this service's log, or training totals received on the feed."""
 
     kind: str
-    """registration, certificate, assignment, badge, integrity, transfer or training"""
+    """registration, certificate, assignment, badge, integrity, transfer, finding (an inspection finding about the
+    person), inspection_scan (a scan of their badge on a visit; ``originator_id`` is the visit) or training"""
     recorded_at: str
     topic: str
     summary: str

@@ -7,6 +7,8 @@ import io
 
 import pytest
 
+from shared.district import today as district_today
+
 from .conftest import shot, watch_console
 
 pytestmark = pytest.mark.browser
@@ -112,7 +114,12 @@ def test_the_registrar_sees_the_plans_targets_with_a_trend_by_month(district, wo
     assert page.locator("#towns li[data-covered=true]").count() == 2
     assert page.locator("#towns li[data-covered=false]").count() == 9
     page.wait_for_selector("#trend-chart polyline[data-target=town_coverage]", state="attached")
-    assert page.locator("#trend-chart polyline").count() == 6
+    # The inspections: no visit yet at either open nursery, no random check this month, nothing found.
+    assert "0 / 2" in page.inner_text("#targets tr[data-target=inspected_twice]")
+    assert f"0 / {district_today().month}" in page.inner_text("#targets tr[data-target=random_checks_monthly]")
+    assert "a count to follow" in page.inner_text("#targets tr[data-target=findings_overdue]")
+    assert "none this year" in page.inner_text("#random-checks")
+    assert page.locator("#trend-chart polyline").count() == 8  # the targets with a share (not the findings count)
     assert page.locator("#trend-chart text:has-text('%')").count() == 5  # the axis
     page.wait_for_selector("#flags h2")
     assert "Nobody." in page.inner_text("#flags")

@@ -41,6 +41,7 @@ from services.training.domain.ledger import Entry, Status, YearTotals, statuses,
 from services.training.domain.year import training_year
 from services.training.application.posting import Outcome, compared
 from shared import idnumber
+from shared.district import local_date, today
 from shared.errors import Invalid
 
 REGISTRAR = {"key_id": None, "role": "registrar", "scope": None}
@@ -75,15 +76,28 @@ class CredentialDesk:
         role_policy.adopt(default_document(), "default policy shipped with carecred", REGISTRAR)
         self.events.save(role_policy)
 
+    def _adoptions(self) -> list[Any]:
+        return [e for e in self.events.stored() if isinstance(e, (RolePolicy.Adopted, RolePolicy.AdoptedFrom))]
+
     @property
     def policy(self) -> Policy:
         """The latest adopted version, loaded from its stored event."""
-        latest = [e for e in self.events.stored() if isinstance(e, RolePolicy.Adopted)][-1]
+        latest = self._adoptions()[-1]
         return load_policy(latest.policy_version, latest.content)
 
-    def adopt_policy(self, document: PolicyDocument, note: str) -> int:
+    def policy_on(self, day: dt.date) -> Policy:
+        """The version in force on ``day``, as ``Policies.policy_on`` answers: an ``AdoptedFrom`` version from its
+        ``effective_on``, an ``Adopted`` one from its adoption day (Asia/Shanghai), the first from always."""
+        first, *later = self._adoptions()
+        in_force = [first] + [e for e in later if (
+            e.effective_on if isinstance(e, RolePolicy.AdoptedFrom) else local_date(e.timestamp).isoformat()
+        ) <= day.isoformat()]
+        latest = max(in_force, key=lambda e: e.policy_version)
+        return load_policy(latest.policy_version, latest.content)
+
+    def adopt_policy(self, document: PolicyDocument, note: str, effective_on: dt.date | None = None) -> int:
         role_policy: RolePolicy = self.events.repository.get(ROLE_POLICY_ID)
-        role_policy.adopt(document, note, REGISTRAR)
+        role_policy.adopt(document, note, REGISTRAR, effective_on=effective_on, adopted_on=today())
         self.events.save(role_policy)
         return role_policy.policy_version
 
@@ -130,7 +144,7 @@ class CredentialDesk:
         return [f for f in facts.values() if f.holder_id == holder]
 
     def compliance(self, staff_id: str, role: str, on: dt.date) -> Compliance:
-        policy = self.policy
+        policy = self.policy_on(on)
         spec = policy.role(role)
         assert spec is not None, role
         return evaluate(policy, spec, self.facts_of(staff_id), on)

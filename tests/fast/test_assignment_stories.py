@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.credential.domain.policy import default_document
 from shared import idnumber
+from shared.district import today
 from tests.fast.desks import REGISTRAR, CredentialDesk
 
 pytestmark = pytest.mark.fast
@@ -113,20 +114,26 @@ def test_the_same_assignment_recorded_twice_is_refused_by_the_event_store(desk, 
     assert len(desk.assignments_of(zhao)) == 1
 
 
-def test_a_new_policy_version_judges_later_assignments_and_each_records_its_version(desk, nursery, zhao):
-    """The registrar decides that teachers also need the infant-care certificate (the 75% target)."""
+def test_a_new_policy_version_judges_the_days_from_its_effective_date_and_each_assignment_records_its_version(
+        desk, nursery, zhao):
+    """The registrar decides that teachers also need the infant-care certificate (the 75% target), from a later
+    day: the days before it keep version 1's answer (as ``Policies.policy_on`` answers in the service)."""
+    now = today()
     desk.issue(zhao, "teacher", "20233101142000123", D("2023-07-01"), D("2099-12-31"))
-    desk.issue(zhao, "health", "JS2025-0045127", D("2025-08-15"), D("2026-08-14"))
-    assert desk.assign(zhao, nursery, "teacher", D("2025-09-01")).compliant
+    desk.issue(zhao, "health", "JS2026-0045127", now - dt.timedelta(days=100), now + dt.timedelta(days=265))
+    assert desk.assign(zhao, nursery, "teacher", now - dt.timedelta(days=30)).compliant
 
     document = msgspec.to_builtins(default_document())
     for role in document["roles"]:
         if role["code"] == "teacher":
             role["requires"] = [{"all_of": ["teacher", "health", "infant_care"]}]
-    version = desk.adopt_policy(msgspec.convert(document, type(default_document())), "教师须持育婴员证")
+    change = now + dt.timedelta(days=30)
+    version = desk.adopt_policy(msgspec.convert(document, type(default_document())), "教师须持育婴员证", effective_on=change)
 
-    other = desk.register_nursery("枫泾镇小太阳幼儿园", town="枫泾镇", kind="kindergarten")
-    refused = desk.assign(zhao, other, "teacher", D("2025-10-01"))
+    day_before = desk.assign(zhao, desk.register_nursery("枫泾镇小太阳幼儿园", town="枫泾镇", kind="kindergarten"),
+                             "teacher", change - dt.timedelta(days=1))
+    assert (day_before.compliant, day_before.policy_version) == (True, 1)
+    refused = desk.assign(zhao, desk.register_nursery("亭林镇幼儿园", town="亭林镇", kind="kindergarten"), "teacher", change)
     assert version == 2 and refused.policy_version == 2
     assert shortfalls(refused) == [("infant_care", "missing")]
-    assert [a.policy_version for a in desk.assignments_of(zhao)] == [1]
+    assert [a.policy_version for a in desk.assignments_of(zhao)] == [1, 1]

@@ -89,6 +89,46 @@ def test_assignment_decisions_agree(credentials, held, role, start_on):
     assert service_decision(credentials, held, role, start_on) == desk_decision(CredentialDesk(), held, role, start_on)
 
 
+def test_both_judge_each_day_by_the_policy_in_force_then(settings):
+    """Policy v2 adopted to come into force in ten days: the day before keeps v1's answer, the day itself gets v2's."""
+    import msgspec
+
+    from contracts.policy import PolicyDocument
+    from services.credential.domain.policy import shanghai_v2_document
+    from shared.district import today
+
+    now = today()
+    change = now + dt.timedelta(days=10)
+    held = [("nursery_worker", (now - dt.timedelta(days=400)).isoformat(), (now + dt.timedelta(days=900)).isoformat(), None),
+            ("health", (now - dt.timedelta(days=100)).isoformat(), (now + dt.timedelta(days=265)).isoformat(), None)]
+    v2 = shanghai_v2_document()
+    days = (change - dt.timedelta(days=1), change)
+    with closing(Credentials(settings)) as app:
+        people = []
+        for town in ("朱泾镇", "枫泾镇"):
+            nursery = world.nursery(app, f"{town}一托", town=town)
+            person = world.person(app, "赵丽", nursery)
+            for cert_type, issued, expires, _ in held:  # recorded under v1, before v2 is adopted
+                world.certificate(app, person, cert_type, D(issued), D(expires))
+            people.append((nursery, person))
+        app.policies.adopt_policy(msgspec.convert(msgspec.to_builtins(v2), type=PolicyDocument), "v2", world.REGISTRAR,
+                                  effective_on=change)
+        service = []
+        for (nursery, person), day in zip(people, days):
+            try:
+                world.assign(app, person, nursery, "nursery_worker", day)
+                service.append((True, []))
+            except Conflict as refused:
+                service.append((False, [(s.cert_type, s.problem) for s in refused.extra["shortfalls"]]))
+    for decided, day in zip(service, days):
+        desk = CredentialDesk()
+        desk.adopt_policy(v2, "v2", effective_on=change)
+        assert decided == desk_decision(desk, held, "nursery_worker", day.isoformat())
+    assert service[0] == (True, [])
+    assert service[1][0] is False
+    assert set(service[1][1]) == {("nursery_worker", "level_too_low"), ("background_check", "missing")}
+
+
 def test_both_refuse_a_second_registration_and_a_second_certificate_number(credentials):
     number = make_valid("31011619900307123")
     desk = CredentialDesk()

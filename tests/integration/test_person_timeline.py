@@ -63,3 +63,41 @@ def test_the_timeline_holds_every_aggregate_about_the_person_and_each_event_is_p
     assert client.get(f"/v1/audit/people/{world.staff_id}/timeline", headers=issue(app, Role.REGISTRAR)).status_code == 200
     for role, scope in ((Role.HR, world.nursery_id), (Role.INSPECTOR, None)):
         assert client.get(f"/v1/audit/people/{world.staff_id}/timeline", headers=issue(app, role, scope)).status_code == 403
+
+
+def test_inspection_findings_about_the_person_and_scans_of_their_badge_are_in_the_timeline(credential_http):
+    from tests.integration.inspection_world import District
+
+    client, app = credential_http, credential_http.app.state.service
+    world = make_world(app=app)
+    world.issue()
+    app.badges.projector.catch_up()
+    badge_id = app.store.query_one("SELECT badge_id FROM badges WHERE staff_id = ?", (world.staff_id,))["badge_id"]
+    district = District(client=client, app=app, registrar=issue(app, Role.REGISTRAR), nurseries=[world.nursery_id])
+    inspector = district.keys[district.add_inspector("王督导")]
+    visit_id = client.post("/v1/inspections/visits", headers=inspector,
+                           json={"nursery_id": world.nursery_id, "kind": "routine"}).json()["visit_id"]
+    now = dt.datetime.now(dt.UTC).isoformat()
+    scanned = client.post(f"/v1/inspections/visits/{visit_id}/scans", headers=inspector, json={"scans": [
+        {"client_scan_id": "li-na", "scanned_at": now, "badge_id": badge_id},
+        {"client_scan_id": "someone-else", "scanned_at": now, "qr": "HC1:not-a-badge"}]})
+    assert scanned.status_code == 200, scanned.text
+    finding = client.post(f"/v1/inspections/visits/{visit_id}/findings", headers=inspector, json={
+        "kind": "lapsed_certificate", "staff_id": world.staff_id, "detail": "健康证过期",
+        "due_on": (TODAY + dt.timedelta(days=14)).isoformat()})
+    assert finding.status_code == 201, finding.text
+
+    auditor = issue(app, Role.AUDITOR)
+    timeline = client.get(f"/v1/audit/people/{world.staff_id}/timeline", headers=auditor).json()
+    (scan,) = [e for e in timeline["entries"] if e["kind"] == "inspection_scan"]
+    assert scan["originator_id"] == visit_id and scan["topic"].endswith("Visit.Scanned.v1")
+    assert scan["body"]["badge_id"] == badge_id and "someone-else" not in str(timeline)  # only their own scan
+    (found,) = [e for e in timeline["entries"] if e["kind"] == "finding"]
+    assert found["originator_id"] == finding.json()["finding_id"] and "detail=健康证过期" in found["summary"]
+    checkpoint = client.get("/v1/audit/checkpoint", headers=auditor).json()
+    for entry in (scan, found):
+        history = client.get(entry["event"], headers=auditor).json()
+        assert any(h["position"] == entry["position"] for h in history["events"])
+        proof = client.get(entry["proof"], headers=auditor).json()
+        assert verify_inclusion(bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"], proof["tree_size"],
+                                [bytes.fromhex(p) for p in proof["path"]], bytes.fromhex(checkpoint["root_hash"]))

@@ -53,6 +53,7 @@ from services.credential.application.registry import Registry
 from services.credential.application.targets import PlanTargets
 from services.credential.application.timeline import PersonTimelines
 from services.credential.application.transfers import Transfers
+from services.credential.application.visit_compliance import VisitCompliance
 from services.credential.application.visits import Visits
 from services.credential.read_models import feed
 from services.credential.read_models.assessment_certificates import AssessmentCertificatesProjection
@@ -91,7 +92,7 @@ class Credentials(ServiceApplication):
         self.assignments = Assignments(self, self.policies, self.certificates, self.transfers, self.nursery_lifecycle)
         self.integrity = Integrity(self, self.badges)
         self.reports = Reports(self, self.policies, self.certificates, self.integrity, self.followers[0])
-        self.targets = PlanTargets(self.nursery_lifecycle, self.reports)
+        self.targets = PlanTargets(self.nursery_lifecycle, self.reports, InspectionReports(self))
         self.badge_issuance = BadgeIssuance(self, self.registry, self.reports, self.badges)
         self.portable = PortableCredentials(self, self.registry, self.certificates, self.policies)
         self.notices = Notices(self, self.registry, NoticeSources(self, self.reports))  # its tables too, like the badges'
@@ -101,7 +102,7 @@ class Credentials(ServiceApplication):
         self.municipal_exports = MunicipalExports(self)
         self.inspectors = Inspectors(self)
         self.draws = Draws(self)
-        self.visits = Visits(self, self.badges, self.draws)
+        self.visits = Visits(self, self.badges, self.draws, VisitCompliance(self, self.policies, self.certificates))
         self.findings = Findings(self, self.visits)
         self.inspection_reports = InspectionReports(self)
 

@@ -24,6 +24,7 @@ from services.credential.application.common import today
 from services.credential.application.nurseries import NurseryLifecycle
 from services.credential.application.policy import Policies
 from services.credential.application.queries import Reports
+from services.credential.application.inspections import InspectionReports
 from services.credential.application.targets import PlanTargets
 from services.credential.read_models.training_status import DDL as TRAINING_DDL
 from shared.audit import checkpoint as signing
@@ -121,7 +122,7 @@ class AnnualFiguresPublisher:
             policies = Policies(prefix)  # type: ignore[arg-type]
             certificates = Certificates(prefix, policies, None)  # type: ignore[arg-type]
             reports = Reports(prefix, policies, certificates, None, _TrainingReceived(checkpoint.timestamp))  # type: ignore[arg-type]
-            targets = PlanTargets(NurseryLifecycle(prefix, None), reports)  # type: ignore[arg-type]
+            targets = PlanTargets(NurseryLifecycle(prefix, None), reports, InspectionReports(prefix))  # type: ignore[arg-type]
             planned = targets.targets(on=on)
             figures = reports.district_figures(on=on)
         return AnnualFigures(

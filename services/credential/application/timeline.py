@@ -1,9 +1,11 @@
 """An auditor's timeline of a person across aggregates, and the training totals received on the feed.
 
 The aggregates that name the person are found from the read models (their staff record, the
-certificates they hold, their assignments, badges, integrity records and transfers); their
-events are read from the log itself (``AuditLog.history``), so each entry is the stored event
-with its position and its inclusion proof.
+certificates they hold, their assignments, badges, integrity records, transfers and inspection
+findings about them); their events are read from the log itself (``AuditLog.history``), so each
+entry is the stored event with its position and its inclusion proof. Inspection visits are
+other people's too: of a visit, only the scans naming the person (their staff id, or one of
+their badges) are entries.
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ _AGGREGATES = (
     ("badge", "SELECT badge_id AS id FROM badges WHERE staff_id = ?"),
     ("integrity", "SELECT violation_id AS id FROM violations WHERE staff_id = ?"),
     ("transfer", "SELECT transfer_id AS id FROM transfers WHERE staff_id = ?"),
+    ("finding", "SELECT finding_id AS id FROM inspection_findings WHERE staff_id = ?"),
 )
+_SCANNED_VISITS = ("SELECT DISTINCT visit_id AS id FROM inspection_scans WHERE staff_id = ?"
+                   " OR badge_id IN (SELECT badge_id FROM badges WHERE staff_id = ?)")
+_SCANNED = "carecred.credential:Visit.Scanned.v1"
 _HIDDEN = ("id_hash",)
 """Never shown in a timeline, though in the event (the keyed hash of the ID number)."""
 
@@ -34,7 +40,7 @@ def summary(topic: str, body: dict[str, Any]) -> str:
     """A line for people: what happened (the topic's event name) and its main fields."""
     name = topic.rsplit(":", 1)[-1].rsplit(".v", 1)[0]
     keys = ("name", "cert_type", "number", "role", "nursery_id", "start_on", "end_on", "effective_on", "status",
-            "what", "action", "reason")
+            "what", "action", "reason", "verdict", "scanned_at", "detail", "due_on")
     parts = [f"{k}={body[k]}" for k in keys if body.get(k) not in (None, "", [], {})]
     return f"{name}: {', '.join(parts)}" if parts else name
 
@@ -57,7 +63,8 @@ class PersonTimelines:
         sid = person["staff_id"]
         aggregates = [("registration", sid)] + [
             (kind, row["id"]) for kind, statement in _AGGREGATES for row in self.records.store.query(statement, (sid,))
-        ]
+        ] + [("inspection_scan", row["id"]) for row in self.records.store.query(_SCANNED_VISITS, (sid, sid))]
+        badges = {r["badge_id"] for r in self.records.store.query("SELECT badge_id FROM badges WHERE staff_id = ?", (sid,))}
         tree_size = self.audit.tree_size()
         last_in_tree = tree_size_position(self.audit, tree_size)
         entries: list[TimelineEntry] = []
@@ -65,6 +72,8 @@ class PersonTimelines:
             for e in self.audit.history(aggregate_id).events:
                 if at is not None and e.recorded_at > at:
                     continue
+                if kind == "inspection_scan" and not (e.topic == _SCANNED and _names(e.body, sid, badges)):
+                    continue  # the visit's other events and other people's scans
                 body = {k: v for k, v in e.body.items() if k not in _HIDDEN}
                 entries.append(TimelineEntry(
                     kind=kind, recorded_at=e.recorded_at, topic=e.topic, summary=summary(e.topic, body),
@@ -95,6 +104,10 @@ class PersonTimelines:
             )
             for r in rows
         ]
+
+
+def _names(body: dict[str, Any], sid: str, badges: set[str]) -> bool:
+    return body.get("staff_id") == sid or body.get("badge_id") in badges
 
 
 def tree_size_position(audit: AuditLog, tree_size: int) -> int:

@@ -14,6 +14,7 @@ from contracts.inspections import (
 from services.credential.application.badges import Badges
 from services.credential.application.common import today, uuid_field
 from services.credential.application.draws import Draws
+from services.credential.application.visit_compliance import VisitCompliance
 from services.credential.domain.inspection_visit import Visit
 from shared.application import ServiceApplication
 from shared.errors import Conflict, Invalid, NotFound
@@ -26,10 +27,11 @@ NOT_VALID = {v.value for v in Verdict} - {Verdict.VALID, Verdict.HOLDER_MISMATCH
 class Visits:
     """An inspector's visits; a scan sent twice (the same device scan id) is recorded once."""
 
-    def __init__(self, records: ServiceApplication, badges: Badges, draws: Draws):
+    def __init__(self, records: ServiceApplication, badges: Badges, draws: Draws, compliance: VisitCompliance):
         self.records = records
         self.badges = badges
         self.draws = draws
+        self.compliance = compliance
 
     def open(self, data: NewVisit, inspector: InspectorView, actor: dict[str, Any]) -> VisitView:
         self.records.projector.catch_up("registry", "inspections")
@@ -136,12 +138,14 @@ class Visits:
 
     def proposals(self, visit_id: UUID, inspector: InspectorView) -> list[ProposedFinding]:
         """What the scans and the roster suggest: badges not valid, holder mismatches, lapsed certificates, people
-        scanned here who are not on this nursery's roster."""
-        visit = self.own_visit(visit_id, inspector, open_only=False)
+        scanned here who are not on this nursery's roster, each judged on the visit's day (certificates by the
+        policy in force that day)."""
+        self.own_visit(visit_id, inspector, open_only=False)
         self.records.projector.catch_up("registry", "certification")
         proposed: dict[tuple[str, str | None], str] = {}
-        on = today().isoformat()
-        for scan in self.visit(visit_id).scans:
+        visit = self.visit(visit_id)
+        on = visit.opened_on.isoformat()
+        for scan in visit.scans:
             who = scan.staff_id
             if Verdict.HOLDER_MISMATCH in (scan.verdict, scan.device_verdict):  # offline, the device checked the ID
                 proposed[("holder_mismatch", who)] = f"badge {scan.badge_id} shown by someone who is not its holder"
@@ -149,11 +153,9 @@ class Visits:
                 proposed[("no_valid_badge", who)] = f"badge scanned with verdict {scan.verdict}"
             if who is None:
                 continue
-            lapsed = self.records.store.query(
-                "SELECT cert_type, number FROM certificates WHERE holder_id = ? AND (status <> 'active' OR expires_on < ?)",
-                (who, on))
-            for c in lapsed:
-                proposed.setdefault(("lapsed_certificate", who), f"certificate {c['cert_type']} {c['number']} lapsed")
+            lapsed = self.compliance.lapsed(who, visit.opened_on)
+            if lapsed:
+                proposed.setdefault(("lapsed_certificate", who), "; ".join(lapsed)[:1000])
             on_roster = self.records.store.query_one(
                 "SELECT 1 FROM assignments a WHERE a.staff_id = ? AND a.nursery_id = ? AND a.start_on <= ?"
                 " AND (a.end_on IS NULL OR a.end_on >= ?)", (who, visit.nursery_id, on, on))

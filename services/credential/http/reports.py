@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from contracts.credentials import DistrictFigures, Profile, Roster
 from contracts.district import DistrictTargets, NewAnnualFigures, SignedAnnualFigures
 from contracts.keys import Role
+from services.credential.application import recorded
 from services.credential.application.annual_figures import AnnualFiguresPublisher
 from services.credential.application.inspections import InspectionReports
 from services.credential.application.queries import Reports
@@ -69,13 +70,10 @@ class DistrictController(Controller):
         request: Request[Principal, Any, Any], on: OnDate = None, as_of: AsOf = None,
     ) -> DistrictFigures:
         """持证上岗率 overall and per nursery, public kindergarten teachers with 育婴员证 (target 75%), expiring soon;
-        on-site inspections (``inspections``). ``as_of``: as recorded then (the inspection figures are left out
-        of an answer as recorded: they are counted only as they stand now)."""
-        day = on_or_today(on)
-        figures = reports.district_figures(on=day, as_of=checked_instant(as_of))
-        if as_of is not None:
-            return figures
-        return msgspec.structs.replace(figures, inspections=inspection_reports.figures(day))
+        on-site inspections (``inspections``). ``as_of``: as recorded then (the inspection figures too)."""
+        day, instant = on_or_today(on), checked_instant(as_of)
+        figures = reports.district_figures(on=day, as_of=instant)
+        return msgspec.structs.replace(figures, inspections=inspection_reports.figures(day, recorded.stamp(instant)))
 
     @get("/targets", guards=[allow(Role.REGISTRAR, Role.INSPECTOR, Role.AUDITOR)], sync_to_thread=True)
     def targets(

@@ -47,12 +47,15 @@ class InspectionProjection(Projection):
         "CREATE TABLE IF NOT EXISTS inspection_findings ("
         " finding_id TEXT PRIMARY KEY, visit_id TEXT NOT NULL, nursery_id TEXT NOT NULL, inspector_id TEXT NOT NULL,"
         " kind TEXT NOT NULL, staff_id TEXT, person_name TEXT, detail TEXT NOT NULL, due_on TEXT NOT NULL,"
-        " status TEXT NOT NULL, confirmed_at TEXT NOT NULL, confirmed_on TEXT NOT NULL, closed_on TEXT,"
+        " status TEXT NOT NULL, confirmed_at TEXT NOT NULL, confirmed_on TEXT NOT NULL, closed_on TEXT, closed_at TEXT,"
         " closed_by_visit TEXT, escalations INTEGER NOT NULL, last_note TEXT)",
         "CREATE INDEX IF NOT EXISTS inspection_findings_by_nursery ON inspection_findings (nursery_id, status)",
+        "CREATE TABLE IF NOT EXISTS inspection_finding_deadlines ("
+        " finding_id TEXT NOT NULL, position BIGINT NOT NULL, due_on TEXT NOT NULL, set_on TEXT NOT NULL, set_at TEXT NOT NULL,"
+        " PRIMARY KEY (finding_id, position))",
     ]
     tables = ["inspectors", "inspector_conflicts", "inspection_draw_rounds", "inspection_visits", "inspection_scans",
-              "inspection_findings"]
+              "inspection_findings", "inspection_finding_deadlines"]
 
     @handles(Inspector.Registered)
     def inspector_registered(self, cur: Cursor, e: Any, position: int) -> None:
@@ -127,14 +130,25 @@ class InspectionProjection(Projection):
             (str(e.originator_id), e.visit_id, e.nursery_id, e.inspector_id, e.kind, e.staff_id, e.person_name,
              e.detail, e.due_on, "open", e.timestamp.isoformat(), local_date(e.timestamp).isoformat(), 0),
         )
+        _deadline(cur, e, position)
 
     @handles(Finding.Closed)
     def finding_closed(self, cur: Cursor, e: Any, position: int) -> None:
-        cur.execute("UPDATE inspection_findings SET status = 'closed', closed_on = ?, closed_by_visit = ?, last_note = ?"
-                    " WHERE finding_id = ?",
-                    (local_date(e.timestamp).isoformat(), e.visit_id, e.note, str(e.originator_id)))
+        cur.execute("UPDATE inspection_findings SET status = 'closed', closed_on = ?, closed_at = ?, closed_by_visit = ?,"
+                    " last_note = ? WHERE finding_id = ?",
+                    (local_date(e.timestamp).isoformat(), e.timestamp.isoformat(), e.visit_id, e.note,
+                     str(e.originator_id)))
 
     @handles(Finding.Escalated)
     def finding_escalated(self, cur: Cursor, e: Any, position: int) -> None:
         cur.execute("UPDATE inspection_findings SET status = 'escalated', due_on = ?, escalations = escalations + 1,"
                     " last_note = ? WHERE finding_id = ?", (e.due_on, e.note, str(e.originator_id)))
+        _deadline(cur, e, position)
+
+
+def _deadline(cur: Cursor, e: Any, position: int) -> None:
+    """A finding's deadline from the day it was set (confirmed or escalated): figures as on a past date use the
+    deadline in force then."""
+    cur.execute("INSERT INTO inspection_finding_deadlines (finding_id, position, due_on, set_on, set_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (str(e.originator_id), position, e.due_on, local_date(e.timestamp).isoformat(), e.timestamp.isoformat()))

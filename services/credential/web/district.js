@@ -98,7 +98,7 @@
     const rows = t.targets.map((f) => el("tr", { "data-target": f.code },
       el("td", {}, f.title_zh), el("td", { class: "count" }, `${f.numerator} / ${f.denominator}`),
       el("td", {}, pct(f.rate)), el("td", { class: "optional" }, f.target === null ? "—" : pct(f.target)),
-      el("td", {}, f.met === null ? el("span", { class: "muted" }, "nothing to count")
+      el("td", {}, f.met === null ? el("span", { class: "muted" }, f.target === null ? "a count to follow" : "nothing to count")
         : el("span", { class: `pill ${f.met ? "ok" : "bad"}` }, f.met ? "met" : "not met"))));
     const towns = el("ul", { id: "towns", class: "towns" }, t.towns.map((c) =>
       el("li", { class: c.covered ? "ok" : "bad", "data-covered": String(c.covered) },
@@ -110,6 +110,8 @@
           el("th", { class: "optional" }, "Target"), el("th", {}, ""))),
         el("tbody", {}, rows)),
       el("p", {}, `${t.open_facilities} open facilities · ${t.suspended_facilities} suspended · ${t.closed_facilities} closed`),
+      el("p", { id: "random-checks" }, `“双随机” random checks by month: ${Object.entries(t.random_checks_per_month || {})
+        .map(([m, n]) => `${m}: ${n}`).join(" · ") || "none this year"}`),
       towns);
   }
 
@@ -133,7 +135,9 @@
         svg("text", { x: 4, y: y(r) + 4, "font-size": 11 }, `${Math.round(r * 100)}%`));
     }
     series.forEach((point, i) => chart.append(svg("text", { x: x(i) - 14, y: height - 8, "font-size": 10 }, point.on.slice(0, 7))));
-    const codes = series.length ? series[series.length - 1].targets.map((f) => f.code) : [];
+    // Figures with a target share (a count to follow, such as overdue findings, is in the table only).
+    const latestTargets = series.length ? series[series.length - 1].targets.filter((f) => f.target !== null) : [];
+    const codes = latestTargets.map((f) => f.code);
     const legend = el("ul", { class: "legend" });
     codes.forEach((code, k) => {
       const colour = COLOURS[k % COLOURS.length];
@@ -143,7 +147,7 @@
       }).filter(Boolean);
       chart.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 2,
         "data-target": code }));
-      const latest = series[series.length - 1].targets[k];
+      const latest = latestTargets[k];
       const item = el("li", {}, `■ ${latest.title_zh}`);
       item.style.color = colour;
       legend.append(item);
