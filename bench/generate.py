@@ -20,6 +20,9 @@ from services.credential.read_models import training_status
 from services.credential.application import Credentials
 from services.credential.domain.assignment import Assignment
 from services.credential.domain.certificate import Certificate
+from services.credential.domain.inspection import Inspector
+from services.credential.domain.inspection_finding import FINDING_KINDS, Finding
+from services.credential.domain.inspection_visit import Visit
 from services.credential.domain.nursery import JINSHAN_AREAS, Nursery
 from services.credential.domain.staff import Staff
 from services.training.application import TrainingRecords
@@ -163,6 +166,45 @@ def training_as_learned(app: Credentials, staff_ids: list[str], completions: int
                 )
                 training_status.apply(cur, event, applied)
     return applied
+
+
+def inspections(app: Credentials, district: District, *, inspectors: int = 50, visits_per_nursery: int = 2,
+                scans_per_visit: int = 5, seed: int = 9) -> int:
+    """Inspectors, visits to every nursery (opened today, some random draws), scans and findings; batch-saved, projected.
+
+    Each visit scans ``scans_per_visit`` people and is closed; one visit in five confirms a finding (due in 30
+    days, some already past). Returns the events written.
+    """
+    rng = random.Random(seed)
+    staff_per_nursery = max(1, len(district.staff_ids) // max(1, len(district.nursery_ids)))
+    corps = [Inspector(name=person_name(rng), unit="金山区卫健委", actor=REGISTRAR) for _ in range(inspectors)]
+    written = saved_in_batches(app, corps)
+
+    def work() -> Iterator[Any]:
+        n = 0
+        for index, nursery_id in enumerate(district.nursery_ids):
+            people = district.staff_ids[index * staff_per_nursery:(index + 1) * staff_per_nursery]
+            for _ in range(visits_per_nursery):
+                n += 1
+                inspector = corps[n % len(corps)]
+                actor = {"key_id": "bench-inspector", "role": "inspector", "scope": str(inspector.id)}
+                visit = Visit(inspector_id=str(inspector.id), nursery_id=nursery_id,
+                              kind="random" if n % 2 else "routine", draw_month=None, finding_ids=[], actor=actor)
+                for s, staff_id in enumerate(rng.sample(people, min(scans_per_visit, len(people)))):
+                    visit.scan(client_scan_id=f"scan-{n}-{s}", scanned_at=f"{TODAY.isoformat()}T09:{s:02d}:00+08:00",
+                               badge_id=None, staff_id=staff_id, verdict="valid", holder_check="confirmed",
+                               status_stale=False, device_verdict="valid", actor=actor)
+                visit.close(note="", actor=actor)
+                yield visit
+                if n % 5 == 0 and people:
+                    due = TODAY + dt.timedelta(days=rng.choice((-10, 30)))
+                    yield Finding(visit_id=str(visit.id), nursery_id=nursery_id, inspector_id=str(inspector.id),
+                                  kind=FINDING_KINDS[n % 2 * 3], staff_id=rng.choice(people), person_name=None,
+                                  detail="bench finding", due_on=due.isoformat(), actor=actor)
+
+    written += saved_in_batches(app, work())
+    app.projector.catch_up()
+    return written
 
 
 # Training ledger ----------------------------------------------------------------------------------

@@ -16,6 +16,10 @@ import time
 
 from bench.common import REPO, RESULTS, git_commit
 
+FEATURES = "f6af591"
+"""The last of the feature merges (inspections, policy v2, district targets, training rules, xAPI): a run on a
+commit that does not contain it measured the code before those features, and SUMMARY says so on its line."""
+
 BENCHMARKS = ["completions_http", "completions_bulk", "badges", "replay", "compliance", "memory"]
 
 
@@ -44,6 +48,12 @@ def main() -> None:
     sys.exit(1 if failed else 0)
 
 
+def contains(commit: str, ancestor: str) -> bool:
+    """Whether ``commit`` has ``ancestor`` in its history (False when either is unknown to git)."""
+    done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, commit], cwd=REPO, capture_output=True)
+    return done.returncode == 0
+
+
 def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace) -> None:
     lines = [
         "# Benchmark summary", "",
@@ -64,6 +74,8 @@ def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace)
         load = (body['machine'].get('loadavg_at_start') or [0])[0]
         if load > (body['machine'].get('cpus') or 1):  # other work shared the cores: rates are depressed
             run += f", **loaded** (load {load:.1f})"
+        if not contains(body['machine'].get('commit', ''), FEATURES):
+            run += f", **before the features** (commit without {FEATURES})"
         for goal in body["goals"]:
             lines.append(f"| [{name}]({name}.md) | {run} | {goal['what']} | {goal['target']} | {goal['measured']} | "
                          f"{'yes' if goal['met'] else '**no**'} |")
@@ -77,7 +89,9 @@ def summary(took: dict[str, float], failed: list[str], args: argparse.Namespace)
                  "The HTTP benchmarks' files end with their path's CPU by phase (bench/profile_paths.py), and "
                  "profile.md holds all three paths from one run. A run marked loaded shared the cores with other "
                  "work (load average above the core count at its start): compare its ratios and CPU per request, "
-                 "not its rates.")
+                 "not its rates. A run marked before the features measured a commit that predates the merges of "
+                 f"inspections, policy v2, district targets, training rules and xAPI ({FEATURES}); its figures are "
+                 "of that commit, not of the code as it now stands.")
     (RESULTS / "SUMMARY.md").write_text("\n".join(lines) + "\n")
     print(f"\nwrote {RESULTS / 'SUMMARY.md'}")
 

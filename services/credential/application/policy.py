@@ -55,8 +55,14 @@ class Policies:
         A version adopted by ``Adopted.v2`` is in force from its ``effective_on``; one adopted by
         ``Adopted.v1`` from its adoption day (Asia/Shanghai), the first version from always.
         """
-        if as_of is None:
-            self.current_policy(caught_up=caught_up)  # adopts the default in an empty store
+        if as_of is None:  # every adopted version counts: one query for the schedule
+            if not caught_up:
+                self.records.projector.catch_up("certification")
+            schedule = _schedule(self.records.store)
+            if not schedule:
+                self._adopt_default()
+                schedule = _schedule(self.records.store)
+            return self.policy(_in_force(schedule, {version for version, _ in schedule}, day.isoformat()))
         version = in_force_on(self.records.store, day.isoformat(), as_of)
         if version is None:
             raise NotFound("nothing was recorded at that instant")
@@ -101,19 +107,31 @@ class Policies:
             self.records.projector.catch_up()
 
 
+def _schedule(store: Any) -> list[tuple[int, str | None]]:
+    """Each adopted version with its first day in force (None for the first version: always), in one query."""
+    dates: list[tuple[int, str | None]] = []
+    for row in store.query("SELECT v.version, v.adopted_at, f.effective_on FROM policy_versions v"
+                           " LEFT JOIN policy_in_force f ON f.version = v.version ORDER BY v.version"):
+        version = int(row["version"])
+        if row["effective_on"] is not None:
+            dates.append((version, row["effective_on"]))
+        elif not dates:
+            dates.append((version, None))
+        else:
+            dates.append((version, dt.datetime.fromisoformat(row["adopted_at"]).astimezone(DISTRICT_TZ).date().isoformat()))
+    return dates
+
+
 def _effective_dates(store: Any) -> dict[int, str | None]:
     """Each adopted version's first day in force (None for the first version: always)."""
-    explicit = {int(r["version"]): r["effective_on"] for r in store.query("SELECT version, effective_on FROM policy_in_force")}
-    dates: dict[int, str | None] = {}
-    for row in store.query("SELECT version, adopted_at FROM policy_versions ORDER BY version"):
-        version = int(row["version"])
-        if version in explicit:
-            dates[version] = explicit[version]
-        elif not dates:
-            dates[version] = None
-        else:
-            dates[version] = dt.datetime.fromisoformat(row["adopted_at"]).astimezone(DISTRICT_TZ).date().isoformat()
-    return dates
+    return dict(_schedule(store))
+
+
+def _in_force(schedule: list[tuple[int, str | None]], adopted: set[int], day: str) -> int:
+    """Among ``adopted``, the latest version in force on ``day`` (the first adopted, before any was in force)."""
+    dates = dict(schedule)
+    in_force = [v for v in adopted if dates[v] is None or dates[v] <= day]  # type: ignore[operator]
+    return max(in_force) if in_force else min(adopted)
 
 
 def in_force_on(store: Any, day: str, as_of: str | None = None) -> int | None:
@@ -125,9 +143,7 @@ def in_force_on(store: Any, day: str, as_of: str | None = None) -> int | None:
                    if r["version"] is not None}
     if not adopted:
         return None
-    dates = _effective_dates(store)
-    in_force = [v for v in adopted if dates[v] is None or dates[v] <= day]  # type: ignore[operator]
-    return max(in_force) if in_force else min(adopted)
+    return _in_force(_schedule(store), adopted, day)
 
 
 def public_document(policy: Policy) -> PolicyDocument:
