@@ -1,9 +1,10 @@
 """Events the credential service publishes: who is registered and where they work.
 
 No personal data beyond what the training service needs: the staff id, and the keyed hash
-of the ID number for national-ID lookup — never the number itself, never the name. The monthly
-inspection draws are published too, for auditors following the feed (the training service
-ignores them); visits and findings are not (they name people): auditors read them in /v1/audit.
+of the ID number for national-ID lookup — never the number itself, never the name. Inspections are
+published too, for auditors following the feed (the training service ignores them): the monthly
+draws with every input, and inspectors, visits, scans and findings by their ids, kinds, verdicts
+and deadlines only — no names, no reasons or notes, no badge text, no ID numbers (docs/inspections.md).
 """
 
 from __future__ import annotations
@@ -74,5 +75,101 @@ class InspectionDrawn(msgspec.Struct, tag="inspection.drawn.v1", kw_only=True, f
     pairs: list[list[str]]
 
 
-CredentialEvent = StaffRegistered | StaffAssigned | AssignmentEnded | InspectionDrawAnnounced | InspectionDrawn
+class InspectorRegistered(msgspec.Struct, tag="inspection.inspector-registered.v1", kw_only=True, frozen=True):
+    """An inspector was registered (active); the name and unit stay in the service."""
+
+    inspector_id: str
+
+
+class InspectorDeactivated(msgspec.Struct, tag="inspection.inspector-deactivated.v1", kw_only=True, frozen=True):
+    """An inspector was made inactive: never drawn, opens no visit (the reason stays in the service)."""
+
+    inspector_id: str
+
+
+class InspectorReactivated(msgspec.Struct, tag="inspection.inspector-reactivated.v1", kw_only=True, frozen=True):
+    """An inactive inspector was made active again (the reason stays in the service)."""
+
+    inspector_id: str
+
+
+class InspectorConflictDeclared(msgspec.Struct, tag="inspection.conflict-declared.v1", kw_only=True, frozen=True):
+    """An inspector may not inspect this nursery from now on (the reason stays in the service)."""
+
+    inspector_id: str
+    nursery_id: str
+
+
+class VisitOpened(msgspec.Struct, tag="inspection.visit-opened.v1", kw_only=True, frozen=True):
+    """An inspector opened a visit at a nursery: routine, random (with the drawn month) or a re-inspection
+    (with the findings it re-inspects); the item's ``recorded_at`` is when."""
+
+    visit_id: str
+    inspector_id: str
+    nursery_id: str
+    kind: str
+    draw_month: str | None = None
+    finding_ids: list[str] = []
+
+
+class ScanRecorded(msgspec.Struct, tag="inspection.scan-recorded.v1", kw_only=True, frozen=True):
+    """A badge scanned during a visit, recorded once: the device's time of the scan and the server's verdict
+    as at that time (never the QR text, never a typed ID number)."""
+
+    visit_id: str
+    scan_id: str
+    """The scanning device's id for the scan (the same id is recorded once)."""
+    scanned_at: dt.datetime
+    badge_id: str | None = None
+    staff_id: str | None = None
+    verdict: str
+    holder_check: str
+    status_stale: bool
+    device_verdict: str | None = None
+
+
+class VisitClosed(msgspec.Struct, tag="inspection.visit-closed.v1", kw_only=True, frozen=True):
+    """A visit was closed (the inspector's note stays in the service)."""
+
+    visit_id: str
+    nursery_id: str
+
+
+class FindingConfirmed(msgspec.Struct, tag="inspection.finding-confirmed.v1", kw_only=True, frozen=True):
+    """An inspector confirmed a finding on a visit, to be rectified by ``due_on``; ``staff_id`` is None for a
+    person working who is not on the roster (the name and the detail stay in the service)."""
+
+    finding_id: str
+    visit_id: str
+    nursery_id: str
+    inspector_id: str
+    kind: str
+    staff_id: str | None = None
+    due_on: dt.date
+
+
+class FindingClosed(msgspec.Struct, tag="inspection.finding-closed.v1", kw_only=True, frozen=True):
+    """A re-inspection found the finding rectified (the note stays in the service)."""
+
+    finding_id: str
+    visit_id: str
+    """The re-inspection visit."""
+    nursery_id: str
+
+
+class FindingEscalated(msgspec.Struct, tag="inspection.finding-escalated.v1", kw_only=True, frozen=True):
+    """A re-inspection found the finding not rectified: a new deadline, and the district follows it."""
+
+    finding_id: str
+    visit_id: str
+    """The re-inspection visit."""
+    nursery_id: str
+    due_on: dt.date
+
+
+CredentialEvent = (
+    StaffRegistered | StaffAssigned | AssignmentEnded | InspectionDrawAnnounced | InspectionDrawn
+    | InspectorRegistered | InspectorDeactivated | InspectorReactivated | InspectorConflictDeclared
+    | VisitOpened | ScanRecorded | VisitClosed | FindingConfirmed | FindingClosed | FindingEscalated
+)
 CredentialFeedPage = FeedPage[CredentialEvent]

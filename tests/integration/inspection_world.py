@@ -15,7 +15,7 @@ from services.credential.application import Credentials
 from services.credential.application import draws as draws_module
 from services.credential.application.common import today
 from tests.conftest import issue
-from tests.integration.certification_world import nursery
+from tests.integration.certification_world import assign, certificate, nursery, person
 
 
 @dataclass
@@ -49,6 +49,21 @@ class District:
                                         json={"seed": seed, "beacon": beacon})
         assert response.status_code == 200, response.text
         return response.json()
+
+
+def badge_for(district, nursery_id, name="李娜", id_number=None):
+    """A registered, certified, assigned person with a badge; (staff_id, qr_text)."""
+    app = district.app
+    staff_id = person(app, name, nursery_id) if id_number is None else app.registry.register_staff(
+        name=name, id_number=id_number, registered_by=nursery_id, actor={"role": "test"}).staff_id
+    for cert_type in ("nursery_worker", "health"):
+        certificate(app, staff_id, cert_type, today() - dt.timedelta(days=30), today() + dt.timedelta(days=300))
+    assign(app, staff_id, nursery_id, "nursery_worker", today() - dt.timedelta(days=1))
+    app.badges.keys.ensure({"role": "test"})
+    response = district.client.post("/v1/badges", headers=district.registrar,
+                                     json={"staff_id": staff_id, "nursery_id": nursery_id})
+    assert response.status_code == 201, response.text
+    return staff_id, response.json()["qr_text"]
 
 
 def beacon_day() -> dt.date:

@@ -18,7 +18,8 @@ from shared.settings import Settings
 
 
 def apply(cur: Cursor, event: Any, position: int) -> None:
-    """Apply one public credential event to the training service's people tables."""
+    """Apply one public credential event to the training service's people tables; the inspection events
+    (draws, inspectors, visits, scans, findings: for auditors) decode and are passed over."""
     match event:
         case StaffRegistered():
             record_person(
