@@ -152,39 +152,25 @@ class Phases:
         import psycopg
 
         self.statements = {}
+        self._count_calls(psycopg.Cursor, "execute", lambda cur, query: _statement(cur, query)[:100])
+        self._count_calls(psycopg.Cursor, "executemany",
+                          lambda cur, query: "executemany: " + _statement(cur, query)[:90])
+        self._count_calls(psycopg.Connection, "wait",
+                          lambda conn, gen: "wait: " + getattr(gen, "__qualname__", type(gen).__name__))
+
+    def _count_calls(self, owner: Any, name: str, key_of: Callable[[Any, Any], str]) -> None:
+        """Replace ``owner.name`` by one that counts each call under ``key_of(self, first argument)``."""
+        raw = getattr(owner, name)
         phases = self
-        raw = psycopg.Cursor.execute
 
-        def execute(cur: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-            text = query if isinstance(query, str) else query.as_string(cur) if hasattr(query, "as_string") else repr(query)
-            key = " ".join(str(text).split())[:100]
+        def counted(target: Any, first: Any, *args: Any, **kwargs: Any) -> Any:
+            key = key_of(target, first)
             with phases._lock:
                 if phases.statements is not None:
                     phases.statements[key] = phases.statements.get(key, 0) + 1
-            return raw(cur, query, *args, **kwargs)
-        psycopg.Cursor.execute = execute  # type: ignore[method-assign]
-        self._undo.append(lambda: setattr(psycopg.Cursor, "execute", raw))
-        raw_many = psycopg.Cursor.executemany
-
-        def executemany(cur: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-            text = query if isinstance(query, str) else query.as_string(cur) if hasattr(query, "as_string") else repr(query)
-            key = "executemany: " + " ".join(str(text).split())[:90]
-            with phases._lock:
-                if phases.statements is not None:
-                    phases.statements[key] = phases.statements.get(key, 0) + 1
-            return raw_many(cur, query, *args, **kwargs)
-        psycopg.Cursor.executemany = executemany  # type: ignore[method-assign]
-        self._undo.append(lambda: setattr(psycopg.Cursor, "executemany", raw_many))
-        raw_wait = psycopg.Connection.wait
-
-        def wait(conn: Any, gen: Any, *args: Any, **kwargs: Any) -> Any:
-            key = "wait: " + getattr(gen, "__qualname__", type(gen).__name__)
-            with phases._lock:
-                if phases.statements is not None:
-                    phases.statements[key] = phases.statements.get(key, 0) + 1
-            return raw_wait(conn, gen, *args, **kwargs)
-        psycopg.Connection.wait = wait  # type: ignore[method-assign]
-        self._undo.append(lambda: setattr(psycopg.Connection, "wait", raw_wait))
+            return raw(target, first, *args, **kwargs)
+        setattr(owner, name, counted)
+        self._undo.append(lambda: setattr(owner, name, raw))
 
     def install(self) -> None:
         """Wrap the functions each phase is made of (import here: the services are loaded only to measure)."""
@@ -256,3 +242,9 @@ class _Steps:
                 value, error = (yield step), None
             except BaseException as exc:  # noqa: BLE001 - handed to the coroutine, as await would
                 value, error = None, exc
+
+
+def _statement(cur: Any, query: Any) -> str:
+    """A statement's text on one line."""
+    text = query if isinstance(query, str) else query.as_string(cur) if hasattr(query, "as_string") else repr(query)
+    return " ".join(str(text).split())

@@ -46,11 +46,8 @@ def round_problems(month: str, published: DrawRound, *, beacon: str | None = Non
     problems = []
     if commitment_of(published.seed) != published.commitment:
         problems.append("SHA-256 of the seed is not the announced commitment")
-    pairs = draw_pairs(DrawInputs(
-        month=month, round=published.round, count=published.count, weighting=published.weighting, pool=published.pool,
-        inspectors=published.inspectors, conflicts=published.conflicts, previous=published.previous,
-        seed=published.seed, beacon=published.beacon if beacon is None else beacon, log_root=published.log_root,
-    ))
+    pairs = draw_pairs(DrawInputs.of(month, published, seed=published.seed,
+                                     beacon=published.beacon if beacon is None else beacon, log_root=published.log_root))
     if pairs != [[p.nursery_id, p.inspector_id] for p in published.pairs]:
         problems.append("the recomputed pairs differ from the published ones")
     return problems

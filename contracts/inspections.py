@@ -16,6 +16,7 @@ import msgspec
 from contracts.badges import QrText, Verdict
 from contracts.command import Command
 from contracts.dates import BusinessDate, Instant
+from contracts.events.credential import DrawRoundBase
 from contracts.text import IdNumber, Name, Note, Reason, Title, Uuid, line
 
 Month = line(7, "A month, e.g. 2027-01", min_length=7, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", ascii_form=True)
@@ -97,22 +98,11 @@ class DrawPair(msgspec.Struct, kw_only=True):
     inspector_id: str
 
 
-class DrawRound(msgspec.Struct, kw_only=True):
+class DrawRound(DrawRoundBase, kw_only=True):
     """One round's published inputs and, once drawn, its result."""
 
-    round: int
     reason: str | None
-    count: int
-    weighting: str
-    pool: list[str]
-    inspectors: list[str]
-    conflicts: list[list[str]]
-    """[inspector_id, nursery_id] pairs declared when the round was announced."""
-    previous: list[str]
-    """Nurseries drawn the month before (drawn again only once the others are exhausted)."""
-    commitment: str
-    beacon_source: str
-    beacon_on: dt.date
+    """Required here (null for the first round); it keeps its place after ``round``."""
     announced_at: str
     announced_position: int
     """The announcement's position in the event log."""

@@ -34,8 +34,8 @@ def _types_of(module: Any) -> list[Any]:
     found: list[Any] = []
     for name, value in vars(module).items():
         if inspect.isclass(value) and issubclass(value, msgspec.Struct) and value.__module__ == module.__name__:
-            if not getattr(value, "__parameters__", ()) and value.__struct_fields__:
-                found.append(value)  # generic envelopes are documented per use; bases without fields not at all
+            if not getattr(value, "__parameters__", ()) and value.__struct_fields__ and not name.endswith("Base"):
+                found.append(value)  # generic envelopes are documented per use; bases (…Base) in their subclasses
         elif name.endswith(("Event", "FeedPage")) and get_args(value):
             found.append(value)  # a tagged union of integration events, or a service's feed page
     return sorted(found, key=lambda t: getattr(t, "__name__", str(t)))

@@ -44,11 +44,11 @@ class AssignmentEnded(msgspec.Struct, tag="staff.assignment-ended.v1", kw_only=T
     ends_on: dt.date
 
 
-class InspectionDrawAnnounced(msgspec.Struct, tag="inspection.draw-announced.v1", kw_only=True, frozen=True):
-    """A month's 双随机 draw announced (or, with ``round`` > 1 and a ``reason``, announced again: a redraw):
-    every input but the seed and the beacon value, fixed before the result can be known (docs/inspections.md)."""
+class DrawRoundBase(msgspec.Struct, kw_only=True):
+    """A round of a month's 双随机 draw as announced: its number, the reason of a redraw, and every input but the
+    seed and the beacon value. The announcement event and the HTTP view (``contracts.inspections.DrawRound``)
+    both extend it; as a base it has no schema of its own (each subclass lists its fields)."""
 
-    month: str
     round: int
     reason: str | None = None
     count: int
@@ -56,10 +56,20 @@ class InspectionDrawAnnounced(msgspec.Struct, tag="inspection.draw-announced.v1"
     pool: list[str]
     inspectors: list[str]
     conflicts: list[list[str]]
+    """[inspector_id, nursery_id] pairs declared when the round was announced."""
     previous: list[str]
+    """Nurseries drawn the month before (drawn again only once the others are exhausted)."""
     commitment: str
     beacon_source: str
     beacon_on: dt.date
+
+
+class InspectionDrawAnnounced(DrawRoundBase, tag="inspection.draw-announced.v1", frozen=True):
+    """A month's 双随机 draw announced (or, with ``round`` > 1 and a ``reason``, announced again: a redraw):
+    every input but the seed and the beacon value, fixed before the result can be known (docs/inspections.md)."""
+
+    month: str
+    """Not keyword-only, unlike the base's fields: so it comes first on the wire, as it always has."""
 
 
 class InspectionDrawn(msgspec.Struct, tag="inspection.drawn.v1", kw_only=True, frozen=True):

@@ -180,3 +180,25 @@ def test_round_trips_are_counted_where_psycopg_waits_on_the_server():
     finally:
         phases.uninstall()
     assert trips == 2
+
+
+def test_statements_are_counted_by_their_text_and_the_methods_put_back():
+    require_postgres()
+    from bench.phases import Phases
+
+    raw = (psycopg.Cursor.execute, psycopg.Cursor.executemany, psycopg.Connection.wait)
+    phases = Phases()
+    phases.count_statements()
+    try:
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+            conn.execute("SELECT   1").fetchall()
+            conn.execute("SELECT 1").fetchall()
+            with conn.cursor() as cur:
+                cur.executemany("SELECT %s", [(1,), (2,)])
+            counted = dict(phases.statements or {})
+    finally:
+        phases.uninstall()
+    assert counted["SELECT 1"] == 2  # white space folded: one statement
+    assert counted["executemany: SELECT %s"] == 1
+    assert any(key.startswith("wait: ") for key in counted)
+    assert (psycopg.Cursor.execute, psycopg.Cursor.executemany, psycopg.Connection.wait) == raw

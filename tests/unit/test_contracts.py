@@ -41,3 +41,22 @@ def test_training_events_round_trip_through_their_tagged_union():
     event = msgspec.json.decode(payload, type=TrainingEvent)
     assert event.totals.skills_hours == 68.0
     assert msgspec.json.decode(msgspec.json.encode(event), type=TrainingEvent) == event
+
+
+def test_a_draw_round_keeps_its_wire_order_and_its_required_reason_from_the_shared_base():
+    import datetime as dt
+
+    from contracts.events.credential import InspectionDrawAnnounced
+    from contracts.inspections import DrawRound
+
+    inputs = dict(count=1, weighting="uniform", pool=["n"], inspectors=["i"], conflicts=[], previous=[],
+                  commitment="c", beacon_source="b", beacon_on=dt.date(2027, 1, 5))
+    announced = InspectionDrawAnnounced(month="2027-01", round=1, **inputs)
+    assert msgspec.json.encode(announced) == (
+        b'{"type":"inspection.draw-announced.v1","month":"2027-01","round":1,"reason":null,"count":1,'
+        b'"weighting":"uniform","pool":["n"],"inspectors":["i"],"conflicts":[],"previous":[],"commitment":"c",'
+        b'"beacon_source":"b","beacon_on":"2027-01-05"}')
+    assert DrawRound.__struct_fields__[:3] == ("round", "reason", "count")
+    assert DrawRound.__struct_fields__[11:13] == ("announced_at", "announced_position")
+    with pytest.raises(TypeError, match="reason"):
+        DrawRound(round=1, announced_at="t", announced_position=1, **inputs)  # reason is required in the view

@@ -57,11 +57,7 @@ class Draws:
             raise Conflict(f"the beacon value is published on {draw.beacon_on}; draw on or after it",
                            code="beacon_not_published")
         log_size, log_root = self._log_after_announcement(self._rounds(month)[-1].announced_position)
-        pairs = draw_pairs(DrawInputs(
-            month=month, round=draw.round, count=draw.count, weighting=draw.weighting, pool=draw.pool,
-            inspectors=draw.inspectors, conflicts=draw.conflicts, previous=draw.previous, seed=data.seed,
-            beacon=data.beacon, log_root=log_root,
-        ))
+        pairs = draw_pairs(DrawInputs.of(month, draw, seed=data.seed, beacon=data.beacon, log_root=log_root))
         draw.draw(round=draw.round, seed=data.seed, beacon=data.beacon, log_size=log_size, log_root=log_root,
                   pairs=pairs, actor=actor)
         self.records.save_and_project(draw)

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from typing import Any
 
 FORMAT = "carecred-draw/v1"
 WEIGHTINGS = ("uniform",)
@@ -49,6 +50,14 @@ class DrawInputs:
     seed: str
     beacon: str
     log_root: str
+
+    @classmethod
+    def of(cls, month: str, announced: Any, *, seed: str, beacon: str, log_root: str) -> DrawInputs:
+        """A round's announced inputs, from anything that has them as attributes (the draw aggregate, or a round
+        as published), with the draw's values."""
+        return cls(month=month, round=announced.round, count=announced.count, weighting=announced.weighting,
+                   pool=announced.pool, inspectors=announced.inspectors, conflicts=announced.conflicts,
+                   previous=announced.previous, seed=seed, beacon=beacon, log_root=log_root)
 
 
 class Stream:
