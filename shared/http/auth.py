@@ -7,7 +7,7 @@ import base64
 import contextvars
 import functools
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -82,11 +82,13 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         raise NotAuthorizedException(message)
 
 
-def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """A guard admitting only keys of the given roles (403 for any other role)."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # A coroutine function, so that litestar runs it on the event loop: a plain function it would hand
+    # to a worker thread (``ensure_async_callable``), one more hop per request for a set lookup.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal: Principal = connection.user
         if principal.role not in allowed:
             names = ", ".join(sorted(str(r) for r in allowed))
