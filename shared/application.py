@@ -26,7 +26,7 @@ from shared.persistence import ReadStore, StorageBreaker, eventsourcing_env, sch
 from shared.metrics import EVENTS_WRITTEN
 from shared import receipt
 from shared.persistence import is_transient
-from shared.projection import Projection, Projector
+from shared.projection import Projection, Projector, read_versions
 from shared.read_model_stalls import Stall
 from shared.settings import Settings
 
@@ -52,6 +52,8 @@ class ServiceApplication(Application[UUID]):
             self.store = ReadStore(self.recorder.datastore, schema)  # type: ignore[attr-defined]
             audit = [VersionIndexProjection(self.service), MerkleProjection()]
             self.projector = Projector(self, self.store, [*audit, ApiKeyProjection(), *self.projections()])
+            self.versioned: list[Projector] = [self.projector]
+            """The projectors whose kept read models' versions the key check reads (one query for all)."""
             self.publisher = Publisher(self, self.public_event, self.feed_reads)
             self.followers = self.make_followers()
             self.audit = AuditLog(self, self.store)
@@ -247,10 +249,11 @@ class ServiceApplication(Application[UUID]):
 
         A key's row is kept in memory until the key read model's version moves: one query per
         request, and a key issued or revoked through any replica counts from the next request on.
-        The same query reads the versions of the service's other kept read models, so the request
+        The same query reads the versions of the service's other kept read models (of every projector
+        in ``versioned``), so the request
         can use them too (the HTTP layer hands them on as ``request.auth``) instead of asking again.
         """
-        versions = self.projector.versions(*self.projector.version_names())
+        versions = read_versions(self.store, [(p, tuple(p.version_names())) for p in self.versioned])
         token_hash = hash_token(token)
         row = self._live_keys.get(token_hash, versions[ApiKeyProjection.version_name], lambda: self._key_row(token_hash))
         if row is None or row is _UNUSABLE or row["revoked_at"]:

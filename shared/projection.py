@@ -114,6 +114,31 @@ class Versions(dict[str, int]):
         return self[name] if name in self else default
 
 
+def read_versions(store: ReadStore, asked: Iterable[tuple[Projector, tuple[str, ...]]]) -> Versions:
+    """The versions of several projectors' read models in one round trip (``Projector.versions`` of each, joined).
+
+    Each projector's statement is tagged with its index so their rows ('' for pending, 'stalled') stay apart;
+    a projector with an event pending catches up and reads its own versions again, as ``versions`` does.
+    """
+    asked = [(projector, tuple(names)) for projector, names in asked]
+    parts, params = [], []
+    for i, (projector, names) in enumerate(asked):
+        statement, part_params = projector.versions_statement(names)
+        parts.append(f"SELECT '{i}:' || name AS name, position FROM ({statement}) AS v{i}")
+        params.extend(part_params)
+    rows: list[list[dict[str, Any]]] = [[] for _ in asked]
+    for row in store.query(" UNION ALL ".join(parts), params):
+        index, _, name = row["name"].partition(":")
+        rows[int(index)].append({"name": name, "position": row["position"]})
+    found: dict[str, int] = {}
+    stalled: dict[str, Stall] = {}
+    for (projector, names), its_rows in zip(asked, rows, strict=True):
+        versions = projector.versions_from(names, its_rows)
+        found.update(versions)
+        stalled.update(versions.stalled)
+    return Versions(found, stalled)
+
+
 class _PositionMoved(Exception):
     """Another replica applied the same notifications first."""
 
@@ -211,15 +236,25 @@ class Projector:
         stalled read model raises ``ReadModelStalled`` when asked for (``Versions``), so a request
         that needs only the others is still answered.
         """
-        rows, models, first, first_params, again, again_params = self._versions_sql(names)
-        found = {r["name"]: int(r["position"]) for r in self.store.query(first, first_params)}
+        statement, params = self.versions_statement(names)
+        return self.versions_from(names, self.store.query(statement, params))
+
+    def versions_statement(self, names: tuple[str, ...]) -> tuple[str, list[Any]]:
+        """The one query ``versions`` runs for these names (``read_versions`` joins several projectors' into one)."""
+        _, _, first, first_params, _, _ = self._versions_sql(names)
+        return first, first_params
+
+    def versions_from(self, names: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> Versions:
+        """The versions from the rows of ``versions_statement`` (catching up first when an event is pending)."""
+        rows_of, models, _, _, again, again_params = self._versions_sql(names)
+        found = {r["name"]: int(r["position"]) for r in rows}
         if found[""]:
             self.catch_up()
             found = {r["name"]: int(r["position"]) for r in self.store.query(again, again_params)}
         if found["stalled"] or self._stalled:
             self._refresh_stalls()
         stalled_now = {name: self._stalled[model] for name, model in zip(names, models) if model in self._stalled}
-        return Versions({name: found[row] for name, row in zip(names, rows, strict=True)}, stalled_now)
+        return Versions({name: found[row] for name, row in zip(names, rows_of, strict=True)}, stalled_now)
 
     def _versions_sql(self, names: tuple[str, ...]) -> tuple[Any, ...]:
         """The statements ``versions`` runs for these names, made once per set of names (they never change)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from typing import Any, Callable
+import contextvars
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Callable
 
-import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -33,6 +36,21 @@ def basic_token(credentials: str) -> str:
     return password.strip() or user.strip()
 
 
+KEY_CHECK_THREADS = 40
+"""Threads for the key check, apart from the handlers' (the loop's executor): as many as anyio's default, used before."""
+_key_threads = ThreadPoolExecutor(KEY_CHECK_THREADS, thread_name_prefix="key-check")
+
+
+async def _in_key_thread(check: Callable[[str], Any], token: str) -> Any:
+    """``check(token)`` in a key-check thread, in a copy of the request's context.
+
+    The executor's hand-off costs under half the CPU of ``anyio.to_thread.run_sync`` (measured: ~25 us
+    against ~60-75 us per hop with 16 concurrent callers), the same as the handlers' hand-off in litestar.
+    """
+    call = functools.partial(contextvars.copy_context().run, check, token)
+    return await asyncio.get_running_loop().run_in_executor(_key_threads, call)
+
+
 class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
     """Authenticate ``Authorization: Bearer <key>`` against the service's key read model.
 
@@ -48,7 +66,7 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() == "basic" and connection.route_handler.opt.get(BASIC_AUTH):
             scheme, token = "bearer", basic_token(token)
         if scheme.lower() == "bearer" and token:
-            principal, versions = await anyio.to_thread.run_sync(service.authenticate_at, token)
+            principal, versions = await _in_key_thread(service.authenticate_at, token)
             if principal is not None:
                 # request.auth: the kept read models' versions the key was checked at; the token goes no further
                 return AuthenticationResult(user=principal, auth=versions)
@@ -64,11 +82,13 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         raise NotAuthorizedException(message)
 
 
-def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+def allow(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """A guard admitting only keys of the given roles (403 for any other role)."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # A coroutine function, so that litestar runs it on the event loop: a plain function it would hand
+    # to a worker thread (``ensure_async_callable``), one more hop per request for a set lookup.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal: Principal = connection.user
         if principal.role not in allowed:
             names = ", ".join(sorted(str(r) for r in allowed))

@@ -92,3 +92,21 @@ def test_a_revocation_recorded_but_not_yet_applied_is_still_seen(settings):
     finally:
         first.close()
         second.close()
+
+
+def test_the_key_check_reads_the_badge_version_too_and_verify_with_it_sees_a_revocation_at_once(settings):
+    """The HTTP layer hands the key check's versions to verify (one round trip): they must be as fresh."""
+    world = make_world(settings)
+    second = Credentials(settings)
+    try:
+        _, token = second.issue_key(role=Role.INSPECTOR, scope=None, name="inspector", actor=ACTOR)
+        badge = world.issue()
+        principal, versions = second.authenticate_at(token)
+        assert principal is not None and {"api_keys", "badges"} <= set(versions)
+        assert second.badges.verify(badge.qr_text, versions=versions).verdict == Verdict.VALID  # lists in memory
+        world.badges.statuses.change_badge_status(badge.badge_id, "revoked", reason="lost", actor=ACTOR)
+        _, versions = second.authenticate_at(token)
+        assert second.badges.verify(badge.qr_text, versions=versions).verdict == Verdict.REVOKED
+    finally:
+        world.app.close()
+        second.close()

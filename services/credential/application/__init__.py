@@ -83,6 +83,7 @@ class Credentials(ServiceApplication):
         super().__init__(settings)
         self.id_hash_key = self.settings.resolved_id_hash_key()
         self.badges = Badges(self, self.id_hash_key)  # its tables made (or rebuilt: BadgeProjection.schema) at start, like the others
+        self.versioned.append(self.badges.projector)  # the key check reads the badge version too: verify asks no more
         self.registry = Registry(self, self.id_hash_key)
         self.policies = Policies(self)
         self.transfers = Transfers(self)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from uuid import UUID
 
 import msgspec
@@ -47,10 +47,16 @@ class Badges:
         self._nurseries: VersionedCache[str] = VersionedCache()
         """Each verified badge's nursery, likewise."""
 
-    def verify(self, text: str, *, id_number: str | None = None, now: dt.datetime | None = None) -> VerifyResult:
-        """The online check: live trust list and status, the nursery id, and 人证合一 against the registry."""
+    def verify(self, text: str, *, id_number: str | None = None, now: dt.datetime | None = None,
+               versions: Mapping[str, int] | None = None) -> VerifyResult:
+        """The online check: live trust list and status, the nursery id, and 人证合一 against the registry.
+
+        ``versions``: the read models' versions the request was authenticated at (``request.auth``), read
+        after everything the API acknowledged before it; without the badge version there, it is asked for.
+        """
         at = now or dt.datetime.now(dt.UTC)
-        version = self.projector.versions(BadgeProjection.version_name)[BadgeProjection.version_name]
+        name = BadgeProjection.version_name
+        version = (versions if versions is not None and name in versions else self.projector.versions(name))[name]
         keys, bits = self._lists.get("lists", version, lambda: (self.keys.trusted_keys(), self.statuses.status_bits()))
         verifier = Verifier(self.keys.trust_list(at, keys), self.statuses.status_list(at, bits),
                             skew_seconds=self.settings.badge_clock_skew_seconds, source="online")

@@ -38,7 +38,7 @@ class VerifyController(Controller):
         data: JSONBody[VerifyRequest], request: Request[Principal, Any, Any],
     ) -> VerifyResult:
         """Verify a scanned badge text online; with ``id_number``, say whether it is the holder's (never echoed)."""
-        return badges.verify(data.qr, id_number=data.id_number)
+        return badges.verify(data.qr, id_number=data.id_number, versions=request.auth)
 
 
 class BadgeController(Controller):
