@@ -29,7 +29,7 @@ _ASSIGNMENT = recorded.ASSIGNMENT
 
 
 DISTRICT_PAGE = 2_000
-"""People the district report reads at a time."""
+"""Assignments (hence at most as many people) the district report reads at a time."""
 
 
 class DistrictTally:
@@ -71,6 +71,16 @@ EXPIRING_BETWEEN = (
 )
 """Certificates (each once, with the holder's name) that had an expiry between two days: a semi-join, where a
 DISTINCT over the joined rows made PostgreSQL sort every matching row's facts text."""
+
+
+def district_pages(store: Any, size: int) -> list[tuple[str, str]]:
+    """Ranges ``(after, last]`` of staff ids that cover every assignment, ``size`` assignments each (the last
+    fewer), in one query: the report reads its people a range at a time, by short key-range statements
+    the driver prepares once (not by lists of ids; the database's own order of the ids decides)."""
+    bounds = [r["last"] for r in store.query(
+        "SELECT MAX(staff_id) AS last FROM (SELECT a.staff_id, ROW_NUMBER() OVER (ORDER BY a.staff_id) AS n"
+        " FROM assignments a) r GROUP BY (n - 1) / ? ORDER BY last", (size,))]
+    return list(zip(["", *bounds], bounds))
 
 
 def as_on_date(row: Any, states: dict[str, Any]) -> dict[str, Any]:
@@ -266,16 +276,8 @@ class Reports:
         active, active_params = recorded.active_on(day, at)
         tally = DistrictTally()
         expiring_recorded: list[int] = []
-        after = ""
-        while True:
-            # A page is the people with an id in (after, last], where last is the staff id of the
-            # DISTRICT_PAGE-th assignment after ``after`` (by index): its rows are read by that key
-            # range, in short statements the driver prepares once, not by lists of ids.
-            last = self.records.store.query_one(
-                "SELECT MAX(staff_id) AS last FROM (SELECT a.staff_id FROM assignments a WHERE a.staff_id > ?"
-                " ORDER BY a.staff_id LIMIT ?) p", (after, DISTRICT_PAGE))["last"]
-            if last is None:
-                break
+        known: dict[str, Any] = {}
+        for after, last in district_pages(self.records.store, DISTRICT_PAGE):
             rows = self.records.store.query(
                 f"SELECT {columns}, n.name AS nursery_name, n.town, n.ownership, n.kind"
                 f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id"
@@ -283,6 +285,8 @@ class Reports:
                 (*column_params, *active_params, after, last),
             )
             page = sorted({r["staff_id"] for r in rows})
+            if not page:  # nobody at work in the range on the date
+                continue
             facts: dict[str, list[Any]] = {sid: [] for sid in page}
             if at is None:
                 for cert in self.records.store.query(
@@ -294,9 +298,8 @@ class Reports:
                                                                             at).items():
                     facts[sid] = [facts_of(c) for c in certs]
                     expiring_recorded += [d for f in facts[sid] if (d := expires_within(f, on, 90)) is not None]
-            trained = training_between(self.records.store, after, last, page, on.year, at)
+            trained = training_between(self.records.store, after, last, page, on.year, at, known=known)
             tally.add([as_on_date(r, as_on) for r in rows], facts, trained, policy, on)
-            after = last
         expiring = [c.days_left for c in self.expiring(on=on, within=90)] if at is None else expiring_recorded
         share = rate(tally.with_infant_care, tally.teachers)
         figures = [

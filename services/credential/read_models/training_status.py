@@ -116,13 +116,14 @@ def training_of(store: ReadStore, staff_ids: Iterable[str], year: int,
 
 
 def training_between(store: ReadStore, after: str, last: str, staff_ids: Iterable[str], year: int,
-                     as_of: str | None = None) -> dict[str, TrainingStatus | None]:
+                     as_of: str | None = None, *, known: dict[str, Any] | None = None) -> dict[str, TrainingStatus | None]:
     """``training_of`` for ``staff_ids``, all of them ids in ``(after, last]``: one short query by key range
-    (the district report reads its people a range at a time; rows of others in the range are left out)."""
+    (the district report reads its people a range at a time; rows of others in the range are left out).
+    ``known`` keeps the published requirement from one range to the next (one report's reads)."""
     table, recorded, params = _source(as_of)
     rows = store.query(f"SELECT * FROM {table} WHERE year = ? AND staff_id > ? AND staff_id <= ?{recorded}",
                        [year, after, last, *params])
-    return statuses(store, rows, sorted(set(staff_ids)), year, as_of)
+    return statuses(store, rows, sorted(set(staff_ids)), year, as_of, known)
 
 
 def _source(as_of: str | None) -> tuple[str, str, list[str]]:
@@ -132,8 +133,8 @@ def _source(as_of: str | None) -> tuple[str, str, list[str]]:
     return "training_totals_history", " AND updated_at <= ? ORDER BY source_position", [as_of]
 
 
-def statuses(store: ReadStore, rows: Iterable[Any], ids: list[str], year: int,
-             as_of: str | None) -> dict[str, TrainingStatus | None]:
+def statuses(store: ReadStore, rows: Iterable[Any], ids: list[str], year: int, as_of: str | None,
+             known: dict[str, Any] | None = None) -> dict[str, TrainingStatus | None]:
     """The statuses of ``ids`` from their totals rows (history rows in position order: the last one stands)."""
     wanted = set(ids)
     found: dict[str, Any] = {}
@@ -141,7 +142,10 @@ def statuses(store: ReadStore, rows: Iterable[Any], ids: list[str], year: int,
         if row["staff_id"] in wanted:
             found[row["staff_id"]] = row
     if len(found) < len(ids):
-        if (requirement := published_requirement(store, year, as_of)) is None:
+        known = {} if known is None else known
+        if "requirement" not in known:
+            known["requirement"] = published_requirement(store, year, as_of)
+        if (requirement := known["requirement"]) is None:
             return {sid: status_of(found[sid], year) if sid in found else None for sid in ids}
         found = {sid: found.get(sid) or {**requirement, "skills_hours": 0.0, "ethics_hours": 0.0, "updated_at": None}
                  for sid in ids}
