@@ -65,12 +65,12 @@ class DistrictTally:
 
 
 EXPIRING_BETWEEN = (
-    "SELECT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts, s.name"
-    " FROM certificates c JOIN staff s ON s.staff_id = c.holder_id WHERE c.certificate_id IN"
+    "SELECT {columns} FROM certificates c JOIN staff s ON s.staff_id = c.holder_id WHERE c.certificate_id IN"
     " (SELECT x.certificate_id FROM certificate_expiries x WHERE x.expires_on >= ? AND x.expires_on <= ?)"
 )
 """Certificates (each once, with the holder's name) that had an expiry between two days: a semi-join, where a
 DISTINCT over the joined rows made PostgreSQL sort every matching row's facts text."""
+_EXPIRING_COLUMNS = "c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts, s.name"
 
 
 def district_pages(store: Any, size: int) -> list[tuple[str, str]]:
@@ -203,7 +203,7 @@ class Reports:
     def expiring(self, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:
         """Certificates valid on ``on`` that expire within ``within`` days, soonest first."""
         self.records.projector.catch_up("registry", "certification")
-        statement = EXPIRING_BETWEEN
+        statement = EXPIRING_BETWEEN.format(columns=_EXPIRING_COLUMNS)
         params: list[str] = [on.isoformat(), (on + dt.timedelta(days=within)).isoformat()]
         if visible_to is not None:
             statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = c.holder_id AND n.nursery_id = ?)"
@@ -219,6 +219,12 @@ class Reports:
                 ))
         return sorted(found, key=lambda c: (c.days_left, c.cert_type, c.number))
 
+    def _days_left(self, on: dt.date, within: int) -> list[int]:
+        """The days left of each certificate ``expiring`` would list (the district report counts them only)."""
+        rows = self.records.store.query(EXPIRING_BETWEEN.format(columns="c.facts"),
+                                        (on.isoformat(), (on + dt.timedelta(days=within)).isoformat()))
+        return [left for row in rows if (left := expires_within(facts_of(row), on, within)) is not None]
+
     def checks_due(self, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[DueCheck]:
         """Checks (health, background) that fall due within ``within`` days of ``on``, soonest first.
 
@@ -230,7 +236,7 @@ class Reports:
         if not kinds:
             return []
         last_day = on - dt.timedelta(days=1)
-        statement = EXPIRING_BETWEEN
+        statement = EXPIRING_BETWEEN.format(columns=_EXPIRING_COLUMNS)
         params: list[str] = [last_day.isoformat(), (last_day + dt.timedelta(days=within)).isoformat()]
         if visible_to is not None:
             statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = c.holder_id AND n.nursery_id = ?)"
@@ -300,7 +306,7 @@ class Reports:
                     expiring_recorded += [d for f in facts[sid] if (d := expires_within(f, on, 90)) is not None]
             trained = training_between(self.records.store, after, last, page, on.year, at, known=known)
             tally.add([as_on_date(r, as_on) for r in rows], facts, trained, policy, on)
-        expiring = [c.days_left for c in self.expiring(on=on, within=90)] if at is None else expiring_recorded
+        expiring = self._days_left(on, 90) if at is None else expiring_recorded
         share = rate(tally.with_infant_care, tally.teachers)
         figures = [
             NurseryFigure(nursery_id=nid, name=name, town=town, people=people, compliant_people=compliant,
