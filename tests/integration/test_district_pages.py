@@ -55,6 +55,9 @@ def test_every_page_size_gives_the_same_report(credentials, monkeypatch):
     ended = assign(credentials, people[2], other, "nursery_worker", D("2026-02-01"))
     credentials.assignments.end_assignment(ended, AssignmentEnd(end_on=D("2026-08-31"), reason="调离"),
                                            visible_to=None, actor=REGISTRAR)
+    certificate(credentials, people[2], "teacher", D("2026-01-01"), D("2026-10-20"))  # expires in 19 days
+    idle = person(credentials, "待岗者", other)  # not at work: counted among the expiring now, not as recorded
+    certificate(credentials, idle, "health", D("2026-01-01"), D("2026-11-20"))
     for position, i in enumerate((0, 1, 4), start=1):
         trained(credentials, people[i], position, 80.0 if i != 4 else 10.0, 40.0)
     as_of = dt.datetime.now(dt.UTC)
@@ -67,6 +70,8 @@ def test_every_page_size_gives_the_same_report(credentials, monkeypatch):
     assert (now.people, then.people) == (8, 7)
     assert now.compliant_people == 5  # 1, 2, 4, 5 and the late one (0, 3 and 6: health lapsed)
     assert {f.nursery_id: f.people for f in now.nurseries} == {public_kg: 7, other: 4}
+    assert (now.expiring_within_30, now.expiring_within_60, now.expiring_within_90) == (1, 2, 2)
+    assert (then.expiring_within_30, then.expiring_within_60, then.expiring_within_90) == (1, 1, 1)
     assert now.training_complete_people == then.training_complete_people == 2
     assert (now.public_kindergarten_teachers.teachers, now.public_kindergarten_teachers.with_infant_care) == (7, 3)
     for size in (1, 2, 3, 5):
