@@ -11,7 +11,7 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts.credentials import AssignmentEnd, AssignmentView, Compliance, NewAssignment
 from services.credential.domain.assignment import Assignment, assignment_id_for
-from services.credential.domain.compliance import Decision, assignment_active, evaluate
+from services.credential.domain.compliance import Decision, assignment_active, complies as meets, evaluate
 from services.credential.domain.policy import Policy
 from services.credential.application.certificates import Certificates, facts_of
 from services.credential.application.common import staff_row, today, uuid_field
@@ -122,6 +122,14 @@ def assignment_view(row: Any, policy: Policy, certificates: list[Any], on: dt.da
         start_on=row["start_on"], end_on=row["end_on"], end_reason=row["end_reason"],
         policy_version=int(row["policy_version"]), active=active, compliance=compliance,
     )
+
+
+def complies(row: Any, policy: Policy, certificates: list[Any], on: dt.date) -> bool:
+    """Whether the assignment row is active and compliant on ``on``: ``assignment_view``'s verdict, without the view."""
+    if not assignment_active(row["start_on"], row["end_on"], on):
+        return False
+    role = policy.role(row["role"])
+    return role is not None and meets(role, certificates, on)
 
 
 def compliance_view(decision: Decision) -> Compliance:

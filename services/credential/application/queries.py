@@ -10,18 +10,17 @@ from contracts.credentials import (
     DistrictFigures, DueCheck, ExpiringCertificate, NurseryFigure, Profile, Roster, RosterEntry, TeacherInfantCareShare,
 )
 from services.credential.domain.compliance import checked_on, expires_within, expiry_on, holds_valid, standing_on
-from services.credential.application.assignments import assignment_view
+from services.credential.application.assignments import assignment_view, complies
 from services.credential.application.certificates import Certificates, certificate_view, facts_of
 from services.credential.application.common import staff_row
 from services.credential.read_models.nurseries import states_on
-from services.credential.read_models.training_status import training_of
+from services.credential.read_models.training_status import training_between, training_of
 from services.credential.application import recorded
 from services.credential.application.integrity import Integrity
 from services.credential.application.policy import Policies
 from shared.follower import Follower
 from shared.application import ServiceApplication
 from shared.errors import NotFound
-from shared.persistence import query_in
 
 INFANT_CARE_TARGET = 0.75
 """At least 75% of public kindergarten teachers hold the infant-care certificate (育婴员证)."""
@@ -30,7 +29,7 @@ _ASSIGNMENT = recorded.ASSIGNMENT
 
 
 DISTRICT_PAGE = 2_000
-"""People the district report reads at a time."""
+"""Assignments (hence at most as many people) the district report reads at a time."""
 
 
 class DistrictTally:
@@ -49,8 +48,7 @@ class DistrictTally:
         teachers: set[str] = set()
         for row in rows:
             sid, nid = row["staff_id"], row["nursery_id"]
-            view = assignment_view(row, policy, facts[sid], on)
-            ok = bool(view.compliance and view.compliance.compliant)
+            ok = complies(row, policy, facts[sid], on)
             everywhere[sid] = everywhere.get(sid, True) and ok
             here[(nid, sid)] = here.get((nid, sid), True) and ok
             self.nurseries.setdefault(nid, [row["nursery_name"], row["town"], 0, 0])
@@ -64,6 +62,25 @@ class DistrictTally:
         self.teachers += len(teachers)
         self.with_infant_care += sum(holds_valid(facts[sid], "infant_care", on) for sid in teachers)
         self.training_complete += sum(t is not None and t.complete for t in trained.values())
+
+
+EXPIRING_BETWEEN = (
+    "SELECT {columns} FROM certificates c JOIN staff s ON s.staff_id = c.holder_id WHERE c.certificate_id IN"
+    " (SELECT x.certificate_id FROM certificate_expiries x WHERE x.expires_on >= ? AND x.expires_on <= ?)"
+)
+"""Certificates (each once, with the holder's name) that had an expiry between two days: a semi-join, where a
+DISTINCT over the joined rows made PostgreSQL sort every matching row's facts text."""
+_EXPIRING_COLUMNS = "c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts, s.name"
+
+
+def district_pages(store: Any, size: int) -> list[tuple[str, str]]:
+    """Ranges ``(after, last]`` of staff ids that cover every assignment, ``size`` assignments each (the last
+    fewer), in one query: the report reads its people a range at a time, by short key-range statements
+    the driver prepares once (not by lists of ids; the database's own order of the ids decides)."""
+    bounds = [r["last"] for r in store.query(
+        "SELECT MAX(staff_id) AS last FROM (SELECT a.staff_id, ROW_NUMBER() OVER (ORDER BY a.staff_id) AS n"
+        " FROM assignments a) r GROUP BY (n - 1) / ? ORDER BY last", (size,))]
+    return list(zip(["", *bounds], bounds))
 
 
 def as_on_date(row: Any, states: dict[str, Any]) -> dict[str, Any]:
@@ -186,11 +203,7 @@ class Reports:
     def expiring(self, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[ExpiringCertificate]:
         """Certificates valid on ``on`` that expire within ``within`` days, soonest first."""
         self.records.projector.catch_up("registry", "certification")
-        statement = (
-            "SELECT DISTINCT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts,"
-            " s.name FROM certificate_expiries x JOIN certificates c ON c.certificate_id = x.certificate_id"
-            " JOIN staff s ON s.staff_id = c.holder_id WHERE x.expires_on >= ? AND x.expires_on <= ?"
-        )
+        statement = EXPIRING_BETWEEN.format(columns=_EXPIRING_COLUMNS)
         params: list[str] = [on.isoformat(), (on + dt.timedelta(days=within)).isoformat()]
         if visible_to is not None:
             statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = c.holder_id AND n.nursery_id = ?)"
@@ -206,6 +219,12 @@ class Reports:
                 ))
         return sorted(found, key=lambda c: (c.days_left, c.cert_type, c.number))
 
+    def _days_left(self, on: dt.date, within: int) -> list[int]:
+        """The days left of each certificate ``expiring`` would list (the district report counts them only)."""
+        rows = self.records.store.query(EXPIRING_BETWEEN.format(columns="c.facts"),
+                                        (on.isoformat(), (on + dt.timedelta(days=within)).isoformat()))
+        return [left for row in rows if (left := expires_within(facts_of(row), on, within)) is not None]
+
     def checks_due(self, *, on: dt.date, within: int, visible_to: UUID | None = None) -> list[DueCheck]:
         """Checks (health, background) that fall due within ``within`` days of ``on``, soonest first.
 
@@ -217,11 +236,7 @@ class Reports:
         if not kinds:
             return []
         last_day = on - dt.timedelta(days=1)
-        statement = (
-            "SELECT DISTINCT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.status, c.facts,"
-            " s.name FROM certificate_expiries x JOIN certificates c ON c.certificate_id = x.certificate_id"
-            " JOIN staff s ON s.staff_id = c.holder_id WHERE x.expires_on >= ? AND x.expires_on <= ?"
-        )
+        statement = EXPIRING_BETWEEN.format(columns=_EXPIRING_COLUMNS)
         params: list[str] = [last_day.isoformat(), (last_day + dt.timedelta(days=within)).isoformat()]
         if visible_to is not None:
             statement += " AND EXISTS (SELECT 1 FROM staff_nursery n WHERE n.staff_id = c.holder_id AND n.nursery_id = ?)"
@@ -267,32 +282,31 @@ class Reports:
         active, active_params = recorded.active_on(day, at)
         tally = DistrictTally()
         expiring_recorded: list[int] = []
-        after = ""
-        while True:
-            page = [r["staff_id"] for r in self.records.store.query(
-                f"SELECT DISTINCT a.staff_id FROM assignments a WHERE {active} AND a.staff_id > ?"
-                " ORDER BY a.staff_id LIMIT ?", (*active_params, after, DISTRICT_PAGE))]
-            if not page:
-                break
-            after = page[-1]
-            rows = query_in(
-                self.records.store.query,
+        known: dict[str, Any] = {}
+        for after, last in district_pages(self.records.store, DISTRICT_PAGE):
+            rows = self.records.store.query(
                 f"SELECT {columns}, n.name AS nursery_name, n.town, n.ownership, n.kind"
                 f" FROM assignments a JOIN nurseries n ON n.nursery_id = a.nursery_id"
-                f" WHERE {active} AND a.staff_id IN ({{marks}})",
-                page, before=(*column_params, *active_params),
+                f" WHERE {active} AND a.staff_id > ? AND a.staff_id <= ?",
+                (*column_params, *active_params, after, last),
             )
+            page = sorted({r["staff_id"] for r in rows})
+            if not page:  # nobody at work in the range on the date
+                continue
             facts: dict[str, list[Any]] = {sid: [] for sid in page}
             if at is None:
-                for cert in query_in(self.records.store.query, "SELECT holder_id, facts FROM certificates WHERE holder_id IN ({marks})", page):
-                    facts[cert["holder_id"]].append(facts_of(cert))
+                for cert in self.records.store.query(
+                        "SELECT holder_id, facts FROM certificates WHERE holder_id > ? AND holder_id <= ?", (after, last)):
+                    if (held := facts.get(cert["holder_id"])) is not None:
+                        held.append(facts_of(cert))
             else:
-                for sid, certs in recorded.certificates_as_recorded(self.records.store, page, at).items():
+                for sid, certs in recorded.certificates_as_recorded_between(self.records.store, after, last, page,
+                                                                            at).items():
                     facts[sid] = [facts_of(c) for c in certs]
                     expiring_recorded += [d for f in facts[sid] if (d := expires_within(f, on, 90)) is not None]
-            trained = training_of(self.records.store, page, on.year, at)
+            trained = training_between(self.records.store, after, last, page, on.year, at, known=known)
             tally.add([as_on_date(r, as_on) for r in rows], facts, trained, policy, on)
-        expiring = [c.days_left for c in self.expiring(on=on, within=90)] if at is None else expiring_recorded
+        expiring = self._days_left(on, 90) if at is None else expiring_recorded
         share = rate(tally.with_infant_care, tally.teachers)
         figures = [
             NurseryFigure(nursery_id=nid, name=name, town=town, people=people, compliant_people=compliant,

@@ -53,19 +53,32 @@ def recorded_by(as_of: str | None) -> tuple[str, list[str]]:
     return ("", []) if as_of is None else (" AND a.made_at <= ?", [as_of])
 
 
+_AS_RECORDED = (
+    "SELECT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.issued_on, h.status,"
+    " h.facts FROM certificate_facts_history h JOIN certificates c ON c.certificate_id = h.certificate_id"
+    " WHERE {holders} AND h.recorded_at <= ? ORDER BY h.position"
+)
+
+
 def certificates_as_recorded(store: Any, staff_ids: Iterable[str], as_of: str) -> dict[str, list[Any]]:
     """Each person's certificate rows as they stood at ``as_of`` (the last recorded change of each)."""
     ids = sorted(set(staff_ids))
+    rows = query_in(store.query, _AS_RECORDED.format(holders="h.holder_id IN ({marks})"), ids, after=[as_of])
+    return _latest(rows, ids)
+
+
+def certificates_as_recorded_between(store: Any, after: str, last: str, staff_ids: Iterable[str],
+                                     as_of: str) -> dict[str, list[Any]]:
+    """``certificates_as_recorded`` for ``staff_ids``, all of them ids in ``(after, last]``, by one key-range query."""
+    rows = store.query(_AS_RECORDED.format(holders="h.holder_id > ? AND h.holder_id <= ?"), [after, last, as_of])
+    return _latest(rows, sorted(set(staff_ids)))
+
+
+def _latest(rows: Iterable[Any], ids: list[str]) -> dict[str, list[Any]]:
     held: dict[str, dict[str, Any]] = {i: {} for i in ids}
-    rows = query_in(
-        store.query,
-        "SELECT c.certificate_id, c.cert_type, c.number, c.issuing_body, c.holder_id, c.issued_on, h.status,"
-        " h.facts FROM certificate_facts_history h JOIN certificates c ON c.certificate_id = h.certificate_id"
-        " WHERE h.holder_id IN ({marks}) AND h.recorded_at <= ? ORDER BY h.position",
-        ids, after=[as_of],
-    )
     for row in rows:
-        held[row["holder_id"]][row["certificate_id"]] = row  # later changes replace earlier ones
+        if (by_id := held.get(row["holder_id"])) is not None:
+            by_id[row["certificate_id"]] = row  # later changes replace earlier ones
     return {sid: list(by_id.values()) for sid, by_id in held.items()}
 
 

@@ -8,7 +8,7 @@ answer for "today" simply changes. This is the one place the rule lives.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import msgspec
 
@@ -82,7 +82,10 @@ class Decision(msgspec.Struct, kw_only=True, frozen=True):
 
 def expiry_on(facts: CertificateFacts, on: dt.date) -> str | None:
     """The expiry date in force on ``on`` (a renewal counts from its effective date; None: never)."""
-    day = on.isoformat()
+    return _expiry(facts, on.isoformat())
+
+
+def _expiry(facts: CertificateFacts, day: str) -> str | None:
     current = facts.expiries[0].expires_on
     for change in facts.expiries:
         if change.on <= day:
@@ -92,7 +95,11 @@ def expiry_on(facts: CertificateFacts, on: dt.date) -> str | None:
 
 def standing_on(facts: CertificateFacts, on: dt.date) -> str:
     """valid, not_yet_valid, expired, suspended or revoked, as on that date."""
-    day = on.isoformat()
+    return _standing(facts, on.isoformat())
+
+
+def _standing(facts: CertificateFacts, day: str) -> str:
+    """``standing_on`` for the day in ISO form (the rule judges many certificates on one day)."""
     status, until = "active", None
     for change in facts.changes:  # recorded in date order
         if change.on > day:
@@ -108,7 +115,7 @@ def standing_on(facts: CertificateFacts, on: dt.date) -> str:
         return "failed"
     if day < facts.issued_on:
         return "not_yet_valid"
-    expiry = expiry_on(facts, on)
+    expiry = _expiry(facts, day)
     if expiry is not None and day > expiry:
         return "expired"
     return "valid"
@@ -136,10 +143,13 @@ def _best(held: Sequence[CertificateFacts], on: dt.date) -> tuple[CertificateFac
     """The certificate of one type that speaks for the person: a valid one, else the latest issued."""
     if not held:
         return None
-    judged = [(f, standing_on(f, on)) for f in held]
+    day = on.isoformat()
+    judged = [(f, _standing(f, day)) for f in held]
     valid = [j for j in judged if j[1] == "valid"]
+    if len(valid) == 1:
+        return valid[0]
     if valid:
-        return max(valid, key=lambda j: expiry_on(j[0], on) or "9999-99-99")
+        return max(valid, key=lambda j: _expiry(j[0], day) or "9999-99-99")
     return max(judged, key=lambda j: (j[0].issued_on, j[0].number))
 
 
@@ -175,22 +185,32 @@ def _shortfall(cert_type: str, held: Sequence[CertificateFacts], on: dt.date,
 
 def evaluate(policy: Policy, role: RoleSpec, certificates: Iterable[CertificateFacts], on: dt.date) -> Decision:
     """Whether the holder of ``certificates`` may work in ``role`` on ``on``, with every shortfall."""
-    by_type: dict[str, list[CertificateFacts]] = {}
-    for facts in certificates:
-        by_type.setdefault(facts.cert_type, []).append(facts)
-    results = []
-    for group in role.requires:
-        rule = "all_of" if group.all_of is not None else "any_of"
-        types = tuple(group.all_of if group.all_of is not None else group.any_of or ())
-        shortfalls = tuple(s for t in types if (s := _shortfall(t, by_type.get(t, []), on, group)) is not None)
-        satisfied = not shortfalls if rule == "all_of" else len(shortfalls) < len(types)
-        results.append(GroupResult(
-            rule=rule, cert_types=types, satisfied=satisfied, shortfalls=() if satisfied else shortfalls,
-        ))
+    results = [
+        GroupResult(rule=rule, cert_types=types, satisfied=satisfied, shortfalls=() if satisfied else shortfalls)
+        for rule, types, satisfied, shortfalls in _groups(role, certificates, on)
+    ]
     return Decision(
         role=role.code, on=on.isoformat(), compliant=all(r.satisfied for r in results),
         policy_version=policy.version, requirements=tuple(results),
     )
+
+
+def complies(role: RoleSpec, certificates: Iterable[CertificateFacts], on: dt.date) -> bool:
+    """``evaluate``'s verdict alone (the district report counts people; it shows no shortfalls)."""
+    return all(satisfied for _, _, satisfied, _ in _groups(role, certificates, on))
+
+
+def _groups(role: RoleSpec, certificates: Iterable[CertificateFacts],
+            on: dt.date) -> Iterator[tuple[str, tuple[str, ...], bool, tuple[Shortfall, ...]]]:
+    """Each requirement group of the role: its rule, types, whether it is met, and the shortfalls."""
+    by_type: dict[str, list[CertificateFacts]] = {}
+    for facts in certificates:
+        by_type.setdefault(facts.cert_type, []).append(facts)
+    for group in role.requires:
+        rule = "all_of" if group.all_of is not None else "any_of"
+        types = tuple(group.all_of if group.all_of is not None else group.any_of or ())
+        shortfalls = tuple(s for t in types if (s := _shortfall(t, by_type.get(t, []), on, group)) is not None)
+        yield rule, types, not shortfalls if rule == "all_of" else len(shortfalls) < len(types), shortfalls
 
 
 def holds_valid(certificates: Iterable[CertificateFacts], cert_type: str, on: dt.date) -> bool:

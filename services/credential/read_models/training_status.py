@@ -109,17 +109,43 @@ def training_of(store: ReadStore, staff_ids: Iterable[str], year: int,
     restate the training rule).
     """
     ids = sorted(set(staff_ids))
-    found: dict[str, Any] = {}
+    table, recorded, params = _source(as_of)
+    rows = query_in(store.query, f"SELECT * FROM {table} WHERE year = ? AND staff_id IN ({{marks}}){recorded}", ids,
+                    before=[year], after=params)
+    return statuses(store, rows, ids, year, as_of)
+
+
+def training_between(store: ReadStore, after: str, last: str, staff_ids: Iterable[str], year: int,
+                     as_of: str | None = None, *, known: dict[str, Any] | None = None) -> dict[str, TrainingStatus | None]:
+    """``training_of`` for ``staff_ids``, all of them ids in ``(after, last]``: one short query by key range
+    (the district report reads its people a range at a time; rows of others in the range are left out).
+    ``known`` keeps the published requirement from one range to the next (one report's reads)."""
+    table, recorded, params = _source(as_of)
+    rows = store.query(f"SELECT * FROM {table} WHERE year = ? AND staff_id > ? AND staff_id <= ?{recorded}",
+                       [year, after, last, *params])
+    return statuses(store, rows, sorted(set(staff_ids)), year, as_of, known)
+
+
+def _source(as_of: str | None) -> tuple[str, str, list[str]]:
+    """The table to read totals from, and the condition for "as recorded at ``as_of``" (rows in position order)."""
     if as_of is None:
-        rows = query_in(store.query, "SELECT * FROM training_totals WHERE year = ? AND staff_id IN ({marks})", ids,
-                        before=[year])
-    else:
-        rows = query_in(store.query, "SELECT * FROM training_totals_history WHERE year = ? AND staff_id IN ({marks})"
-                        " AND updated_at <= ? ORDER BY source_position", ids, before=[year], after=[as_of])
+        return "training_totals", "", []
+    return "training_totals_history", " AND updated_at <= ? ORDER BY source_position", [as_of]
+
+
+def statuses(store: ReadStore, rows: Iterable[Any], ids: list[str], year: int, as_of: str | None,
+             known: dict[str, Any] | None = None) -> dict[str, TrainingStatus | None]:
+    """The statuses of ``ids`` from their totals rows (history rows in position order: the last one stands)."""
+    wanted = set(ids)
+    found: dict[str, Any] = {}
     for row in rows:
-        found[row["staff_id"]] = row  # with history rows in order, the last one stands
+        if row["staff_id"] in wanted:
+            found[row["staff_id"]] = row
     if len(found) < len(ids):
-        if (requirement := published_requirement(store, year, as_of)) is None:
+        known = {} if known is None else known
+        if "requirement" not in known:
+            known["requirement"] = published_requirement(store, year, as_of)
+        if (requirement := known["requirement"]) is None:
             return {sid: status_of(found[sid], year) if sid in found else None for sid in ids}
         found = {sid: found.get(sid) or {**requirement, "skills_hours": 0.0, "ethics_hours": 0.0, "updated_at": None}
                  for sid in ids}
