@@ -258,6 +258,20 @@ class Cursor:
         else:
             self.raw.executemany(statement, [tuple(r) for r in rows])
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows into a table: on PostgreSQL with ``COPY`` (one stream, no statement per row),
+        except inside ``sent_together``, where COPY cannot run, and on SQLite: one ``executemany``."""
+        if not rows:
+            return
+        if self.is_postgres and self.raw.connection.pgconn.pipeline_status == psycopg.pq.PipelineStatus.OFF:
+            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+            with self.raw.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(tuple(map(postgres_text, row)))
+            return
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+
     @contextmanager
     def sent_together(self) -> Iterator[None]:
         """The statements run inside go to PostgreSQL in one pipeline: one round trip where each was one.

@@ -415,7 +415,7 @@ class Projector:
             changed: dict[str, int] = {}
             for projection in self.projections:
                 projection.check(cur, notifications)
-            with cur.sent_together():  # the batch's writes in one round trip (PostgreSQL)
+            with cur.sent_together():  # the events' own writes in one round trip (PostgreSQL)
                 for notification in notifications:
                     event = self.app.mapper.to_domain_event(notification)
                     for projection in attached:
@@ -423,9 +423,9 @@ class Projector:
                     for projection in versioned:
                         if projection.changes_on(event):
                             changed[projection.version_name] = notification.id  # type: ignore[index]
-                for projection in attached:
-                    projection.flush(cur)
-                self._advance(cur, notifications[-1].id, changed)
+            for projection in attached:  # the buffered rows after it: COPY cannot run in a pipeline
+                projection.flush(cur)
+            self._advance(cur, notifications[-1].id, changed)
 
     def _apply_isolated(self, position: int, notifications: list[Any]) -> None:
         """One read model and one event at a time, each in a savepoint: the failing read model stalls alone."""

@@ -2,7 +2,7 @@
 
 Both are written by the projector in the same transaction as its position, so they cover
 exactly the events the read models have seen, each once. Rows are buffered per batch in the
-transaction's ``memo`` and written with one ``executemany`` each (pipelined on PostgreSQL).
+transaction's ``memo`` and written with one ``COPY`` each (PostgreSQL; SQLite: one ``executemany``).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class VersionIndexProjection(Projection):
     ]
     tables = ["aggregate_versions"]
 
-    INSERT = "INSERT INTO aggregate_versions (aggregate_id, version, recorded_at, notification_id) VALUES (?, ?, ?, ?)"
+    COLUMNS = ("aggregate_id", "version", "recorded_at", "notification_id")
 
     def __init__(self, service: str = ""):
         self.service = service
@@ -88,7 +88,7 @@ class VersionIndexProjection(Projection):
         )
 
     def flush(self, cur: Cursor) -> None:
-        cur.executemany(self.INSERT, cur.memo.pop("aggregate_versions", []))
+        cur.insert_rows("aggregate_versions", self.COLUMNS, cur.memo.pop("aggregate_versions", []))
         cur.memo.pop("latest_recorded", None)
 
     def check(self, cur: Cursor, notifications: list[Notification]) -> None:
@@ -177,11 +177,9 @@ class MerkleProjection(Projection):
     def flush(self, cur: Cursor) -> None:
         frontier: _Frontier | None = cur.memo.get("merkle")
         if frontier is not None:
-            cur.executemany(
-                "INSERT INTO merkle_leaves (leaf_index, notification_id, aggregate_id, version, topic, state_sha256,"
-                " leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)", frontier.leaves,
-            )
-            cur.executemany("INSERT INTO merkle_nodes (level, node_index, hash) VALUES (?, ?, ?)", frontier.nodes)
+            cur.insert_rows("merkle_leaves", ("leaf_index", "notification_id", "aggregate_id", "version", "topic",
+                                              "state_sha256", "leaf_hash"), frontier.leaves)
+            cur.insert_rows("merkle_nodes", ("level", "node_index", "hash"), frontier.nodes)
             frontier.leaves, frontier.nodes = [], []
 
 

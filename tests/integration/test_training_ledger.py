@@ -88,6 +88,24 @@ def test_the_same_course_twice_in_a_year_is_recorded_but_earns_no_hours(training
     assert training.ledger.person_year(UUID(wang), 2024).skills.earned == 8
 
 
+def test_one_batch_decides_counted_in_log_order_and_a_reversed_completion_no_longer_blocks(training, sou):
+    wang, li = learn_people(training, 2)
+    post(training, sou, completion("R1", li, at="2025-02-01T10:00:00+08:00"))
+    training.corrections.reverse_completion(sou, completion_id_for(sou, "R1"), "wrong person", provider_actor(sou))
+    post(training, sou, completion("K1", li, course="SK02", at="2025-02-01T10:00:00+08:00"))
+    # One post: the ledger applies its completions in one batch, deciding each in log order.
+    post(training, sou, completion("E1", wang, at="2025-03-01T10:00:00+08:00"),
+         completion("E2", wang, at="2025-09-01T10:00:00+08:00"),
+         completion("E3", wang, at="2024-09-01T10:00:00+08:00"),
+         completion("E4", li, at="2025-03-01T10:00:00+08:00"),
+         completion("E5", li, course="SK02", at="2025-03-01T10:00:00+08:00"))
+    rows = {e: training.posting.completion_row(completion_id_for(sou, e)) for e in ("E1", "E2", "E3", "E4", "E5")}
+    assert {e: (bool(r["counted"]), r["reason"]) for e, r in rows.items()} == {
+        "E1": (True, None), "E2": (False, "course already counted in 2025"), "E3": (True, None),
+        "E4": (True, None), "E5": (False, "course already counted in 2025"),
+    }
+
+
 def full_year(app, provider_id, person, prefix="E"):
     items = [completion(f"{prefix}-{c}", person, course=c) for c in SKILLS_COURSES]
     items += [completion(f"{prefix}-{c}", person, course=c, hours=4) for c in ETHICS_COURSES]

@@ -252,6 +252,13 @@ class Posting:
                         completion_ids)
         return {r["completion_id"]: r for r in rows}
 
+    def counted_rows(self, completion_ids: Sequence[str]) -> dict[str, Any]:
+        """Whether each recorded completion counted, and why not, by id: all a bulk answer reads of the ledger."""
+        rows = query_in(self.records.store.query,
+                        "SELECT completion_id, counted, reason FROM completions WHERE completion_id IN ({marks})",
+                        completion_ids)
+        return {r["completion_id"]: r for r in rows}
+
     def completion_row(self, completion_id: UUID | str, *, caught_up: bool = False) -> Any:
         """The ledger row of a completion; ``caught_up`` when the caller just brought the ledger up to date."""
         if caught_up:

@@ -59,7 +59,7 @@ class CompletionController(Controller):
         """Record up to 50,000 completions; each item is answered: created, duplicate, conflict or rejected."""
         require_own_provider(request.user, provider_id)
         outcomes = posting.post_completions(provider_id, data.items, request.user.actor())
-        rows = posting.ledger_rows([o.completion_id for o in outcomes if o.completion_id and o.outcome != "conflict"])
+        rows = posting.counted_rows([o.completion_id for o in outcomes if o.completion_id and o.outcome != "conflict"])
         return bulk_result(outcomes, rows)
 
     @get("/", guards=[allow(Role.PROVIDER, Role.REGISTRAR, Role.AUDITOR)], sync_to_thread=True)

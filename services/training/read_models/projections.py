@@ -16,7 +16,7 @@ from services.training.domain.delivery import Attendance, Session, Trainer
 from services.training.domain.ledger import already_counted_reason
 from services.training.domain.rules import TrainingRules
 from services.training.domain.year import utc_stamp
-from shared.persistence import Cursor
+from shared.persistence import Cursor, postgres_text
 from shared.projection import Projection, handles
 
 
@@ -94,25 +94,21 @@ class LedgerProjection(Projection):
     tables = ["completions", "completion_deliveries"]
 
     _PENDING = "ledger.pending_inserts"
-    _EARLIER = (
-        "EXISTS (SELECT 1 FROM completions WHERE staff_id = ? AND course_id = ? AND year = ?"
-        " AND reversed_at IS NULL)"
-    )
-    _INSERT = (
-        "INSERT INTO completions (completion_id, position, provider_id, event_id, staff_id, course_id,"
-        " course_code, category, half_hours, completed_at, year, replaces, recorded_at, counted, reason)"
-        f" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOT {_EARLIER}, CASE WHEN {_EARLIER} THEN ? END"
+    _COLUMNS = ("completion_id", "position", "provider_id", "event_id", "staff_id", "course_id", "course_code",
+                "category", "half_hours", "completed_at", "year", "replaces", "recorded_at", "counted", "reason")
+    _KEYS_PER_QUERY = 300
+    _COUNTED_ALREADY = (
+        "WITH k (staff_id, course_id, year) AS (VALUES {values}) SELECT k.staff_id, k.course_id, k.year FROM k"
+        " WHERE EXISTS (SELECT 1 FROM completions c WHERE c.staff_id = k.staff_id AND c.course_id = k.course_id"
+        " AND c.year = k.year AND c.reversed_at IS NULL)"
     )
 
     @handles(Completion.Recorded)
     def recorded(self, cur: Cursor, e: Any, position: int) -> None:
-        # One statement per event, the counted decision made by the database in the insert; the
-        # statements of a batch are sent together (in order, so each sees the ones before it).
-        key = (e.staff_id, e.course_id, e.year)
+        # Buffered: ``flush`` writes the batch's completions together, in log order.
         cur.memo.setdefault(self._PENDING, []).append((
             str(e.originator_id), position, e.provider_id, e.event_id, e.staff_id, e.course_id, e.course_code,
             e.category, e.half_hours, e.completed_at, e.year, e.replaces, utc_stamp(e.timestamp),
-            *key, *key, already_counted_reason(e.year),
         ))
 
     @handles(Completion.Delivered)
@@ -133,9 +129,33 @@ class LedgerProjection(Projection):
         )
 
     def flush(self, cur: Cursor) -> None:
+        """Write the buffered completions, each counted unless its course was already counted that year.
+
+        A completion is not counted when one of the same person, course and year is recorded and not
+        reversed: before this batch (one query per few hundred keys) or earlier in it (a reversal
+        flushes first, so what is buffered follows every reversal before it).
+        """
         pending = cur.memo.pop(self._PENDING, None)
-        if pending:
-            cur.executemany(self._INSERT, pending)
+        if not pending:
+            return
+        text = postgres_text if cur.is_postgres else str  # the keys as the database holds them
+        taken = self._counted_already(cur, list(dict.fromkeys((text(row[4]), text(row[5]), row[10]) for row in pending)))
+        rows = []
+        for row in pending:
+            key = (text(row[4]), text(row[5]), row[10])
+            rows.append((*row, key not in taken, already_counted_reason(row[10]) if key in taken else None))
+            taken.add(key)
+        cur.insert_rows("completions", self._COLUMNS, rows)
+
+    def _counted_already(self, cur: Cursor, keys: list[tuple[str, str, int]]) -> set[tuple[str, str, int]]:
+        """Which of these (person, course, year) keys have a completion recorded and not reversed."""
+        found: set[tuple[str, str, int]] = set()
+        for start in range(0, len(keys), self._KEYS_PER_QUERY):
+            chunk = keys[start:start + self._KEYS_PER_QUERY]
+            statement = self._COUNTED_ALREADY.format(values=", ".join(["(?, ?, ?)"] * len(chunk)))
+            found.update((r["staff_id"], r["course_id"], int(r["year"]))
+                         for r in cur.fetchall(statement, [v for key in chunk for v in key]))
+        return found
 
 
 class KnownPeople(Projection):
