@@ -27,6 +27,12 @@ from shared.errors import UntrustedLog
 from shared.persistence import Cursor, ReadStore, is_transient
 from shared.read_model_stalls import Stall
 
+COPY_FROM = 64
+"""A batch of at least this many events writes its read models' buffered rows after the pipeline, where they
+go to PostgreSQL by COPY (``Cursor.insert_rows``); a smaller one (a single completion's group) writes them
+inside the pipeline with its other statements: one round trip, and one more for each read a flush makes there
+(the training ledger asks which keys are counted already)."""
+
 Handler = Callable[[Any, Cursor, Any, int], None]
 log = logging.getLogger("carecred.projection")
 
@@ -415,7 +421,8 @@ class Projector:
             changed: dict[str, int] = {}
             for projection in self.projections:
                 projection.check(cur, notifications)
-            with cur.sent_together():  # the events' own writes in one round trip (PostgreSQL)
+            copied = len(notifications) >= COPY_FROM
+            with cur.sent_together():  # the batch's writes in one round trip (PostgreSQL)
                 for notification in notifications:
                     event = self.app.mapper.to_domain_event(notification)
                     for projection in attached:
@@ -423,9 +430,16 @@ class Projector:
                     for projection in versioned:
                         if projection.changes_on(event):
                             changed[projection.version_name] = notification.id  # type: ignore[index]
-            for projection in attached:  # the buffered rows after it: COPY cannot run in a pipeline
-                projection.flush(cur)
-            self._advance(cur, notifications[-1].id, changed)
+                if not copied:
+                    self._flush(cur, attached, notifications[-1].id, changed)
+            if copied:  # a large batch's buffered rows after the pipeline, where they go by COPY
+                self._flush(cur, attached, notifications[-1].id, changed)
+
+    def _flush(self, cur: Cursor, attached: list[Projection], last: int, changed: dict[str, int]) -> None:
+        """Write what the read models buffered for the batch, then move the position past it."""
+        for projection in attached:
+            projection.flush(cur)
+        self._advance(cur, last, changed)
 
     def _apply_isolated(self, position: int, notifications: list[Any]) -> None:
         """One read model and one event at a time, each in a savepoint: the failing read model stalls alone."""

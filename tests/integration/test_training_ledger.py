@@ -10,6 +10,7 @@ import pytest
 
 from services.training.application import TrainingRecords
 from services.training.domain.completion import Completion, completion_id_for
+from shared import projection
 from shared.errors import Conflict, Invalid
 from tests.integration.training_world import (
     ETHICS_COURSES, SKILLS_COURSES, REGISTRAR, approve, completion, id_number, learn_people, provider_actor,
@@ -88,7 +89,12 @@ def test_the_same_course_twice_in_a_year_is_recorded_but_earns_no_hours(training
     assert training.ledger.person_year(UUID(wang), 2024).skills.earned == 8
 
 
-def test_one_batch_decides_counted_in_log_order_and_a_reversed_completion_no_longer_blocks(training, sou):
+@pytest.mark.parametrize("copy_from", [1, projection.COPY_FROM], ids=["rows-after-the-pipeline", "rows-in-the-pipeline"])
+def test_one_batch_decides_counted_in_log_order_and_a_reversed_completion_no_longer_blocks(training, sou, copy_from,
+                                                                                          monkeypatch):
+    # A large batch writes the ledger's rows after the projector's pipeline (by COPY on PostgreSQL), a small one
+    # inside it: the same decisions either way.
+    monkeypatch.setattr(projection, "COPY_FROM", copy_from)
     wang, li = learn_people(training, 2)
     post(training, sou, completion("R1", li, at="2025-02-01T10:00:00+08:00"))
     training.corrections.reverse_completion(sou, completion_id_for(sou, "R1"), "wrong person", provider_actor(sou))
