@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from urllib.parse import unquote, urlsplit
@@ -138,11 +139,11 @@ def ratio(ours: float, baseline: float) -> float:
 
 async def closed_loop(
     clients: int, seconds: float, call: Callable[[int, int], Awaitable[None]], warmup: float = 1.0,
-    split: CpuSplit | None = None,
+    split: CpuSplit | None = None, waits: WaitSampler | None = None,
 ) -> tuple[int, float, list[float]]:
     """``clients`` tasks calling ``call(client, n)`` back to back; (calls, elapsed, latencies) after a warm-up.
 
-    A ``split`` given is measured over the timed part only (after the warm-up).
+    A ``split`` (and a ``waits`` sampler) given is measured over the timed part only (after the warm-up).
     """
     latencies: list[float] = []
     counter = [0]
@@ -166,6 +167,8 @@ async def closed_loop(
         measuring[0] = True
         if split is not None:
             split.__enter__()
+        if waits is not None:
+            waits.__enter__()
         started = time.perf_counter()
         stop_at[0] = started + seconds
         return started
@@ -176,6 +179,8 @@ async def closed_loop(
     elapsed = time.perf_counter() - started
     if split is not None:
         split.__exit__(None, None, None)
+    if waits is not None:
+        waits.__exit__(None, None, None)
     return counter[0], elapsed, latencies
 
 
@@ -245,6 +250,105 @@ class CpuSplit:
                 f"PostgreSQL {c['postgres']}, other {c['other']}")
 
 
+WAITS_QUERY = (
+    "SELECT state, coalesce(wait_event_type || ':' || wait_event, 'CPU'), query FROM pg_stat_activity "
+    "WHERE application_name = %s AND pid <> pg_backend_pid()"
+)
+
+
+class WaitSampler:
+    """What one service process's PostgreSQL sessions were doing, from ``pg_stat_activity`` every 50 ms.
+
+    Used like ``CpuSplit`` over a timed run (``closed_loop(..., waits=sampler)``): a thread of this process
+    with its own connection reads the state, the wait event and the statement of every session whose
+    ``application_name`` is the service's (``ServiceProcess`` sets ``PGAPPNAME``). ``summary()`` gives,
+    for each (state, wait event, statement), how many of the service's sessions were in it on average:
+    how many waited on a lock, on what statement, how many sat idle inside an open transaction while the
+    service worked between two of its statements, how many ran. Statements are shown with the
+    benchmark's schema prefix removed and cut to ``width`` characters.
+    """
+
+    def __init__(self, application_name: str, *, strip: str = "", interval: float = 0.05, width: int = 90,
+                 url: str = PG_URL):
+        self.application_name, self.strip, self.interval, self.width, self.url = (
+            application_name, strip, interval, width, url)
+        self.samples = 0
+        self.counts: dict[tuple[str, str, str], int] = {}
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def __enter__(self) -> WaitSampler:
+        self._conn = psycopg.connect(self.url, autocommit=True, application_name="carecred-bench-wait-sampler")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="wait-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._conn is not None:
+            self._conn.close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.sample()
+            except psycopg.Error as exc:  # recorded, not raised: the run's figures stand without it
+                self.error = str(exc)
+                return
+
+    def statement(self, query: str | None) -> str:
+        text = " ".join((query or "").replace(self.strip, "").split() if self.strip else (query or "").split())
+        return text if len(text) <= self.width else text[:self.width - 1] + "…"
+
+    def sample(self, conn: psycopg.Connection[Any] | None = None) -> None:
+        """One look at the sessions (on the sampler's connection, or on ``conn``)."""
+        rows = (conn or self._conn).execute(WAITS_QUERY, (self.application_name,)).fetchall()  # type: ignore[union-attr]
+        self.samples += 1
+        for state, wait, query in rows:
+            key = (state or "unknown", wait, "" if state == "idle" else self.statement(query))
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Each (state, wait, statement) seen, with the sessions in it on average over the samples, most first."""
+        if not self.samples:
+            return []
+        rows = [{"state": state, "wait": wait, "statement": statement, "sessions": round(n / self.samples, 2)}
+                for (state, wait, statement), n in self.counts.items()]
+        return sorted(rows, key=lambda r: (-r["sessions"], r["state"], r["wait"], r["statement"]))
+
+    def totals(self) -> dict[str, float]:
+        """Sessions on average: in all, waiting on a lock, idle inside a transaction, running or waiting otherwise."""
+        out = {"sessions": 0, "lock": 0, "idle in transaction": 0, "active": 0, "idle": 0}
+        for (state, wait, _), n in self.counts.items():
+            out["sessions"] += n
+            if wait.startswith("Lock:"):
+                out["lock"] += n
+            if state in out:
+                out[state] += n
+        return {k: round(v / max(self.samples, 1), 2) for k, v in out.items()}
+
+
+def describe_wait(row: dict[str, Any]) -> str:
+    """One summary row in words: '2.4 waiting on Lock:relation in "LOCK TABLE ..."' (after: the last statement)."""
+    if row["state"] == "idle":
+        doing = "idle in the pool"
+    elif row["state"] == "idle in transaction":
+        doing = "idle inside an open transaction (waiting for the service's next statement)"
+    elif row["wait"] == "CPU":
+        doing = "running"
+    elif row["wait"] == "Client:ClientRead":
+        doing = "active, reading the service's next message (a pipeline in progress)"
+    else:
+        doing = f"waiting on {row['wait']}"
+    where = "after" if row["state"] == "idle in transaction" else "in"
+    return f"{row['sessions']} {doing}" + (f" {where} \"{row['statement']}\"" if row["statement"] else "")
+
+
 def run_async(coroutine: Awaitable[Any]) -> Any:
     """Run a load generator's coroutine on uvloop (less client CPU on the shared cores), else asyncio."""
     try:
@@ -277,6 +381,8 @@ class ServiceProcess:
         self.storage = storage
         self.workers = workers
         self.env = storage.peer_env(**(env or {})) if service == "peer" else storage.env()
+        self.application_name = f"{storage.prefix}{service}"[:63]  # its PostgreSQL sessions', for WaitSampler
+        self.env["PGAPPNAME"] = self.application_name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = Path(storage.data_dir) / f"{service}.log"
@@ -330,6 +436,12 @@ class ServiceProcess:
             except OSError:
                 pass
         return round(total / 1024, 1)
+
+    def waits(self) -> WaitSampler | None:
+        """A sampler of this process's PostgreSQL sessions (None on SQLite)."""
+        if self.storage.kind != "postgres":
+            return None
+        return WaitSampler(self.application_name, strip=self.storage.prefix)
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) used so far by the server and its workers."""
@@ -490,6 +602,8 @@ class Report:
             print(table.text())
         for g in self.goals:
             print(f"goal {g.what}: target {g.target}, measured {g.measured} -> {'met' if g.met else 'NOT met'}")
+            if g.explanation and not write:  # a written run has them in its .md
+                print(f"  why: {g.explanation}")
         if not write:
             return
         RESULTS.mkdir(parents=True, exist_ok=True)
