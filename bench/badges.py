@@ -246,11 +246,13 @@ def main() -> None:
             r, ours, bare = value
             report.goal(f"{key}: ratio to bare verify", ">= 0.7", f"{r} ({ours:,.0f} vs {bare:,.0f}/s)", r >= 0.7,
                         "" if r >= 0.7 else EXPLAIN_OFFLINE)
-        else:
+        elif key.endswith(" 2"):  # the goal: 3,000/s with two workers (one worker's rate is in the table)
             peer = goals.get(f"{key} peer")
             beside = f"; service/peer {peer[0]}" if peer else ""
-            report.goal(f"{key} worker(s): POST /v1/verify", ">= 3,000/s", f"{value:,.0f}/s{beside}", value >= 3000,
-                        "" if value >= 3000 else EXPLAIN_HTTP)
+            one = goals.get(f"{key.removesuffix(' 2')} 1")
+            before = f"; 1 worker {one:,.0f}/s" if one is not None else ""
+            report.goal(f"{key} worker(s): POST /v1/verify", ">= 3,000/s", f"{value:,.0f}/s{before}{beside}",
+                        value >= 3000, "" if value >= 3000 else EXPLAIN_HTTP)
     report.notes.append("With an ID number typed by the inspector (人证合一) the online check compares the registry's "
                         "keyed hash (one HMAC); the badge's deliberately slow holder binding (PBKDF2, ~0.17 s) is "
                         "computed only offline, or for a person without a registry entry.")

@@ -202,3 +202,125 @@ def test_statements_are_counted_by_their_text_and_the_methods_put_back():
     assert counted["executemany: SELECT %s"] == 1
     assert any(key.startswith("wait: ") for key in counted)
     assert (psycopg.Cursor.execute, psycopg.Cursor.executemany, psycopg.Connection.wait) == raw
+
+
+def test_the_wait_sampler_counts_one_applications_lock_waits_and_open_transactions_on_postgres():
+    """Two sessions of one application: one holds a table lock in an open transaction, the other waits for it."""
+    require_postgres()
+    import threading
+
+    from bench.common import WaitSampler, describe_wait
+
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    name = f"{prefix}sampled"
+    table = sql.Identifier(f"{prefix}waits", "events")
+    lock = sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table)
+    sampler = WaitSampler(name, strip=prefix)
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(f"{prefix}waits")))
+        admin.execute(sql.SQL("CREATE TABLE {} (n int)").format(table))
+    try:
+        with psycopg.connect(TEST_DATABASE_URL, application_name=name) as holder, \
+                psycopg.connect(TEST_DATABASE_URL, application_name=name, autocommit=True) as idle, \
+                psycopg.connect(TEST_DATABASE_URL, application_name="someone else", autocommit=True), \
+                psycopg.connect(TEST_DATABASE_URL, autocommit=True) as looker:
+            idle.execute("SELECT 1")
+            holder.execute(lock)  # the transaction stays open: idle in transaction, holding the lock
+            with psycopg.connect(TEST_DATABASE_URL, application_name=name) as waiter:
+                blocked = threading.Thread(target=lambda: (waiter.execute(lock), waiter.commit()))
+                blocked.start()
+                for _ in range(200):  # until the server shows it waiting (not a timing assertion: a bounded poll)
+                    if looker.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+                                      "AND wait_event_type = 'Lock'", (name,)).fetchone()[0]:
+                        break
+                    time.sleep(0.05)
+                sampler.sample(looker)
+                sampler.sample(looker)
+                holder.commit()
+                blocked.join(timeout=30)
+        statement = 'LOCK TABLE "waits"."events" IN EXCLUSIVE MODE'
+        summary = {(r["state"], r["wait"], r["statement"]): r["sessions"] for r in sampler.summary()}
+        assert summary == {
+            ("active", "Lock:relation", statement): 1.0,
+            ("idle in transaction", "Client:ClientRead", statement): 1.0,
+            ("idle", "Client:ClientRead", ""): 1.0,
+        }
+        assert sampler.samples == 2
+        assert sampler.totals() == {"sessions": 3.0, "lock": 1.0, "idle in transaction": 1.0, "active": 1.0,
+                                    "idle": 1.0}
+        words = {r["state"]: describe_wait(r) for r in sampler.summary()}
+        assert words["active"] == f"1.0 waiting on Lock:relation in \"{statement}\""
+        assert words["idle in transaction"].endswith(f"after \"{statement}\"")
+        assert words["idle"] == "1.0 idle in the pool"
+    finally:
+        drop_schemas(prefix)
+
+
+def test_the_wait_sampler_samples_in_its_own_thread_while_entered():
+    require_postgres()
+    from bench.common import WaitSampler
+
+    with WaitSampler("nobody-has-this-name", url=TEST_DATABASE_URL) as sampler:
+        for _ in range(200):  # a bounded poll for the first sample
+            if sampler.samples:
+                break
+            time.sleep(0.05)
+    taken = sampler.samples
+    assert taken >= 1 and sampler.error is None and sampler.summary() == []
+    time.sleep(0.2)
+    assert sampler.samples == taken  # stopped on exit
+
+
+def _run(per_s: float, service: float, postgres: float, machine: float, lock: float = 0.0, open_tx: float = 0.0):
+    waits = [{"state": "active", "wait": "Lock:relation", "statement": "LOCK TABLE x", "sessions": lock},
+             {"state": "idle in transaction", "wait": "Client:ClientRead", "statement": "BEGIN", "sessions": open_tx}]
+    return {"per_s": per_s, "cpu_ms": 4.0, "wait_samples": 80, "waits": waits,
+            "cpu_cores": {"service": service, "postgres": postgres, "machine": machine, "of": 2},
+            "wait_totals": {"sessions": 16.0, "lock": lock, "idle in transaction": open_tx, "active": lock,
+                            "idle": 16.0 - lock - open_tx}}
+
+
+def test_the_two_workers_goal_is_met_only_at_every_size_and_explained_from_the_runs_figures():
+    from bench.completions_http import workers_goal
+
+    rows = [{"size": 10_000, "service": {1: _run(100, 0.8, 0.3, 1.1), 2: _run(150, 1.2, 0.4, 1.6)},
+             "peer": {1: _run(300, 0.9, 0.5, 1.4), 2: _run(390, 1.1, 0.6, 1.7)}},
+            {"size": 100_000, "service": {1: _run(100, 0.8, 0.3, 1.1), 2: _run(110, 0.9, 0.4, 1.3, 2.5, 1.5)},
+             "peer": None}]
+    measured, met, why = workers_goal("postgres", rows)
+    assert not met
+    assert measured == "1.5 at 10,000 (100 → 150/s); 1.1 at 100,000 (100 → 110/s); the peer 1.3"
+    assert why.startswith("Measured in this run, at 100,000 events (the size with the smallest gain, 1.1×)")
+    assert "0.7 of a core idle" in why and "waiting on a lock 0.0 → 2.5" in why
+    assert "Writers queued on locks" in why and "Transactions stayed open" in why
+    assert "2.5 waiting on Lock:relation" in why
+
+    full = [{"size": 10_000, "service": {1: _run(100, 0.8, 0.3, 1.9), 2: _run(105, 1.0, 0.5, 1.95)}, "peer": None}]
+    measured, met, why = workers_goal("sqlite", [{**full[0], "service": {
+        k: {**v, "wait_totals": None, "waits": None} for k, v in full[0]["service"].items()}}])
+    assert not met and "cores were full" in why and "No session sampling" in why
+
+    measured, met, why = workers_goal("postgres", rows[:1])
+    assert met and why == "" and measured.startswith("1.5 at 10,000")
+
+
+def test_the_summary_lists_every_goal_of_each_results_file(tmp_path, monkeypatch):
+    """run_all --summary-only reads each file's goals as written, the two-workers goal included."""
+    import argparse
+
+    from bench import run_all
+
+    goals = [{"what": "postgres: ratio to raw INSERTs (1 worker, 1,000,000 events)", "target": ">= 0.1",
+              "measured": "0.031 (137 vs 4,467/s)", "met": False, "explanation": "why"},
+             {"what": "postgres: two uvicorn workers vs one (completions/s, each log size)", "target": ">= 1.4×",
+              "measured": "1.5 at 10,000 (100 → 150/s)", "met": True, "explanation": ""}]
+    (tmp_path / "completions_http.json").write_text(json.dumps({
+        "started": "2026-12-01T13:00:00+00:00", "goals": goals,
+        "machine": {"commit": "unknown", "cpu_model": "CPU", "cpus": 2, "loadavg_at_start": [0.5]}}))
+    monkeypatch.setattr(run_all, "RESULTS", tmp_path)
+    run_all.summary({}, [], argparse.Namespace())
+    written = (tmp_path / "SUMMARY.md").read_text()
+    assert "| postgres: ratio to raw INSERTs (1 worker, 1,000,000 events) | >= 0.1 | 0.031 (137 vs 4,467/s) | **no** |" \
+        in written
+    assert "| postgres: two uvicorn workers vs one (completions/s, each log size) | >= 1.4× | " \
+           "1.5 at 10,000 (100 → 150/s) | yes |" in written
