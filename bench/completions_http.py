@@ -182,8 +182,11 @@ def workers_goal(kind: str, rows: list[dict[str, Any]]) -> tuple[str, bool, str]
             f"per completion); PostgreSQL {c1['postgres']} → {c2['postgres']} cores; the machine {c1['machine']} → "
             f"{c2['machine']} of {c2['of']} cores busy."]
     if c2["machine"] >= 0.9 * c2["of"]:
+        other = c2.get("other", 0.0)
         text.append("With two workers the machine's cores were full: a second worker had no idle core to run on "
-                    "(service, PostgreSQL and load generator share them), so its gain is capped by CPU, not by locks.")
+                    "(service, PostgreSQL and load generator share them"
+                    + (f", and other work on the machine took {other} cores" if other >= 0.1 else "")
+                    + "), so its gain was capped by CPU; the session counts below show what locks added.")
     else:
         text.append(f"The cores were not full ({round(c2['of'] - c2['machine'], 2)} of a core idle on average): the "
                     "second worker was held back by waiting, not by CPU.")
