@@ -172,6 +172,12 @@ class Projector:
         self._stalled: dict[str, Stall] = {}
         """The stalled read models as last read from the table (empty while none is)."""
         self._versions_statements: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self._quiet: dict[tuple[str, ...], tuple[int, int]] = {}
+        """Per set of version names: ``(after, to)``, a range of the log a versions query found free of their events.
+
+        The log is append-only and its positions are visible in commit order, so the range stays free: the next
+        query looks for a pending event only after it (while the position has not gone back before it), not
+        again from the position, which stays where it is while no event of these read models is recorded."""
 
     def create_tables(self) -> None:
         """Create what is missing; rebuild from the log a read model whose tables changed or are new.
@@ -248,12 +254,14 @@ class Projector:
     def versions_statement(self, names: tuple[str, ...]) -> tuple[str, list[Any]]:
         """The one query ``versions`` runs for these names (``read_versions`` joins several projectors' into one)."""
         _, _, first, first_params, _, _ = self._versions_sql(names)
-        return first, first_params
+        return first, first_params(*self._quiet.get(names, (0, 0)))
 
     def versions_from(self, names: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> Versions:
         """The versions from the rows of ``versions_statement`` (catching up first when an event is pending)."""
         rows_of, models, _, _, again, again_params = self._versions_sql(names)
         found = {r["name"]: int(r["position"]) for r in rows}
+        if not found[""] and "head" in found:  # none pending after the position up to the head it read
+            self._quiet[names] = (found["from"], found["head"])
         if found[""]:
             self.catch_up()
             found = {r["name"]: int(r["position"]) for r in self.store.query(again, again_params)}
@@ -275,13 +283,21 @@ class Projector:
         stalled = (f" UNION ALL SELECT 'stalled', COUNT(*) FROM read_model_stalls"
                    f" WHERE read_model IN ({', '.join('?' * len(models))})")
         pending, params = self._pending(topics)
-        made = (rows, models, f"{versions} UNION ALL {pending}{stalled}", [*rows, *params, *models],
+
+        def first_params(after: int, to: int) -> list[Any]:
+            return [*rows, *(params(after, to) if callable(params) else params), *models]
+
+        made = (rows, models, f"{versions} UNION ALL {pending}{stalled}", first_params,
                 f"{versions}{stalled}", [*rows, *models])
         self._versions_statements[names] = made
         return made
 
-    def _pending(self, topics: list[str]) -> tuple[str, list[Any]]:
-        """SQL giving a row ('', 1) if an event of one of the topics is recorded but not yet applied, else ('', 0)."""
+    def _pending(self, topics: list[str]) -> tuple[str, Any]:
+        """SQL giving a row ('', 1) if an event of one of the topics is recorded but not yet applied, else ('', 0),
+        with the position it looked after ('from') and the log's head it saw ('head'), in the same snapshot; and
+        its parameters for a range ``(after, to]`` known free of these events (``_quiet``): the search starts
+        after ``to`` when the position is at or after ``after`` (not from the position: a read model whose
+        events are rare would have every request walk the log since the last of them)."""
         if not topics:
             return "SELECT '', 0", []
         table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
@@ -289,13 +305,17 @@ class Projector:
         if self.store.is_postgres:  # LATERAL lets the planner walk the notification index from the position
             return (
                 f"SELECT '', COUNT(*) FROM projection_position p, LATERAL (SELECT 1 FROM {table} e"
-                f" WHERE e.notification_id > p.position AND e.{of_topics} ORDER BY e.notification_id LIMIT 1) AS x"
-                " WHERE p.name = ?"
-            ), [*topics, self.NAME]
+                " WHERE e.notification_id > CASE WHEN p.position >= ? THEN GREATEST(p.position, ?) ELSE p.position END"
+                f" AND e.{of_topics} ORDER BY e.notification_id LIMIT 1) AS x WHERE p.name = ?"
+                " UNION ALL SELECT 'from', position FROM projection_position WHERE name = ?"
+                f" UNION ALL SELECT 'head', COALESCE(MAX(notification_id), 0) FROM {table}"
+            ), lambda after, to: [after, to, *topics, self.NAME, self.NAME]
         return (
-            f"SELECT '', COUNT(*) FROM (SELECT 1 FROM {table}"
-            f" WHERE rowid > (SELECT position FROM projection_position WHERE name = ?) AND {of_topics} LIMIT 1)"
-        ), [self.NAME, *topics]
+            f"SELECT '', COUNT(*) FROM (SELECT 1 FROM {table} WHERE rowid > (SELECT CASE WHEN position >= ?"
+            f" THEN MAX(position, ?) ELSE position END FROM projection_position WHERE name = ?) AND {of_topics} LIMIT 1)"
+            " UNION ALL SELECT 'from', position FROM projection_position WHERE name = ?"
+            f" UNION ALL SELECT 'head', COALESCE(MAX(rowid), 0) FROM {table}"
+        ), lambda after, to: [after, to, self.NAME, *topics, self.NAME]
 
     def position(self) -> int:
         """The shared position: every event up to it is applied to every read model not stalled."""

@@ -110,3 +110,27 @@ def test_the_key_check_reads_the_badge_version_too_and_verify_with_it_sees_a_rev
     finally:
         world.app.close()
         second.close()
+
+
+def test_a_revocation_recorded_after_events_of_other_read_models_is_seen_though_their_range_was_looked_through(settings):
+    """The key check remembers a range of the log it found free of key events (so it does not walk it again on
+    every request); an event recorded after that range, behind other events, is still found and applied."""
+    first, second = replicas(TrainingRecords, settings)
+    try:
+        sou = approve(first)
+        (wang,) = learn_people(first, 1)
+        key_id, token = first.issue_key(role=Role.AUDITOR, scope=None, name="auditor", actor=REGISTRAR)
+        assert second.authenticate(token) is not None
+        names = tuple(second.projector.version_names())
+        first.posting.post_completions(sou, [completion("E1", wang, course="SK01")], provider_actor(sou))
+        assert second.authenticate(token) is not None  # looks through the completions: none is a key event
+        after, to = second.projector._quiet[names]
+        assert to == first.recorder.max_notification_id() and after <= to
+        first.posting.post_completions(sou, [completion("E2", wang, course="SK01")], provider_actor(sou))
+        key = first.repository.get(UUID(key_id))
+        key.revoke("leaked", REGISTRAR)
+        first.save(key)  # recorded after the range and after other events; no projector has applied it
+        assert second.authenticate(token) is None
+    finally:
+        first.close()
+        second.close()
