@@ -35,6 +35,9 @@ log = logging.getLogger("carecred.training")
 
 SAVE_BATCH = 1000
 """Completions saved per transaction (one ``save(*many)``)."""
+GATHER_SECONDS = 0.001
+"""While single posts come concurrently, how long the completion writer waits for more to join its group
+(its save, catch-up and answer rows are then shared by more requests); after a group of one, it does not wait."""
 _ROW_COLUMNS = (
     "c.completion_id, c.position, c.provider_id, c.event_id, c.staff_id, c.course_id, c.course_code, c.category,"
     " c.half_hours, c.completed_at, c.year, c.replaces, c.recorded_at, c.counted, c.reason, c.reversed_at,"
@@ -101,7 +104,8 @@ class Posting:
         """Resolves a completion's session, mode and trainer (``delivery.py``); None: a completion names none."""
         self.completion_writer: GroupCommit[Pending, Content | None] = GroupCommit(
             self.save_completion_group, self.save_one_completion,
-            collision=IntegrityError, after_group=self.after_completion_group, name="training-completions",
+            collision=IntegrityError, after_group=self.after_completion_group, gather_seconds=GATHER_SECONDS,
+            name="training-completions",
         )
         """Single completions posted concurrently are saved together, one transaction per group."""
 
