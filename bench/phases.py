@@ -163,12 +163,14 @@ class Phases:
         raw = getattr(owner, name)
         phases = self
 
-        def counted(target: Any, first: Any, *args: Any, **kwargs: Any) -> Any:
+        def counted(target: Any, *args: Any, **kwargs: Any) -> Any:
+            # the first argument may come by keyword (eventsourcing calls ``execute(query=..., params=...)``)
+            first = args[0] if args else next(iter(kwargs.values()), None)
             key = key_of(target, first)
             with phases._lock:
                 if phases.statements is not None:
                     phases.statements[key] = phases.statements.get(key, 0) + 1
-            return raw(target, first, *args, **kwargs)
+            return raw(target, *args, **kwargs)
         setattr(owner, name, counted)
         self._undo.append(lambda: setattr(owner, name, raw))
 
@@ -203,6 +205,7 @@ class Phases:
         self.wrap(AuthenticatingMapper, "to_domain_event", "event decoding (projector reads)")
         self.wrap(ServiceApplication, "save", "event store (eventsourcing save)")
         self.wrap(Projector, "catch_up", "projection")
+        self.wrap(Projector, "catch_up_past", "projection")
         self.wrap(psycopg.Connection, "wait", STORAGE)
         self._count_round_trips(psycopg.Connection)
         self.wrap(Response, "to_asgi_response", "response encoding")

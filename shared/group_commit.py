@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from typing import Callable, Generic, Sequence, TypeVar
 
@@ -35,6 +36,7 @@ class GroupCommit(Generic[T, R]):
         collision: type[BaseException] | tuple[type[BaseException], ...],
         after_group: Callable[[Sequence[T]], None] | None = None,
         max_group: int = 256,
+        gather_seconds: float = 0.0,
         name: str = "group-commit",
     ):
         """``save_all`` saves a group in one transaction or raises ``collision``; ``save_one`` saves one item.
@@ -42,12 +44,19 @@ class GroupCommit(Generic[T, R]):
         ``after_group(items)`` runs once after each group is saved, before its waiters are answered
         (a service brings its read models up to date there, once for the whole group, and may
         note on each item what its waiter needs to answer with).
+
+        ``gather_seconds``: while items come concurrently (the last group held more than one), the writer,
+        holding a first item, waits this long before taking the rest, so more join the group and its one
+        transaction (and read-model catch-up) is shared by more (PostgreSQL's ``commit_delay`` with
+        ``commit_siblings``). A lone item, after a group of one, is written at once.
         """
         self.save_all = save_all
         self.after_group = after_group
         self.save_one = save_one
         self.collision = collision
         self.max_group = max_group
+        self.gather_seconds = gather_seconds
+        self._last_group = 0
         self.name = name
         self.groups = 0
         """Groups written so far (each one ``save_all`` call)."""
@@ -87,6 +96,8 @@ class GroupCommit(Generic[T, R]):
             first = self._queue.get()
             if first is _STOP:
                 return
+            if self.gather_seconds > 0 and self._last_group > 1:
+                time.sleep(self.gather_seconds)
             group = [first]
             stop = False
             while len(group) < self.max_group:
@@ -98,6 +109,7 @@ class GroupCommit(Generic[T, R]):
                     stop = True
                     break
                 group.append(more)
+            self._last_group = len(group)
             self._write(group)  # type: ignore[arg-type]
             if stop:
                 return

@@ -205,6 +205,8 @@ def test_a_withdrawn_course_keeps_its_past_hours_and_refuses_new_ones(training, 
     assert refused.outcome == "rejected" and refused.error.field == "course_code" and refused.error.code == "course_withdrawn"
     (retry,) = post(training, sou, completion("E1", wang))
     assert retry.outcome == "duplicate"  # a retry of what was recorded before still answers the original
+    (reuse,) = post(training, sou, completion("E1", wang, hours=4))
+    assert reuse.outcome == "conflict" and reuse.differences == ["class_hours"]  # not course_withdrawn
     assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 8
 
 
@@ -214,6 +216,8 @@ def test_a_withdrawn_provider_keeps_its_past_hours_and_posts_nothing_new(trainin
     training.catalogue.withdraw_provider(sou, "approval ended", REGISTRAR)
     (refused,) = post(training, sou, completion("E2", wang, course="SK02"))
     assert refused.error.field == "provider_id" and refused.error.code == "provider_withdrawn"
+    (retry,) = post(training, sou, completion("E1", wang))
+    assert retry.outcome == "duplicate" and retry.completion_id == str(completion_id_for(sou, "E1"))
     assert training.ledger.person_year(UUID(wang), 2025).skills.earned == 8
 
 

@@ -91,6 +91,7 @@ def test_a_single_completion_saved_by_the_group_writer_is_answered_2xx_when_the_
     client, app, provider_id, (wang, *_), key = provider
     app.catalogue.catalogue_rows(provider_id)  # the catalogue in memory: posting reads no read model but the ledger
     monkeypatch.setattr(Projector, "catch_up", down)
+    monkeypatch.setattr(Projector, "catch_up_past", down)  # the writer's own catch-up after its save
     response = client.post(f"/v1/providers/{provider_id}/completions", json=item("E1", wang), headers=key)
     assert response.status_code == 202, response.text
     (stored,) = response.json()["stored"]

@@ -151,3 +151,22 @@ def test_the_after_hook_sees_each_saved_group_before_its_waiters_are_answered(le
         writer.stop()
     assert answered_after_hook == [True]
     assert seen == [["a"], ["old"]]
+
+
+def test_a_gathering_writer_still_answers_every_caller_and_a_lone_one_after_a_group(ledger):
+    writer = GroupCommit(ledger.save_all, ledger.save_one, collision=Taken, gather_seconds=0.01, name="gathering")
+    try:
+        ledger.gate = threading.Event()
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            first = pool.submit(writer.submit, ("g0", "wang"))
+            assert ledger.entered.wait(5)
+            rest = [pool.submit(writer.submit, (f"g{i}", f"person {i}")) for i in range(1, 6)]
+            wait_for_queue(writer, 5)
+            ledger.gate.set()
+            assert [first.result(5)] + [f.result(5) for f in rest] == [None] * 6
+        assert ledger.groups[1] == ["g1", "g2", "g3", "g4", "g5"]  # a group of many: the next one gathers
+        assert writer.submit(("g6", "li")) is None  # written after the gathering pause, and answered
+        assert writer.submit(("g0", "someone else")) == "wang"  # a collision still answers what is recorded
+        assert ledger.rows["g6"] == "li" and ledger.groups[-1] == ["g6"]
+    finally:
+        writer.stop()

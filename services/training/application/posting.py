@@ -35,6 +35,9 @@ log = logging.getLogger("carecred.training")
 
 SAVE_BATCH = 1000
 """Completions saved per transaction (one ``save(*many)``)."""
+GATHER_SECONDS = 0.001
+"""While single posts come concurrently, how long the completion writer waits for more to join its group
+(its save, catch-up and answer rows are then shared by more requests); after a group of one, it does not wait."""
 _ROW_COLUMNS = (
     "c.completion_id, c.position, c.provider_id, c.event_id, c.staff_id, c.course_id, c.course_code, c.category,"
     " c.half_hours, c.completed_at, c.year, c.replaces, c.recorded_at, c.counted, c.reason, c.reversed_at,"
@@ -63,6 +66,8 @@ class Pending:
 
     kwargs: dict[str, Any]
     row: Any = None
+    position: int | None = None
+    """The log position up to which the writer stored the completion's group, once saved."""
 
     @property
     def completion_id(self) -> str:
@@ -99,7 +104,8 @@ class Posting:
         """Resolves a completion's session, mode and trainer (``delivery.py``); None: a completion names none."""
         self.completion_writer: GroupCommit[Pending, Content | None] = GroupCommit(
             self.save_completion_group, self.save_one_completion,
-            collision=IntegrityError, after_group=self.after_completion_group, name="training-completions",
+            collision=IntegrityError, after_group=self.after_completion_group, gather_seconds=GATHER_SECONDS,
+            name="training-completions",
         )
         """Single completions posted concurrently are saved together, one transaction per group."""
 
@@ -128,7 +134,11 @@ class Posting:
         known = self.people.known_staff_ids([r.staff_id for r in refs if not isinstance(r, Invalid) and r.staff_id])
         by_hash = self.people.staff_ids_by_hash([r.id_hash for r in refs if not isinstance(r, Invalid) and r.id_hash])
         ids = [str(completion_id_for(provider_id, item.event_id)) for item in items]
-        recorded = self.ledger_rows(ids)
+        single = len(items) == 1
+        # One posted completion is not looked up first: the writer's save finds a retry (its id is taken)
+        # and answers it from what is stored; it is looked up only when the catalogue refuses it, since
+        # a retry is answered as recorded whatever the catalogue says now. Many are looked up at once.
+        recorded = {} if single else self.ledger_rows(ids)
 
         outcomes: list[Outcome] = []
         seen: dict[str, Content] = {}
@@ -145,7 +155,14 @@ class Posting:
                 if cid in recorded:
                     outcomes.append(compared(index, item.event_id, cid, content_of_row(recorded[cid]), content))
                     continue
-                course = check_against_catalogue(content, provider, courses, now)
+                try:
+                    course = check_against_catalogue(content, provider, courses, now)
+                except Invalid:
+                    row = self.ledger_rows([cid]).get(cid) if single else None
+                    if row is None:
+                        raise
+                    outcomes.append(compared(index, item.event_id, cid, content_of_row(row), content))
+                    continue
             except Invalid as exc:
                 outcomes.append(Outcome(index, item.event_id, "rejected", error=exc))
                 continue
@@ -153,7 +170,7 @@ class Posting:
             new.append((index, {**self._completion_kwargs(provider_id, item.event_id, content, course, actor),
                                 "delivery": delivery}))
             outcomes.append(Outcome(index, item.event_id, "created", cid))
-        if len(items) == 1 and new:
+        if single and new:
             self._save_single(new[0], outcomes)  # the writer has brought the ledger up to date
         else:
             self._save_completions(new, outcomes)
@@ -192,21 +209,30 @@ class Posting:
 
     def save_completion_group(self, group: Sequence[Pending]) -> None:
         """Save a group of queued completions in one transaction."""
-        self.records.save(*(new_completion(pending.kwargs) for pending in group))
+        recordings = self.records.save(*(new_completion(pending.kwargs) for pending in group))
+        if recordings:
+            for pending in group:
+                pending.position = max(r.notification.id for r in recordings)
 
     def save_one_completion(self, pending: Pending) -> Content | None:
         """Save one completion alone; on a collision, the content recorded under its id."""
         completion = new_completion(pending.kwargs)  # afresh: a failed group save consumed the pending events
         try:
-            self.records.save(completion)
+            recordings = self.records.save(completion)
         except IntegrityError:
             recorded: Completion = self.records.repository.get(completion.id)
             return recorded.content
+        if recordings:
+            pending.position = max(r.notification.id for r in recordings)
         return None
 
     def after_completion_group(self, saved: Sequence[Pending]) -> None:
         """Once per group: bring the ledger up to date, and note each saved completion's row for its answer."""
-        self.records.projector.catch_up()
+        positions = [pending.position for pending in saved if pending.position is not None]
+        if positions:  # what the writer stored is there to apply: no need to read the log's head first
+            self.records.projector.catch_up_past(max(positions))
+        else:
+            self.records.projector.catch_up()
         rows = self.ledger_rows([pending.completion_id for pending in saved])
         for pending in saved:
             pending.row = rows.get(pending.completion_id)
