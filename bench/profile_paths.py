@@ -338,9 +338,9 @@ def add_phase_table(report: Report, result: dict[str, Any], heading: str | None 
         "The phase table is bench/profile_paths.py run in this benchmark's process after the timed runs: the "
         "service's own app driven in process by 16 concurrent clients on PostgreSQL, each phase's thread CPU "
         "exclusive of the phases it calls, round trips counted where psycopg waited on the server (see "
-        "bench/results/profile.md for the method). The machine was shared with other sessions' test suites "
-        "during this run (load average in the header): rates and p99 are depressed and noisy; CPU per request "
-        "and ratios measured in the same run hold better.")
+        "bench/results/profile.md for the method). When the header's load average is above the core count, the "
+        "machine was shared with other work during this run: rates and p99 are then depressed and noisy; CPU per "
+        "request and ratios measured in the same run hold better.")
 
 
 def profile(path: str, *, requests: int, log_events: int = 0, bulk_items: int = 1_000) -> dict[str, Any]:
@@ -413,9 +413,9 @@ NOTES = [
     "benchmarks' 'service CPU ms/request' column includes them.",
     "The group commit's writer thread saves a group of concurrent completions in one transaction: its event "
     "encoding, storage and projection are shared by the group and appear here divided among its requests.",
-    "The machine was shared with other sessions' tests while this ran (load average in the header): thread CPU "
-    "time resists that better than rates, but caches and hyperthreads shared with other work still inflate "
-    "every figure somewhat; compare phases within one run.",
+    "When the header's load average is above the core count, the machine was shared with other work while this "
+    "ran: thread CPU time resists that better than rates, but caches and hyperthreads shared with other work "
+    "still inflate every figure somewhat; compare phases within one run.",
 ]
 
 if __name__ == "__main__":
