@@ -34,7 +34,7 @@ from bench.common import (
     PG_URL, CpuSplit, Report, ServiceProcess, Storage, arguments, closed_loop, latency_summary, rate, ratio, run_async,
 )
 from bench.generate import REGISTRAR, id_number
-from bench.loadclient import LeanConnection
+from bench.loadclient import LeanConnection, connect_all
 from contracts.badges import BadgeCertificate, BadgeHolder
 from contracts.keys import Role
 from contracts.registry import NewNursery
@@ -137,8 +137,7 @@ async def http_storm(
     connections = [LeanConnection(url, token) for _ in range(CLIENTS)]
     request = connections[0].encode("POST", path, body)
     async with contextlib.AsyncExitStack() as stack:
-        for conn in connections:
-            await stack.enter_async_context(conn)
+        await connect_all(stack, connections)
 
         async def call(c: int, n: int) -> None:
             status, _ = await connections[c].send(request)

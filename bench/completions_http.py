@@ -26,7 +26,7 @@ from bench.common import (
     CpuSplit, Report, ServiceProcess, Storage, WaitSampler, arguments, closed_loop, describe_wait, latency_summary,
     rate, ratio, run_async,
 )
-from bench.loadclient import LeanConnection
+from bench.loadclient import LeanConnection, connect_all
 from contracts.keys import Role
 from services.training.application import TrainingRecords
 
@@ -54,8 +54,7 @@ async def post_storm(
     requests = [[conn.encode("POST", path, item) for item in itertools.islice(items[c], ahead)]
                 for c, conn in enumerate(connections)]
     async with contextlib.AsyncExitStack() as stack:
-        for conn in connections:
-            await stack.enter_async_context(conn)
+        await connect_all(stack, connections)
 
         async def call(c: int, n: int) -> None:
             if n >= len(requests[c]):  # faster than foreseen: encode the next one now (new event ids still)
