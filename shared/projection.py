@@ -285,21 +285,21 @@ class Projector:
         pending, params = self._pending(topics)
 
         def first_params(after: int, to: int) -> list[Any]:
-            return [*rows, *(params(after, to) if callable(params) else params), *models]
+            return [*rows, *params(after, to), *models]
 
         made = (rows, models, f"{versions} UNION ALL {pending}{stalled}", first_params,
                 f"{versions}{stalled}", [*rows, *models])
         self._versions_statements[names] = made
         return made
 
-    def _pending(self, topics: list[str]) -> tuple[str, Any]:
+    def _pending(self, topics: list[str]) -> tuple[str, Callable[[int, int], list[Any]]]:
         """SQL giving a row ('', 1) if an event of one of the topics is recorded but not yet applied, else ('', 0),
         with the position it looked after ('from') and the log's head it saw ('head'), in the same snapshot; and
         its parameters for a range ``(after, to]`` known free of these events (``_quiet``): the search starts
         after ``to`` when the position is at or after ``after`` (not from the position: a read model whose
         events are rare would have every request walk the log since the last of them)."""
         if not topics:
-            return "SELECT '', 0", []
+            return "SELECT '', 0", lambda after, to: []
         table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
         of_topics = f"topic IN ({', '.join('?' * len(topics))})"
         if self.store.is_postgres:  # LATERAL lets the planner walk the notification index from the position

@@ -63,15 +63,20 @@ def wait_for_queue(writer, size: int) -> None:
         time.sleep(0.005)
 
 
-def test_requests_arriving_while_the_writer_is_busy_are_saved_together(ledger, writer):
+def answers_while_busy(writer, ledger, ids: list[str]) -> list:
+    """The first id is held inside the writer's save while the others queue behind it; then the save goes on."""
     ledger.gate = threading.Event()
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        first = pool.submit(writer.submit, ("c0", "wang"))
+    with ThreadPoolExecutor(max_workers=len(ids)) as pool:
+        first = pool.submit(writer.submit, (ids[0], "wang"))
         assert ledger.entered.wait(5)
-        rest = [pool.submit(writer.submit, (f"c{i}", f"person {i}")) for i in range(1, 10)]
-        wait_for_queue(writer, 9)
+        rest = [pool.submit(writer.submit, (cid, f"person {i}")) for i, cid in enumerate(ids[1:], 1)]
+        wait_for_queue(writer, len(ids) - 1)
         ledger.gate.set()
-        answers = [first.result(5)] + [f.result(5) for f in rest]
+        return [first.result(5)] + [f.result(5) for f in rest]
+
+
+def test_requests_arriving_while_the_writer_is_busy_are_saved_together(ledger, writer):
+    answers = answers_while_busy(writer, ledger, [f"c{i}" for i in range(10)])
     assert answers == [None] * 10
     assert ledger.groups == [["c0"], [f"c{i}" for i in range(1, 10)]]
     assert writer.groups == 2
@@ -156,14 +161,7 @@ def test_the_after_hook_sees_each_saved_group_before_its_waiters_are_answered(le
 def test_a_gathering_writer_still_answers_every_caller_and_a_lone_one_after_a_group(ledger):
     writer = GroupCommit(ledger.save_all, ledger.save_one, collision=Taken, gather_seconds=0.01, name="gathering")
     try:
-        ledger.gate = threading.Event()
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            first = pool.submit(writer.submit, ("g0", "wang"))
-            assert ledger.entered.wait(5)
-            rest = [pool.submit(writer.submit, (f"g{i}", f"person {i}")) for i in range(1, 6)]
-            wait_for_queue(writer, 5)
-            ledger.gate.set()
-            assert [first.result(5)] + [f.result(5) for f in rest] == [None] * 6
+        assert answers_while_busy(writer, ledger, [f"g{i}" for i in range(6)]) == [None] * 6
         assert ledger.groups[1] == ["g1", "g2", "g3", "g4", "g5"]  # a group of many: the next one gathers
         assert writer.submit(("g6", "li")) is None  # written after the gathering pause, and answered
         assert writer.submit(("g0", "someone else")) == "wang"  # a collision still answers what is recorded

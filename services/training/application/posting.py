@@ -211,8 +211,9 @@ class Posting:
         """Save a group of queued completions in one transaction."""
         recordings = self.records.save(*(new_completion(pending.kwargs) for pending in group))
         if recordings:
+            last = max(r.notification.id for r in recordings)
             for pending in group:
-                pending.position = max(r.notification.id for r in recordings)
+                pending.position = last
 
     def save_one_completion(self, pending: Pending) -> Content | None:
         """Save one completion alone; on a collision, the content recorded under its id."""
