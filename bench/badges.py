@@ -42,6 +42,7 @@ from services.credential.application import Credentials
 from services.credential.badges import claims as badge_claims
 from services.credential.badges import cose, transport
 from services.credential.badges.verifier import Verifier
+from shared.district import today as district_today
 
 CLIENTS = 16
 
@@ -55,7 +56,7 @@ def issue_badge(app: Credentials) -> tuple[str, str]:
     badges = app.badges
     badges.keys.ensure(REGISTRAR)
     row = app.store.query_one("SELECT id_hash FROM staff WHERE staff_id = ?", (staff.staff_id,))
-    today = dt.date.today()
+    today = district_today()
     holder = BadgeHolder(
         staff_id=staff.staff_id, name=staff.name, nursery_id=nursery.nursery_id,
         nursery_name="朱泾镇阳光托育园", roles=["infant_caregiver"], certificates=[

@@ -25,6 +25,7 @@ from bench import generate
 from bench.common import Report, ServiceProcess, Storage, arguments, latency_summary
 from contracts.keys import Role
 from services.credential.application import Credentials
+from shared.district import today as district_today
 
 
 def timed(call: Any, times: int) -> list[float]:
@@ -62,7 +63,7 @@ def measure(kind: str, args: Any, report: Report, table: Any, memory: Any, goals
             app.notices.projector.catch_up()
             _, token = app.issue_key(role=Role.REGISTRAR, scope=None, name="bench registrar", actor=generate.REGISTRAR)
             rng = random.Random(1)
-            today = dt.date.today()
+            today = district_today()
             picks = [UUID(rng.choice(district.nursery_ids)) for _ in range(200)]
             app.reports.roster(picks[0], on=today)  # warm
             roster = timed(lambda: app.reports.roster(picks[rng.randrange(len(picks))], on=today), 200)

@@ -30,10 +30,11 @@ from services.training.domain.completion import Completion
 from services.training.domain import requirement
 from services.training.domain.year import training_year
 from shared import idnumber
+from shared.district import today as district_today
 
 REGISTRAR = {"key_id": "bench", "role": "registrar", "scope": None}
 BATCH = 1000
-TODAY = dt.date.today()
+TODAY = district_today()
 
 ROLE_CERTIFICATE = {
     "infant_caregiver": "infant_care", "nursery_worker": "nursery_worker", "health_worker": "health_worker",

@@ -29,9 +29,10 @@ from shared.auth.roles import operator_actor
 from shared.idnumber import make_valid
 from services.credential.domain.policy import shanghai_v2_document
 from shared.settings import Settings
+from shared.district import today as district_today
 
 DEMO_ACTOR = operator_actor("demo")
-_TODAY = dt.date.today()
+_TODAY = district_today()
 NURSERIES = [
     NewNursery(name="金山区朱泾镇第一托育园", town="朱泾镇", ownership="public", inclusive=True,
                opened_on=_TODAY - dt.timedelta(days=3 * 365), capacity=60),
@@ -117,7 +118,7 @@ def seed_credential(app, rng: random.Random) -> list[str]:
     """Nurseries with certified, checked, assigned staff under policy v2 (the plan's targets met: every
     worker compliant for the role, public kindergarten teachers with 育婴员证 above 75%), but for the
     lapses shown on purpose; a few certificates and checks falling due soon."""
-    today = dt.date.today()
+    today = district_today()
     app.badges.keys.ensure(DEMO_ACTOR)
     app.policies.adopt_policy(
         msgspec.convert(msgspec.to_builtins(shanghai_v2_document()), type=PolicyDocument),
@@ -183,7 +184,7 @@ def seed_credential(app, rng: random.Random) -> list[str]:
 def seed_lifecycle(app, with_staff: list[str]) -> None:
     """The nurseries' lives: a kindergarten converts (opens 托班), a nursery becomes inclusive, one is suspended
     with its staff still assigned (flagged for HR and the registrar), a community point opens, one has closed."""
-    today = dt.date.today()
+    today = district_today()
     life = app.nursery_lifecycle
     life.change_details(UUID(with_staff[4]), NurseryDetails(effective_on=today - dt.timedelta(days=90), capacity=20,
                                                             reason="开设托班"), DEMO_ACTOR)

@@ -21,6 +21,7 @@ from contracts.training import (
     BadgeScan, NewAssessment, NewCompletion, NewSession, NewTrainer, SubsidyPaid, TrainerTraining,
 )
 from shared.follower import Follower
+from shared.district import today as district_today
 
 TRAINERS = [NewTrainer(code="SOU-T01", name="张慧"), NewTrainer(code="SOU-T02", name="陆敏")]
 ONLINE, OFFLINE = "SOU-ON-01", "SOU-OFF-01"
@@ -35,7 +36,7 @@ def relay(source: Any, follower: Follower) -> int:
 
 def seed_training(credential: Any, training: Any, provider_id: str, hr_nursery: str, actor: dict[str, Any]) -> None:
     """Trainers, sessions, attendance, completions, assessments and subsidies; the upgrade issued from one pass."""
-    today = dt.date.today()
+    today = district_today()
     relay(credential, training.followers[0])  # the training service learns the district's people
     provider = UUID(provider_id)
     for trainer, days_ago in zip(TRAINERS, (45, 120), strict=True):  # 每年至少1次专业培训
@@ -73,7 +74,7 @@ def seed_training(credential: Any, training: Any, provider_id: str, hr_nursery: 
 
 def seed_assessments(credential: Any, training: Any, provider: UUID, actor: dict[str, Any]) -> None:
     """保育员 passes: one upgrade issued through the registrar's path and paid, one still pending; a fail."""
-    today = dt.date.today()
+    today = district_today()
     fives = sorted({c.holder_id for c in _certificates(credential) if c.cert_type == "nursery_worker" and c.level == 5})
     upgrade, pending, failed = fives[0], fives[1], fives[2]
     assessed_on = today - dt.timedelta(days=14)

@@ -10,6 +10,7 @@ import pytest
 from .conftest import shot, watch_console
 from .test_scanner import PHONE, sign_in
 from .world import WANG_FANG_ID
+from shared.district import today as district_today
 
 pytestmark = pytest.mark.browser
 
@@ -98,7 +99,7 @@ def test_the_district_charts_visits_per_month_and_hr_sees_its_open_findings(dist
     status, visit = credential.request("POST", "/v1/inspections/visits", {"nursery_id": world.nursery_id, "kind": "routine"},
                                        token)
     assert status == 201, visit
-    due = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+    due = (district_today() + dt.timedelta(days=14)).isoformat()
     status, finding = credential.request("POST", f"/v1/inspections/visits/{visit['visit_id']}/findings", {
         "kind": "not_on_roster", "person_name": "陈某", "detail": "在岗但不在花名册", "due_on": due}, token)
     assert status == 201, finding

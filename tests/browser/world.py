@@ -18,8 +18,9 @@ from shared.idnumber import make_valid
 from tests.e2e.district_setup import ok
 from tests.e2e.processes import ServiceProcess, wait_until
 from tests.integration.certification_world import REGISTRAR, assign, certificate, nursery
+from shared.district import today as district_today
 
-TODAY = dt.date.today()
+TODAY = district_today()
 LI_NA_ID = make_valid("31011619900307123")
 WANG_FANG_ID = make_valid("31011619920615345")
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from shared.idnumber import make_valid
 from tests.e2e.processes import ServiceProcess, wait_until
+from shared.district import today as district_today
 
-TODAY = dt.date.today()
+TODAY = district_today()
 
 
 def ok(response: tuple[int, object], *expected: int) -> dict:

@@ -15,6 +15,7 @@ from shared.auth.keys import new_token
 from shared.idnumber import make_valid
 from tests.e2e.district_setup import ok
 from tests.e2e.processes import District, ServiceProcess, wait_until
+from shared.district import today as district_today
 
 LIMIT = 3
 
@@ -64,7 +65,7 @@ def test_forwarded_for_is_ignored_by_default_and_the_feed_follower_is_never_lock
     staff = ok(credential.request("POST", "/v1/staff", {
         "name": "王芳", "id_number": make_valid("31011619900101555"), "nursery_id": nursery["nursery_id"]},
         district.registrar))
-    path = f"/v1/people/{staff['staff_id']}/training/{dt.date.today().year}"
+    path = f"/v1/people/{staff['staff_id']}/training/{district_today().year}"
     wait_until(lambda: training.request("GET", path, token=district.registrar)[0] == 200,
                what="the training service to learn the new person through the feed")
     (follower,) = training.get("/ready")["followers"]

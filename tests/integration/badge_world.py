@@ -10,6 +10,7 @@ from contracts.registry import NewNursery
 from services.credential.application import Credentials
 from services.credential.application.badges import Badges
 from shared.idnumber import make_valid
+from shared.district import today as district_today
 
 ACTOR = {"key_id": "k", "role": "registrar", "scope": None}
 LI_NA = make_valid("31011619900307123")
@@ -37,7 +38,7 @@ class World:
 
 
 def default_certificates(today: dt.date | None = None) -> list[BadgeCertificate]:
-    today = today or dt.date.today()
+    today = today or district_today()
     return [
         BadgeCertificate(type="infant_care", number="YY-2024-000123", expires_on=today + dt.timedelta(days=900)),
         BadgeCertificate(type="health", number="JK-2026-004512", expires_on=today + dt.timedelta(days=200)),

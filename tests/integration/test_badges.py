@@ -19,6 +19,7 @@ from services.credential.badges.verifier import Verifier
 from shared.errors import Conflict, Invalid
 from shared.idnumber import make_valid
 from tests.integration.badge_world import ACTOR, LI_NA, make_world
+from shared.district import today as district_today
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def test_badges_take_consecutive_status_indexes_and_reissue_is_a_new_badge(world
 
 def test_an_inspector_scans_a_badge_whose_certificate_was_revoked_this_morning(world):
     old, new = world.issue(), world.issue()
-    other = world.issue(BadgeCertificate(type="infant_care", number="YY-OTHER", expires_on=dt.date.today() + dt.timedelta(days=400)))
+    other = world.issue(BadgeCertificate(type="infant_care", number="YY-OTHER", expires_on=district_today() + dt.timedelta(days=400)))
     carrying = world.badges.statuses.badges_with_certificate("JK-2026-004512")
     assert [b.badge_id for b in carrying] == [old.badge_id, new.badge_id]
     changed = world.badges.statuses.mark_certificate("JK-2026-004512", "revoked", reason="forged", actor=ACTOR)
@@ -160,7 +161,7 @@ def test_a_new_application_on_the_same_storage_sees_the_badges(world, settings):
 
 def test_a_badge_too_large_for_a_qr_code_is_refused_before_anything_is_recorded(world):
     before = world.app.recorder.max_notification_id()
-    many = [BadgeCertificate(type="health", number=os.urandom(20).hex(), expires_on=dt.date.today() + dt.timedelta(days=99))
+    many = [BadgeCertificate(type="health", number=os.urandom(20).hex(), expires_on=district_today() + dt.timedelta(days=99))
             for _ in range(60)]
     with pytest.raises(Invalid) as refused:
         world.issue(*many)

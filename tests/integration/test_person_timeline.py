@@ -11,8 +11,9 @@ from tests.conftest import issue
 from tests.integration.badge_world import make_world
 from tests.integration.certification_world import REGISTRAR, assign, certificate, nursery
 from tests.integration.test_as_recorded import post_training
+from shared.district import today as district_today
 
-TODAY = dt.date.today()
+TODAY = district_today()
 
 
 def test_the_timeline_holds_every_aggregate_about_the_person_and_each_event_is_proven(credential_http):

@@ -24,6 +24,7 @@ from tests.conftest import issue
 from tests.integration import vc_verifier
 from tests.integration.certification_world import REGISTRAR, certificate, nursery, person
 from tests.integration.test_badge_cli import env, run  # noqa: F401 - the CLI reads this test's storage
+from shared.district import today as district_today
 
 PUBLIC_URL = "https://credentials.jinshan.example"
 DID = "did:web:credentials.jinshan.example"
@@ -145,7 +146,7 @@ def test_a_tampered_credential_fails_verification(client, world):
 
 
 def test_a_year_of_training_exports_with_its_hours(client, world):
-    year = dt.date.today().year
+    year = district_today().year
     event = CompletionRecorded(
         completion_id="c1", staff_id=world["wang"], provider_id="p", course_code="SK-1", category="skills",
         hours=8.0, completed_on=dt.date(year, 3, 1), counted=True,
@@ -229,7 +230,7 @@ def test_a_suspension_that_has_run_out_no_longer_shows(client, world):
                         json={"reason": "停职一个月", "effective_on": "2025-01-01", "until": "2025-01-31"})
     assert ended.status_code == 200, ended.text
     assert vc_verifier.status_bit(entries(credential)["suspension"], fetcher(client)) == 0
-    later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    later = (district_today() + dt.timedelta(days=30)).isoformat()
     again = client.post(f"/v1/certificates/{world['certificate']}/suspend", headers=world["registrar"],
                         json={"reason": "再次停职", "until": later})
     assert again.status_code == 200, again.text
@@ -251,5 +252,5 @@ def test_two_replicas_making_the_first_key_at_once_end_with_one(client, world, s
 
 
 def test_a_training_year_is_not_exported_before_any_training_data_has_arrived(client, world):
-    answer = client.get(f"/v1/staff/{world['wang']}/credentials/training/{dt.date.today().year}", headers=world["hr"])
+    answer = client.get(f"/v1/staff/{world['wang']}/credentials/training/{district_today().year}", headers=world["hr"])
     assert answer.status_code == 404 and answer.json()["code"] == "no_training_data"

@@ -18,8 +18,9 @@ from shared.audit.replay import replay
 from tests.conftest import issue
 from tests.integration.badge_world import LI_NA, make_world
 from tests.integration.certification_world import REGISTRAR, assign, certificate, nursery
+from shared.district import today as district_today
 
-TODAY = dt.date.today()
+TODAY = district_today()
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
 

@@ -21,8 +21,9 @@ from tests.integration.badge_world import LI_NA, make_world
 from tests.integration.certification_world import assign, certificate, nursery
 from tests.integration.test_access import concrete, protected_routes, roles_of
 from tests.integration.training_world import MID_2025, REGISTRAR, approve, learn_people
+from shared.district import today as district_today
 
-TODAY = dt.date.today()
+TODAY = district_today()
 READ_ONLY_POSTS = {"/v1/verify", "/v1/staff/lookup"}
 """POST routes that only read (the ID number or QR text travels in the body, never in a URL)."""
 INSPECTOR_WRITES = "/v1/inspections/visits"
