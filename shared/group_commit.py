@@ -4,7 +4,10 @@ A database commits a transaction at a fixed cost (a log flush); a request that s
 aggregate pays it alone. Here each request enqueues its already-checked item and waits;
 one writer thread takes everything queued and saves it with one ``save_all(items)``. When
 that collides (one item's id was already taken, or two items in the group share an id), the
-writer saves the group's items one by one, so each request still gets its own answer.
+writer asks once which ids are taken (``taken``), saves the others as one group again, and
+saves only the colliding items one by one, so each request still gets its own answer and a
+lone retry does not cost its whole group a transaction per item. Without ``taken``, or if the
+second save collides too (another process got there in between), the group goes one by one.
 Items are recipes (say, an aggregate's constructor arguments), not aggregates: a failed save
 has already taken an aggregate's pending events, so each attempt builds its aggregates afresh.
 """
@@ -16,10 +19,15 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Hashable, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+Waiter = tuple[Any, Future[Any]]
+"""A queued item and the future its request waits on."""
+Answer = tuple[Waiter, Any, BaseException | None]
+"""A waiter, what ``save_one`` answered for it (None: saved), and the exception it is told instead, if any."""
 
 _STOP = object()
 log = logging.getLogger(__name__)
@@ -35,6 +43,8 @@ class GroupCommit(Generic[T, R]):
         *,
         collision: type[BaseException] | tuple[type[BaseException], ...],
         after_group: Callable[[Sequence[T]], None] | None = None,
+        key: Callable[[T], Hashable] | None = None,
+        taken: Callable[[Sequence[Hashable]], set[Hashable]] | None = None,
         max_group: int = 256,
         gather_seconds: float = 0.0,
         name: str = "group-commit",
@@ -45,6 +55,9 @@ class GroupCommit(Generic[T, R]):
         (a service brings its read models up to date there, once for the whole group, and may
         note on each item what its waiter needs to answer with).
 
+        ``key(item)`` is the id a collision is about, and ``taken(keys)`` answers, in one query, which of
+        them are already recorded: given both, a collision costs one more group save, not one per item.
+
         ``gather_seconds``: while items come concurrently (the last group held more than one), the writer,
         holding a first item, waits this long before taking the rest, so more join the group and its one
         transaction (and read-model catch-up) is shared by more (PostgreSQL's ``commit_delay`` with
@@ -54,6 +67,8 @@ class GroupCommit(Generic[T, R]):
         self.after_group = after_group
         self.save_one = save_one
         self.collision = collision
+        self.key = key
+        self.taken = taken
         self.max_group = max_group
         self.gather_seconds = gather_seconds
         self._last_group = 0
@@ -114,36 +129,69 @@ class GroupCommit(Generic[T, R]):
             if stop:
                 return
 
-    def _write(self, group: list[tuple[T, Future[R | None]]]) -> None:
+    def _write(self, group: list[Waiter]) -> None:
         self.groups += 1
         try:
             self.save_all([item for item, _ in group])
         except self.collision:
-            self._write_one_by_one(group)
+            self._answer(*self._write_around_collisions(group))
             return
         except BaseException as exc:  # the database is down, say: every waiter hears it
             for _, future in group:
                 future.set_exception(exc)
             return
-        self._after([item for item, _ in group])
-        for _, future in group:
-            future.set_result(None)
+        self._answer([(entry, None, None) for entry in group], [item for item, _ in group])
 
-    def _write_one_by_one(self, group: list[tuple[T, Future[R | None]]]) -> None:
-        answers: list[tuple[Future[R | None], R | None, BaseException | None]] = []
-        for item, future in group:
+    def _write_around_collisions(self, group: list[Waiter]) -> tuple[list[Answer], list[Any]]:
+        """After a group collided: the items whose ids are free saved as one group again, the rest one by one.
+
+        Returns each waiter's answer (in the group's order) and the items saved."""
+        if self.key is None or self.taken is None:
+            return self._one_by_one(group)
+        try:
+            recorded = self.taken([self.key(item) for item, _ in group])
+        except Exception:  # the group still gets its answers, one by one
+            log.exception("%s: finding the taken ids failed", self.name)
+            return self._one_by_one(group)
+        fresh: list[Waiter] = []
+        colliding: list[Waiter] = []
+        keys: set[Hashable] = set()
+        for entry in group:
+            k = self.key(entry[0])
+            (colliding if k in recorded or k in keys else fresh).append(entry)
+            keys.add(k)
+        if not fresh:
+            return self._one_by_one(group)
+        self.groups += 1
+        try:
+            self.save_all([item for item, _ in fresh])
+        except self.collision:  # taken in between (another process): every item on its own
+            return self._one_by_one(group)
+        except BaseException as exc:
+            answers, saved = self._one_by_one(colliding)
+            return [(entry, None, exc) for entry in fresh] + answers, saved
+        answers, saved = self._one_by_one(colliding)
+        return [(entry, None, None) for entry in fresh] + answers, [item for item, _ in fresh] + saved
+
+    def _one_by_one(self, group: list[Waiter]) -> tuple[list[Answer], list[Any]]:
+        answers: list[Answer] = []
+        for entry in group:
             try:
-                answers.append((future, self.save_one(item), None))
+                answers.append((entry, self.save_one(entry[0]), None))
             except BaseException as exc:
-                answers.append((future, None, exc))
-        self._after([item for (item, _), (_, _, exc) in zip(group, answers) if exc is None])
-        for future, answer, exc in answers:
+                answers.append((entry, None, exc))
+        return answers, [entry[0] for entry, _, exc in answers if exc is None]
+
+    def _answer(self, answers: list[Answer], saved: list[Any]) -> None:
+        """Hand the saved items to ``after_group``, then answer each waiter."""
+        self._after(saved)
+        for (_, future), answer, exc in answers:
             if exc is not None:
                 future.set_exception(exc)
             else:
                 future.set_result(answer)
 
-    def _after(self, items: list[T]) -> None:
+    def _after(self, items: list[Any]) -> None:
         if self.after_group is None:
             return
         try:

@@ -23,6 +23,7 @@ class Ledger:
         self.groups: list[list[str]] = []
         self.gate: threading.Event | None = None
         self.entered = threading.Event()
+        self.asked: list[list[str]] = []
 
     def save_all(self, items) -> None:
         self.entered.set()
@@ -34,6 +35,11 @@ class Ledger:
             raise Taken
         self.rows.update(items)
         self.groups.append(keys)
+
+    def taken(self, keys) -> set[str]:
+        """Which keys are recorded (one query, as the event store answers it)."""
+        self.asked.append(list(keys))
+        return {k for k in keys if k in self.rows}
 
     def save_one(self, item):
         key, value = item
@@ -122,10 +128,17 @@ def test_a_failing_database_is_reported_to_every_waiter_of_the_group(ledger):
         writer.stop()
 
 
-def test_many_concurrent_requests_each_get_saved_exactly_once(ledger, writer):
+@pytest.mark.parametrize("knowing", [False, True], ids=["one-by-one", "regrouping"])
+def test_many_concurrent_requests_each_get_saved_exactly_once(ledger, writer, knowing):
+    if knowing:
+        writer.stop()
+        writer = knowing_what_is_taken(ledger)
     keys = [f"k{i % 40}" for i in range(200)]  # every key posted five times
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        answers = list(pool.map(lambda k: writer.submit((k, f"value of {k}")), keys))
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(lambda k: writer.submit((k, f"value of {k}")), keys))
+    finally:
+        writer.stop()
     assert sum(a is None for a in answers) == 40
     assert all(a is None or a.startswith("value of") for a in answers)
     assert sorted(ledger.rows) == sorted(set(keys))
@@ -168,3 +181,101 @@ def test_a_gathering_writer_still_answers_every_caller_and_a_lone_one_after_a_gr
         assert ledger.rows["g6"] == "li" and ledger.groups[-1] == ["g6"]
     finally:
         writer.stop()
+
+
+def in_one_busy_group(writer, ledger, posts: list[tuple[str, str]]) -> list:
+    """``posts`` queued behind a blocker held in the writer's save, so they are written as one group."""
+    ledger.gate = threading.Event()
+    with ThreadPoolExecutor(max_workers=len(posts) + 1) as pool:
+        blocker = pool.submit(writer.submit, ("b", "blocker"))
+        assert ledger.entered.wait(5)
+        futures = []
+        for queued, post in enumerate(posts, 1):
+            futures.append(pool.submit(writer.submit, post))
+            wait_for_queue(writer, queued)  # in this order
+        ledger.gate.set()
+        assert blocker.result(5) is None
+        return [f.result(5) for f in futures]
+
+
+def knowing_what_is_taken(ledger, **options) -> GroupCommit:
+    return GroupCommit(ledger.save_all, ledger.save_one, collision=Taken, key=lambda item: item[0],
+                       taken=options.pop("taken", ledger.taken), name="knowing", **options)
+
+
+def test_a_retry_in_a_group_costs_the_others_one_more_group_save_not_one_each(ledger):
+    writer = knowing_what_is_taken(ledger)
+    ledger.rows["old"] = "recorded earlier"
+    try:
+        answers = in_one_busy_group(writer, ledger, [
+            ("n1", "new one"), ("old", "a retry"), ("t", "first"), ("n2", "another"), ("t", "second")])
+    finally:
+        writer.stop()
+    assert answers == [None, "recorded earlier", None, None, "first"]
+    assert ledger.groups == [["b"], ["n1", "t", "n2"]]  # the retry and the second "t" answered on their own
+    assert ledger.asked == [["n1", "old", "t", "n2", "t"]]
+    assert writer.groups == 3  # the blocker, the group that collided, the group saved without the retry
+    assert ledger.rows == {"old": "recorded earlier", "b": "blocker", "n1": "new one", "t": "first", "n2": "another"}
+
+
+def test_an_id_taken_between_the_question_and_the_second_save_still_gets_its_own_answer(ledger):
+    def taken_then_raced(keys):  # another process records "n2" just after the question was answered
+        answer = ledger.taken(keys)
+        ledger.rows["n2"] = "the other process"
+        return answer
+
+    writer = knowing_what_is_taken(ledger, taken=taken_then_raced)
+    ledger.rows["old"] = "recorded earlier"
+    try:
+        answers = in_one_busy_group(writer, ledger, [("n1", "new one"), ("old", "a retry"), ("n2", "mine")])
+    finally:
+        writer.stop()
+    assert answers == [None, "recorded earlier", "the other process"]
+    assert ledger.groups == [["b"], ["n1"]]  # then one by one
+    assert ledger.rows["n1"] == "new one"
+
+
+def test_when_the_question_fails_the_group_is_answered_one_by_one(ledger):
+    def unreachable(keys):
+        raise ConnectionError("the query failed")
+
+    writer = knowing_what_is_taken(ledger, taken=unreachable)
+    ledger.rows["old"] = "recorded earlier"
+    try:
+        answers = in_one_busy_group(writer, ledger, [("n1", "new one"), ("old", "a retry")])
+    finally:
+        writer.stop()
+    assert answers == [None, "recorded earlier"]
+    assert ledger.groups == [["b"], ["n1"]]
+
+
+def test_a_database_failing_on_the_second_save_is_told_to_the_free_items_and_the_retry_still_answered(ledger):
+    writer = knowing_what_is_taken(ledger)
+    ledger.rows["old"] = "recorded earlier"
+    real_save_all, calls = ledger.save_all, []
+
+    def fails_the_second_time(items):
+        calls.append([k for k, _ in items])
+        if len(calls) == 3:
+            raise ConnectionError("database is down")
+        real_save_all(items)
+
+    writer.save_all = fails_the_second_time
+    try:
+        ledger.gate = threading.Event()
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            blocker = pool.submit(writer.submit, ("b", "blocker"))
+            assert ledger.entered.wait(5)
+            new = pool.submit(writer.submit, ("n1", "new one"))
+            wait_for_queue(writer, 1)
+            retry = pool.submit(writer.submit, ("old", "a retry"))
+            wait_for_queue(writer, 2)
+            ledger.gate.set()
+            assert blocker.result(5) is None
+            with pytest.raises(ConnectionError):
+                new.result(5)
+            assert retry.result(5) == "recorded earlier"
+    finally:
+        writer.stop()
+    assert calls == [["b"], ["n1", "old"], ["n1"]]
+    assert "n1" not in ledger.rows

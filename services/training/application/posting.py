@@ -3,7 +3,8 @@
 The pipeline per request: a few queries gather the catalogue, the people named and the
 completions already recorded under the same ids; each item is then checked in memory; the
 new ones are saved many per transaction. A save that collides (a concurrent retry got there
-first) falls back to one by one, comparing each collision with what the event store holds.
+first) saves the others again as a group (single posts) or one by one (a bulk batch), comparing
+each collision with what the event store holds.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class Posting:
         self.completion_writer: GroupCommit[Pending, Content | None] = GroupCommit(
             self.save_completion_group, self.save_one_completion,
             collision=IntegrityError, after_group=self.after_completion_group, gather_seconds=GATHER_SECONDS,
-            name="training-completions",
+            key=lambda pending: pending.completion_id, taken=self.recorded_ids, name="training-completions",
         )
         """Single completions posted concurrently are saved together, one transaction per group."""
 
@@ -226,6 +227,14 @@ class Posting:
         if recordings:
             pending.position = max(r.notification.id for r in recordings)
         return None
+
+    def recorded_ids(self, completion_ids: Sequence[str]) -> set[str]:
+        """Which of these completions the event store holds already (one query per chunk of ids)."""
+        table = self.records.recorder.events_table_name  # type: ignore[attr-defined]
+        ids = [UUID(c) if self.records.store.is_postgres else UUID(c).hex for c in completion_ids]  # as stored
+        rows = query_in(self.records.store.query,
+                        f"SELECT originator_id FROM {table} WHERE originator_id IN ({{marks}})", ids)
+        return {str(UUID(str(row["originator_id"]))) for row in rows}
 
     def after_completion_group(self, saved: Sequence[Pending]) -> None:
         """Once per group: bring the ledger up to date, and note each saved completion's row for its answer."""
