@@ -139,11 +139,12 @@ def ratio(ours: float, baseline: float) -> float:
 
 async def closed_loop(
     clients: int, seconds: float, call: Callable[[int, int], Awaitable[None]], warmup: float = 1.0,
-    split: CpuSplit | None = None, waits: WaitSampler | None = None,
+    split: CpuSplit | None = None, waits: WaitSampler | None = None, wal: WalWindow | None = None,
 ) -> tuple[int, float, list[float]]:
     """``clients`` tasks calling ``call(client, n)`` back to back; (calls, elapsed, latencies) after a warm-up.
 
-    A ``split`` (and a ``waits`` sampler) given is measured over the timed part only (after the warm-up).
+    A ``split`` (and a ``waits`` sampler, a ``wal`` window) given is measured over the timed part only (after
+    the warm-up).
     """
     latencies: list[float] = []
     counter = [0]
@@ -169,6 +170,8 @@ async def closed_loop(
             split.__enter__()
         if waits is not None:
             waits.__enter__()
+        if wal is not None:
+            wal.__enter__()
         started = time.perf_counter()
         stop_at[0] = started + seconds
         return started
@@ -181,6 +184,8 @@ async def closed_loop(
         split.__exit__(None, None, None)
     if waits is not None:
         waits.__exit__(None, None, None)
+    if wal is not None:
+        wal.__exit__(None, None, None)
     return counter[0], elapsed, latencies
 
 
@@ -331,6 +336,66 @@ class WaitSampler:
             if state in out:
                 out[state] += n
         return {k: round(v / max(self.samples, 1), 2) for k, v in out.items()}
+
+
+class WalWindow:
+    """What PostgreSQL wrote to its write-ahead log during a run, read back with ``pg_walinspect``.
+
+    The log position is noted on entering and on leaving; ``pg_get_wal_stats`` then counts the records
+    between them by kind: commits (``Transaction/COMMIT``: one per transaction that wrote, so a group
+    commit of many completions shows as fewer commits per completion), and the bytes each resource
+    manager wrote (Btree for index entries, Heap for rows), full-page images included (``fpi_bytes``:
+    the first change to a page after a checkpoint writes the whole page; a random-keyed index larger
+    than ``shared_buffers`` dirties a new page with nearly every insert). The log is the cluster's, so
+    the run must be the only writer (the benchmarks run one thing at a time). Without the extension
+    (it ships with PostgreSQL's contrib), ``error`` says so and ``per`` gives None.
+    """
+
+    STATS = ('SELECT "resource_manager/record_type", count, record_size, fpi_size'
+             " FROM pg_get_wal_stats(%s::pg_lsn, %s::pg_lsn, true) WHERE count > 0")
+
+    def __init__(self, url: str = PG_URL):
+        self.url = url
+        self.start: str | None = None
+        self.end: str | None = None
+        self.records: dict[str, tuple[int, int, int]] = {}
+        """(count, record bytes, full-page image bytes) by resource manager/record type."""
+        self.error: str | None = None
+
+    def __enter__(self) -> WalWindow:
+        try:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
+                self.start = str(conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0])  # type: ignore[index]
+        except psycopg.Error as exc:
+            self.error = str(exc).strip()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.start is None:
+            return
+        try:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                self.end = str(conn.execute("SELECT pg_current_wal_flush_lsn()").fetchone()[0])  # type: ignore[index]
+                for kind, count, size, fpi in conn.execute(self.STATS, (self.start, self.end)):
+                    self.records[kind] = (int(count), int(size), int(fpi))
+        except psycopg.Error as exc:  # recorded, not raised: the run's figures stand without it
+            self.error = str(exc).strip()
+
+    def per(self, units: int) -> dict[str, float] | None:
+        """Per unit of work (a completion, an item): commits, WAL bytes, of them full-page images, Btree, Heap."""
+        if self.error is not None or self.start is None or units <= 0:
+            return None
+        def total(index: int, prefix: str = "") -> int:
+            return sum(r[index] for kind, r in self.records.items() if kind.startswith(prefix))
+        written = total(1) + total(2)
+        return {
+            "commits": round(self.records.get("Transaction/COMMIT", (0, 0, 0))[0] / units, 4),
+            "wal_bytes": round(written / units, 1),
+            "fpi_bytes": round(total(2) / units, 1),
+            "btree_bytes": round((total(1, "Btree/") + total(2, "Btree/")) / units, 1),
+            "heap_bytes": round(sum(total(1, p) + total(2, p) for p in ("Heap/", "Heap2/")) / units, 1),
+        }
 
 
 def describe_wait(row: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ database. Measured with logs of 10^4, 10^5 and 10^6 events already recorded.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from typing import Any
@@ -19,7 +20,7 @@ import httpx
 
 from bench import generate, raw
 from bench.profile_paths import add_phase_table, profile
-from bench.common import CpuSplit, Report, ServiceProcess, Storage, arguments, rate, ratio
+from bench.common import CpuSplit, Report, ServiceProcess, Storage, WalWindow, arguments, rate, ratio
 from bench.raw import TOPIC, event_state
 from contracts.keys import Role
 from services.training.application import TrainingRecords
@@ -45,7 +46,8 @@ def measure(kind: str, args: Any, report: Report, table: Any, goals: dict[str, A
             with ServiceProcess("training", storage) as server, httpx.Client(
                     base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
                 items = list(generate.completion_items(world, items_per_request, prefix=f"B{log_size}"))
-                with CpuSplit(server) as split:
+                wal = WalWindow() if kind == "postgres" else None
+                with CpuSplit(server) as split, wal or contextlib.nullcontext():
                     started = time.perf_counter()
                     response = client.post(f"/v1/providers/{world.provider_id}/completions/bulk", json={"items": items})
                     elapsed = time.perf_counter() - started
@@ -57,12 +59,16 @@ def measure(kind: str, args: Any, report: Report, table: Any, goals: dict[str, A
             raw_seconds = raw.executemany(storage, rows)
             ours, limit = rate(len(items), elapsed), rate(len(items), raw_seconds)
             service_ms, postgres_ms = (round(1000 * split.used[part] / len(items), 3) for part in ("service", "postgres"))
+            written = wal.per(len(items)) if wal else None
             table.add(kind, f"{log_size:,}", f"{len(items):,}", round(elapsed, 2), ours, round(raw_seconds, 3), limit,
-                      ratio(ours, limit), service_ms, postgres_ms, rss)
+                      ratio(ours, limit), service_ms, postgres_ms, rss,
+                      *([written[k] for k in ("wal_bytes", "fpi_bytes", "btree_bytes", "heap_bytes")] if written
+                        else ["—"] * 4))
             report.data.setdefault(kind, []).append({
                 "log_events_before": log_size, "items": len(items), "seconds": elapsed, "raw_seconds": raw_seconds,
                 "rss_mb": rss, "items_per_s": ours, "service_cpu_ms_per_item": service_ms,
-                "postgres_cpu_ms_per_item": postgres_ms})
+                "postgres_cpu_ms_per_item": postgres_ms, "wal_per_item": written,
+                "wal_error": wal.error if wal else None})
             goals[kind] = (ratio(ours, limit), ours, limit, len(items), log_size)
         app.close()
     finally:
@@ -75,7 +81,8 @@ def main() -> None:
                     {k: v for k, v in vars(args).items() if k != "storages"})
     table = report.table("items/s by request size", [
         "storage", "log events before", "items", "seconds", "items/s", "raw seconds", "raw rows/s", "ratio",
-        "service CPU ms/item", "PostgreSQL CPU ms/item", "service RSS MiB"])
+        "service CPU ms/item", "PostgreSQL CPU ms/item", "service RSS MiB", "WAL bytes/item",
+        "of them full-page images", "Btree (index) bytes/item", "Heap (row) bytes/item"])
     goals: dict[str, Any] = {}
     for kind in args.storages:
         measure(kind, args, report, table, goals)
@@ -95,6 +102,10 @@ def main() -> None:
         "the idempotency lookup, the event store writes (1,000 per transaction), the ledger projection "
         "(and the audit log's Merkle leaves) of every event, and the per-item answer.",
         "The raw baseline writes only the event rows: no read model, no Merkle leaves, no checks.",
+        "The WAL columns read PostgreSQL's write-ahead log between the request's start and its answer "
+        "(pg_walinspect; nothing else writes during a benchmark): bytes per item, of them full-page images (a "
+        "page's first change after a checkpoint writes the whole 8 KiB page), and the index (Btree) and row (Heap) "
+        "records' share.",
     ]
     if "postgres" in args.storages:  # where the CPU goes, by phase (bench/profile_paths.py)
         profiled = profile("bulk", requests=3, bulk_items=int(1_000 * min(args.scale, 1.0)) or 100,
@@ -123,12 +134,21 @@ def slows(runs: list[dict[str, Any]]) -> str:
     first, last = runs[0], runs[-1]
     grew = max(("the service", last["service_cpu_ms_per_item"] - first["service_cpu_ms_per_item"]),
                ("PostgreSQL", last["postgres_cpu_ms_per_item"] - first["postgres_cpu_ms_per_item"]), key=lambda x: x[1])
-    return (f"Measured in this run: {sizes}. What grew most with the log is {grew[0]}'s CPU per item "
-            f"(+{grew[1]:.3f} ms): "
-            + ("inserting into indexes that grow with the log (text UUID keys of the events, the ledger, the version "
-               "index and the Merkle leaves) and the ledger's counted-already lookups by key, inside PostgreSQL "
-               "(inferred from this split, not profiled inside PostgreSQL)." if grew[0] == "PostgreSQL" else
-               "its per-item work should not depend on the log: see the phase table."))
+    why = (f"Measured in this run: {sizes}. What grew most with the log is {grew[0]}'s CPU per item "
+           f"(+{grew[1]:.3f} ms): "
+           + ("PostgreSQL's work inserting into indexes that grow with the log (the events' and the ledger's "
+              "random UUID keys, the version index, the Merkle leaves)." if grew[0] == "PostgreSQL" else
+              "its per-item work should not depend on the log: see the phase table."))
+    w1, w2 = first.get("wal_per_item"), last.get("wal_per_item")
+    if w1 and w2:
+        why += (f" PostgreSQL's write-ahead log per item went from {w1['wal_bytes']:,.0f} to {w2['wal_bytes']:,.0f} "
+                f"bytes; of them full-page images from {w1['fpi_bytes']:,.0f} to {w2['fpi_bytes']:,.0f}, and index "
+                f"(Btree) records from {w1['btree_bytes']:,.0f} to {w2['btree_bytes']:,.0f} bytes.")
+        if w2["fpi_bytes"] - w1["fpi_bytes"] > 0.5 * (w2["wal_bytes"] - w1["wal_bytes"]) > 0:
+            why += (" Most of the growth is whole pages: with a larger log, each insert at a random key lands on an "
+                    "index page not yet changed since the last checkpoint, so PostgreSQL writes the page whole; "
+                    "keys that arrive in order (or fewer indexes on random keys) would keep that flat.")
+    return why
 
 if __name__ == "__main__":
     main()

@@ -23,7 +23,7 @@ from typing import Any
 from bench import generate, raw
 from bench.profile_paths import add_phase_table, profile
 from bench.common import (
-    CpuSplit, Report, ServiceProcess, Storage, WaitSampler, arguments, closed_loop, describe_wait, latency_summary,
+    CpuSplit, Report, ServiceProcess, Storage, WaitSampler, WalWindow, arguments, closed_loop, describe_wait, latency_summary,
     rate, ratio, run_async,
 )
 from bench.loadclient import LeanConnection, connect_all
@@ -43,7 +43,7 @@ WAITS_SHOWN = 4
 
 async def post_storm(
     url: str, token: str | None, world: generate.TrainingWorld, seconds: float, run: str, split: CpuSplit | None = None,
-    path: str | None = None, waits: WaitSampler | None = None,
+    path: str | None = None, waits: WaitSampler | None = None, wal: WalWindow | None = None,
 ) -> dict[str, Any]:
     """16 clients posting new completions back to back (to the service, or to the peer at ``path``)."""
     statuses: dict[int, int] = {}
@@ -62,7 +62,7 @@ async def post_storm(
             status, _ = await connections[c].send(requests[c][n])
             statuses[status] = statuses.get(status, 0) + 1
 
-        count, elapsed, latencies = await closed_loop(CLIENTS, seconds, call, split=split, waits=waits)
+        count, elapsed, latencies = await closed_loop(CLIENTS, seconds, call, split=split, waits=waits, wal=wal)
     return {"count": count, "seconds": elapsed, "latencies": latencies, "statuses": statuses}
 
 
@@ -79,7 +79,8 @@ def timed_run(service: str, storage: Storage, world: generate.TrainingWorld, tok
     started = time.perf_counter()
     with ServiceProcess(service, storage, workers=workers) as server:
         split, waits = CpuSplit(server), server.waits()
-        result = run_async(post_storm(server.url, token, world, seconds, run, split, path=path, waits=waits))
+        wal = WalWindow() if storage.kind == "postgres" else None
+        result = run_async(post_storm(server.url, token, world, seconds, run, split, path=path, waits=waits, wal=wal))
         rss = server.rss_mb()
     print(f"[{storage.kind}] {service}, {workers} worker(s): {rate(result['count'], result['seconds']):,}/s "
           f"({time.perf_counter() - started:.1f}s with start, warm-up and stop)", flush=True)
@@ -87,7 +88,8 @@ def timed_run(service: str, storage: Storage, world: generate.TrainingWorld, tok
             "per_s": rate(result["count"], result["seconds"]),
             "cpu_ms": round(split.used["service"] / max(result["count"], 1) * 1000, 2), "cpu_cores": split.cores(),
             "rss_mb": rss, "waits": waits.summary() if waits else None, "wait_totals": waits.totals() if waits else None,
-            "wait_samples": waits.samples if waits else 0, "wait_error": waits.error if waits else None}
+            "wait_samples": waits.samples if waits else 0, "wait_error": waits.error if waits else None,
+            "wal": wal.per(result["count"]) if wal else None, "wal_error": wal.error if wal else None}
 
 
 def peer_cells(peer: dict[str, Any] | None, ours: float, one: dict[str, Any] | None) -> list[Any]:
@@ -145,6 +147,11 @@ def measure(kind: str, args: Any, report: Report, tables: dict[str, Any], goals:
                         tables["wait_totals"].add(kind, f"{size:,}", workers, who, measured["wait_samples"],
                                                   t["sessions"], t["lock"], t["idle in transaction"], t["active"],
                                                   t["idle"])
+                for who, measured in (("service", run), ("peer", peer)):
+                    if measured is not None and measured["wal"] is not None:
+                        w = measured["wal"]
+                        tables["wal"].add(kind, f"{size:,}", workers, who, w["commits"], w["wal_bytes"],
+                                          w["fpi_bytes"], w["btree_bytes"], w["heap_bytes"])
                 for row in [w for w in run["waits"] or [] if w["state"] != "idle"][:WAITS_SHOWN]:
                     tables["waits"].add(kind, f"{size:,}", workers, row["sessions"], row["state"], row["wait"],
                                         row["statement"])
@@ -207,6 +214,15 @@ def workers_goal(kind: str, rows: list[dict[str, Any]]) -> tuple[str, bool, str]
                         "position row FOR UPDATE) stays locked across those round trips and that Python work.")
     else:
         text.append("No session sampling on this storage (pg_stat_activity is PostgreSQL's).")
+    w1, w2 = one.get("wal"), two.get("wal")
+    if w1 and w2 and w1["commits"] and w2["commits"]:
+        text.append(
+            f"PostgreSQL's log (pg_walinspect) recorded {w1['commits']} commits per completion with one worker and "
+            f"{w2['commits']} with two: the group commit's transactions (the save, the projector's catch-up) "
+            + (f"carried {round(w2['commits'] / w1['commits'], 2)}× as many completions each with one worker as "
+               "with two, since each worker's writer groups only its own requests; PostgreSQL's per-transaction "
+               "work is paid that much more often per completion." if w2["commits"] > 1.15 * w1["commits"] else
+               "carried about as many completions each in both: group size does not explain the missing gain."))
     if peers:
         text.append(f"The textbook peer, one event per POST and no projection, gained {peers[-1][1]}× at "
                     f"{peers[-1][0]:,} events in the same minutes.")
@@ -232,6 +248,12 @@ def main() -> None:
             "on average)", ["storage", "log events before", "workers", "process", "samples", "sessions",
                             "waiting on a lock", "idle in transaction", "active (running or waiting)",
                             "idle in the pool"]),
+        "wal": report.table(
+            "what PostgreSQL's write-ahead log recorded per completion during each timed run (pg_walinspect; a "
+            "commit is one transaction that wrote)", ["storage", "log events before", "workers", "process",
+                                                      "commits per completion", "WAL bytes per completion",
+                                                      "of them full-page images", "Btree (index) bytes",
+                                                      "Heap (row) bytes"]),
         "waits": report.table(
             f"what the service's sessions did most often, plain idle left out (at most {WAITS_SHOWN} rows per run; "
             "the statement is the session's current or last one, schema prefix removed)",
@@ -326,8 +348,13 @@ NOTES = [
     "~0.02 of a core; the CPU table says where the rest went.",
     "Every posted completion is new (201); the HTTP statuses column shows any other answer.",
     "Group commit: the training service's single-completion path enqueues the checked completion; one writer "
-    "thread saves everything queued with one save(*completions) transaction, and on a collision saves the group "
-    "one by one so a duplicate still gets its original result and a conflict its 409.",
+    "thread saves everything queued with one save(*completions) transaction; on a collision it asks which ids are "
+    "taken, saves the rest as a group again and only the colliding ones one by one, so a duplicate still gets its "
+    "original result and a conflict its 409.",
+    "The write-ahead log table reads the log between the timed run's start and end (pg_walinspect, the cluster's "
+    "log: nothing else writes during a benchmark). Commits per completion is the inverse of how many completions "
+    "share a writing transaction; full-page images are whole pages written on their first change after a "
+    "checkpoint.",
 ]
 
 if __name__ == "__main__":

@@ -271,6 +271,42 @@ def test_the_wait_sampler_samples_in_its_own_thread_while_entered():
     assert sampler.samples == taken  # stopped on exit
 
 
+def test_the_wal_window_counts_the_commits_and_index_bytes_written_while_it_was_open():
+    """Ten transactions of one row each into an indexed table: ten commits, index and row records, per row."""
+    require_postgres()
+    from bench.common import WalWindow
+
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    table = sql.Identifier(f"{prefix}wal", "events")
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(f"{prefix}wal")))
+        conn.execute(sql.SQL("CREATE TABLE {} (id uuid PRIMARY KEY, body text)").format(table))
+        try:
+            with WalWindow(TEST_DATABASE_URL) as one_by_one:
+                for _ in range(10):
+                    conn.execute(sql.SQL("INSERT INTO {} VALUES (%s, 'x')").format(table), (uuid.uuid4(),))
+            with WalWindow(TEST_DATABASE_URL) as together, conn.transaction():
+                for _ in range(10):
+                    conn.execute(sql.SQL("INSERT INTO {} VALUES (%s, 'x')").format(table), (uuid.uuid4(),))
+        finally:
+            drop_schemas(prefix)
+    alone, grouped = one_by_one.per(10), together.per(10)
+    assert one_by_one.error is None and alone is not None and grouped is not None
+    assert alone["commits"] >= 1.0 and grouped["commits"] <= 0.2  # a commit per row, then one for all ten
+    assert alone["btree_bytes"] > 0 and alone["heap_bytes"] > 0
+    assert alone["wal_bytes"] >= alone["btree_bytes"] + alone["heap_bytes"]
+    assert one_by_one.per(0) is None
+
+
+def test_without_pg_walinspect_the_wal_window_says_why_and_gives_no_figures():
+    require_postgres()
+    from bench.common import WalWindow
+
+    with WalWindow("postgresql://postgres@127.0.0.1:5432/no_such_database_here") as window:
+        pass
+    assert window.error and window.per(10) is None
+
+
 def _run(per_s: float, service: float, postgres: float, machine: float, lock: float = 0.0, open_tx: float = 0.0):
     waits = [{"state": "active", "wait": "Lock:relation", "statement": "LOCK TABLE x", "sessions": lock},
              {"state": "idle in transaction", "wait": "Client:ClientRead", "statement": "BEGIN", "sessions": open_tx}]
@@ -302,6 +338,37 @@ def test_the_two_workers_goal_is_met_only_at_every_size_and_explained_from_the_r
 
     measured, met, why = workers_goal("postgres", rows[:1])
     assert met and why == "" and measured.startswith("1.5 at 10,000")
+
+
+def test_the_two_workers_explanation_says_how_many_completions_shared_a_commit_when_the_log_was_read():
+    from bench.completions_http import workers_goal
+
+    one, two = _run(100, 0.8, 0.3, 1.1), _run(104, 0.9, 0.5, 1.5)
+    halved = [{"size": 10_000, "service": {1: {**one, "wal": {"commits": 0.1}}, 2: {**two, "wal": {"commits": 0.2}}},
+               "peer": None}]
+    assert "recorded 0.1 commits per completion with one worker and 0.2 with two" in workers_goal("postgres", halved)[2]
+    assert "carried 0.5× as many" not in workers_goal("postgres", halved)[2]
+    assert "carried 2.0× as many completions each with one worker" in workers_goal("postgres", halved)[2]
+    same = [{**halved[0], "service": {1: {**one, "wal": {"commits": 0.1}}, 2: {**two, "wal": {"commits": 0.1}}}}]
+    assert "group size does not explain" in workers_goal("postgres", same)[2]
+    unread = [{**halved[0], "service": {1: {**one, "wal": None}, 2: {**two, "wal": None}}}]
+    assert "commits per completion" not in workers_goal("postgres", unread)[2]
+
+
+def test_bulk_slowing_is_explained_by_whole_pages_when_they_are_what_the_log_grew_by():
+    from bench.completions_bulk import slows
+
+    def at(size, per_s, pg_ms, wal, fpi):
+        return {"log_events_before": size, "items_per_s": per_s, "service_cpu_ms_per_item": 0.15,
+                "postgres_cpu_ms_per_item": pg_ms,
+                "wal_per_item": {"wal_bytes": wal, "fpi_bytes": fpi, "btree_bytes": 300, "heap_bytes": 500}}
+
+    why = slows([at(10_000, 4_600, 0.07, 1_200, 100), at(1_000_000, 2_600, 0.28, 5_200, 3_900)])
+    assert "PostgreSQL's CPU per item (+0.210 ms)" in why
+    assert "from 1,200 to 5,200 bytes; of them full-page images from 100 to 3,900" in why
+    assert "Most of the growth is whole pages" in why
+    rows_grew = slows([at(10_000, 4_600, 0.07, 1_200, 100), at(1_000_000, 2_600, 0.28, 5_200, 200)])
+    assert "Most of the growth is whole pages" not in rows_grew
 
 
 def test_the_summary_lists_every_goal_of_each_results_file(tmp_path, monkeypatch):
