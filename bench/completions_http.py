@@ -196,6 +196,15 @@ def workers_goal(kind: str, rows: list[dict[str, Any]]) -> tuple[str, bool, str]
     else:
         text.append(f"The cores were not full ({round(c2['of'] - c2['machine'], 2)} of a core idle on average): the "
                     "second worker was held back by waiting, not by CPU.")
+    used = round(c1["service"] + c1["postgres"] + c1.get("load generator", 0.0), 2)
+    if used > 0:
+        ceiling = round(c1["of"] / used, 2)
+        text.append(
+            f"With one worker the service, PostgreSQL and the load generator kept {used} cores busy for "
+            f"{one['per_s']:,.0f}/s: at that CPU per completion the machine's {c1['of']} cores allow at most "
+            f"{ceiling}× that rate, however many workers"
+            + (", below the goal's 1.4×: on this machine the goal needs less CPU per completion, not only more "
+               "workers." if ceiling < 1.4 else "."))
     t1, t2 = one.get("wait_totals"), two.get("wait_totals")
     if t1 and t2:
         top = [w for w in two["waits"] if w["state"] != "idle"][:3]

@@ -329,12 +329,17 @@ def test_the_two_workers_goal_is_met_only_at_every_size_and_explained_from_the_r
     assert why.startswith("Measured in this run, at 100,000 events (the size with the smallest gain, 1.1×)")
     assert "0.7 of a core idle" in why and "waiting on a lock 0.0 → 2.5" in why
     assert "Writers queued on locks" in why and "Transactions stayed open" in why
+    assert "kept 1.1 cores busy for 100/s" in why and "allow at most 1.82× that rate, however many workers." in why
     assert "2.5 waiting on Lock:relation" in why
 
     full = [{"size": 10_000, "service": {1: _run(100, 0.8, 0.3, 1.9), 2: _run(105, 1.0, 0.5, 1.95)}, "peer": None}]
     measured, met, why = workers_goal("sqlite", [{**full[0], "service": {
         k: {**v, "wait_totals": None, "waits": None} for k, v in full[0]["service"].items()}}])
     assert not met and "cores were full" in why and "No session sampling" in why
+    assert "allow at most 1.82× that rate" in why  # 0.8 + 0.3 cores of 2
+
+    busy = [{"size": 10_000, "service": {1: _run(100, 1.2, 0.4, 1.7), 2: _run(105, 1.4, 0.5, 1.95)}, "peer": None}]
+    assert "at most 1.25× that rate, however many workers, below the goal's 1.4×" in workers_goal("postgres", busy)[2]
 
     measured, met, why = workers_goal("postgres", rows[:1])
     assert met and why == "" and measured.startswith("1.5 at 10,000")
