@@ -357,7 +357,6 @@ class WalWindow:
     def __init__(self, url: str = PG_URL):
         self.url = url
         self.start: str | None = None
-        self.end: str | None = None
         self.records: dict[str, tuple[int, int, int]] = {}
         """(count, record bytes, full-page image bytes) by resource manager/record type."""
         self.error: str | None = None
@@ -376,8 +375,8 @@ class WalWindow:
             return
         try:
             with psycopg.connect(self.url, autocommit=True) as conn:
-                self.end = str(conn.execute("SELECT pg_current_wal_flush_lsn()").fetchone()[0])  # type: ignore[index]
-                for kind, count, size, fpi in conn.execute(self.STATS, (self.start, self.end)):
+                end = str(conn.execute("SELECT pg_current_wal_flush_lsn()").fetchone()[0])  # type: ignore[index]
+                for kind, count, size, fpi in conn.execute(self.STATS, (self.start, end)):
                     self.records[kind] = (int(count), int(size), int(fpi))
         except psycopg.Error as exc:  # recorded, not raised: the run's figures stand without it
             self.error = str(exc).strip()

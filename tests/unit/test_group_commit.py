@@ -71,14 +71,25 @@ def wait_for_queue(writer, size: int) -> None:
 
 def answers_while_busy(writer, ledger, ids: list[str]) -> list:
     """The first id is held inside the writer's save while the others queue behind it; then the save goes on."""
+    rest = [(cid, f"person {i}") for i, cid in enumerate(ids[1:], 1)]
+    return [None] + in_one_busy_group(writer, ledger, rest, blocker=(ids[0], "wang"))  # the blocker: saved
+
+
+def in_one_busy_group(writer, ledger, posts: list[tuple[str, str]], blocker=("b", "blocker")) -> list:
+    """``posts`` queued behind a ``blocker`` held in the writer's save, so they are written as one group.
+
+    Each post's answer, in order: what ``submit`` returned, or the exception it raised."""
     ledger.gate = threading.Event()
-    with ThreadPoolExecutor(max_workers=len(ids)) as pool:
-        first = pool.submit(writer.submit, (ids[0], "wang"))
+    with ThreadPoolExecutor(max_workers=len(posts) + 1) as pool:
+        held = pool.submit(writer.submit, blocker)
         assert ledger.entered.wait(5)
-        rest = [pool.submit(writer.submit, (cid, f"person {i}")) for i, cid in enumerate(ids[1:], 1)]
-        wait_for_queue(writer, len(ids) - 1)
+        futures = []
+        for queued, post in enumerate(posts, 1):
+            futures.append(pool.submit(writer.submit, post))
+            wait_for_queue(writer, queued)  # in this order
         ledger.gate.set()
-        return [first.result(5)] + [f.result(5) for f in rest]
+        assert held.result(5) is None
+        return [f.exception(5) or f.result(5) for f in futures]
 
 
 def test_requests_arriving_while_the_writer_is_busy_are_saved_together(ledger, writer):
@@ -91,24 +102,8 @@ def test_requests_arriving_while_the_writer_is_busy_are_saved_together(ledger, w
 
 def test_a_collision_in_a_group_falls_back_to_one_by_one_and_each_request_gets_its_own_answer(ledger, writer):
     ledger.rows["old"] = "recorded earlier"
-    ledger.gate = threading.Event()
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        blocker = pool.submit(writer.submit, ("b", "blocker"))
-        assert ledger.entered.wait(5)
-        new = pool.submit(writer.submit, ("n1", "new one"))
-        wait_for_queue(writer, 1)
-        retry = pool.submit(writer.submit, ("old", "a retry"))
-        wait_for_queue(writer, 2)
-        twice_first = pool.submit(writer.submit, ("t", "first"))
-        wait_for_queue(writer, 3)
-        twice_second = pool.submit(writer.submit, ("t", "second"))
-        wait_for_queue(writer, 4)
-        ledger.gate.set()
-        assert blocker.result(5) is None
-        assert new.result(5) is None
-        assert retry.result(5) == "recorded earlier"
-        assert twice_first.result(5) is None
-        assert twice_second.result(5) == "first"
+    answers = in_one_busy_group(writer, ledger, [("n1", "new one"), ("old", "a retry"), ("t", "first"), ("t", "second")])
+    assert answers == [None, "recorded earlier", None, "first"]
     assert ledger.rows == {"old": "recorded earlier", "b": "blocker", "n1": "new one", "t": "first"}
 
 
@@ -183,21 +178,6 @@ def test_a_gathering_writer_still_answers_every_caller_and_a_lone_one_after_a_gr
         writer.stop()
 
 
-def in_one_busy_group(writer, ledger, posts: list[tuple[str, str]]) -> list:
-    """``posts`` queued behind a blocker held in the writer's save, so they are written as one group."""
-    ledger.gate = threading.Event()
-    with ThreadPoolExecutor(max_workers=len(posts) + 1) as pool:
-        blocker = pool.submit(writer.submit, ("b", "blocker"))
-        assert ledger.entered.wait(5)
-        futures = []
-        for queued, post in enumerate(posts, 1):
-            futures.append(pool.submit(writer.submit, post))
-            wait_for_queue(writer, queued)  # in this order
-        ledger.gate.set()
-        assert blocker.result(5) is None
-        return [f.result(5) for f in futures]
-
-
 def knowing_what_is_taken(ledger, **options) -> GroupCommit:
     return GroupCommit(ledger.save_all, ledger.save_one, collision=Taken, key=lambda item: item[0],
                        taken=options.pop("taken", ledger.taken), name="knowing", **options)
@@ -262,20 +242,10 @@ def test_a_database_failing_on_the_second_save_is_told_to_the_free_items_and_the
 
     writer.save_all = fails_the_second_time
     try:
-        ledger.gate = threading.Event()
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            blocker = pool.submit(writer.submit, ("b", "blocker"))
-            assert ledger.entered.wait(5)
-            new = pool.submit(writer.submit, ("n1", "new one"))
-            wait_for_queue(writer, 1)
-            retry = pool.submit(writer.submit, ("old", "a retry"))
-            wait_for_queue(writer, 2)
-            ledger.gate.set()
-            assert blocker.result(5) is None
-            with pytest.raises(ConnectionError):
-                new.result(5)
-            assert retry.result(5) == "recorded earlier"
+        new, retry = in_one_busy_group(writer, ledger, [("n1", "new one"), ("old", "a retry")])
     finally:
         writer.stop()
+    assert isinstance(new, ConnectionError)
+    assert retry == "recorded earlier"
     assert calls == [["b"], ["n1", "old"], ["n1"]]
     assert "n1" not in ledger.rows
